@@ -1,0 +1,49 @@
+# The README's two commands: `make run` and `make test`. Both set up what is missing
+# on first use (the venv with pinned packages, the JARs via Maven) and skip it after.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+JARS   := .cache/jars
+MVN    := mvn -q -B -f jars/pom.xml
+
+.PHONY: run test check unit integration infra-test jars venv services-down clean help lock
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+run: venv jars  ## run the demo on the embedded local services
+	$(VENV)/bin/goldmine demo
+
+test: venv jars  ## the whole test suite: platform (unit + integration), then infra
+	$(PY) -m pytest
+	$(MAKE) -C infra test
+
+unit: venv  ## unit tests only (no services, no Spark)
+	$(PY) -m pytest tests/unit
+
+check: venv  ## ruff (lint + format) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy goldmine lake lakehouse mesh jobs
+
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements.lock -e '.[dev]'
+	touch $@
+
+jars: $(JARS)/.stamp
+$(JARS)/.stamp: jars/pom.xml
+	$(MVN) -P spark dependency:copy-dependencies -DexcludeTransitive=true -DoutputDirectory=$(abspath $(JARS))/spark
+	$(MVN) -P s3proxy dependency:copy-dependencies -DoutputDirectory=$(abspath $(JARS))/s3proxy
+	touch $@
+
+lock: venv  ## refresh requirements.lock from the venv
+	$(VENV)/bin/pip freeze --exclude-editable | grep -v '^goldmine' > requirements.lock
+
+services-down:  ## stop the local services (data stays in .goldmine/)
+	-$(VENV)/bin/goldmine local down
+
+clean: services-down  ## remove the venv, JAR cache and local data
+	rm -rf $(VENV) .cache .goldmine

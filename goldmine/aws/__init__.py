@@ -1,0 +1,9 @@
+"""AWS clients for the platform, one place that knows the endpoints.
+
+Everything that talks to AWS takes an :class:`AwsClients` (or a boto3 client made
+by it) as an argument; nothing builds clients from the environment on its own.
+"""
+
+from goldmine.aws._clients import AwsClients, configure_wrangler
+
+__all__ = ["AwsClients", "configure_wrangler"]

@@ -1,0 +1,17 @@
+"""The Glue Data Catalog, kept re-creatable from storage.
+
+Every table the platform registers is written twice: to Glue, and as a JSON
+descriptor next to the data (``s3://<bucket>/_catalog/<database>/<table>.json``).
+:func:`sync_catalog` re-registers every descriptor, so a catalog that lost its state
+(the local API endpoint keeps it in memory) is rebuilt from what is on disk.
+"""
+
+from goldmine.catalog._register import (
+    CATALOG_PREFIX,
+    TableSpec,
+    ensure_database,
+    register_table,
+    sync_catalog,
+)
+
+__all__ = ["CATALOG_PREFIX", "TableSpec", "ensure_database", "register_table", "sync_catalog"]

@@ -1,0 +1,161 @@
+"""Register tables in Glue and keep their descriptors with the data."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+CATALOG_PREFIX = "_catalog/"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A Glue table: name, columns (Athena types), location and properties.
+
+    Parameters
+    ----------
+    database, name
+        Where the table is registered.
+    location
+        ``s3://bucket/prefix/`` of the data.
+    columns
+        ``(name, athena_type, comment)`` in table order.
+    partition_keys
+        Partition columns, same shape as ``columns``.
+    table_format
+        ``parquet``, ``delta``, ``json`` or ``csv``: decides the SerDe.
+    parameters
+        Extra table properties (classification, projection, ...).
+    """
+
+    database: str
+    name: str
+    location: str
+    columns: tuple[tuple[str, str, str], ...]
+    partition_keys: tuple[tuple[str, str, str], ...] = ()
+    table_format: str = "parquet"
+    parameters: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def bucket(self) -> str:
+        """Return the bucket that holds the data (and the descriptor)."""
+        return self.location.removeprefix("s3://").split("/", 1)[0]
+
+    def to_table_input(self) -> dict[str, Any]:
+        """Return the Glue ``TableInput`` for this table."""
+        serde, input_format, output_format = _FORMATS[self.table_format]
+        parameters = {"classification": self.table_format, **self.parameters}
+        if self.table_format == "delta":
+            parameters.setdefault("table_type", "DELTA")
+            parameters.setdefault("spark.sql.sources.provider", "delta")
+        return {
+            "Name": self.name,
+            "Description": self.description,
+            "TableType": "EXTERNAL_TABLE",
+            "Parameters": parameters,
+            "PartitionKeys": [_column(c) for c in self.partition_keys],
+            "StorageDescriptor": {
+                "Columns": [_column(c) for c in self.columns],
+                "Location": self.location,
+                "InputFormat": input_format,
+                "OutputFormat": output_format,
+                "SerdeInfo": serde,
+                "Parameters": {k: v for k, v in parameters.items() if k == "compressionType"},
+            },
+        }
+
+
+_HIVE_TEXT_OUT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+_FORMATS: dict[str, tuple[dict[str, Any], str, str]] = {
+    "parquet": (
+        {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+        "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+        "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+    ),
+    # Athena engine v3 reads Delta natively from the table_type parameter; the columns
+    # are the real ones (not the `col array<string>` placeholder saveAsTable leaves).
+    "delta": (
+        {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+        "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+        "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+    ),
+    "json": (
+        {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"},
+        "org.apache.hadoop.mapred.TextInputFormat",
+        _HIVE_TEXT_OUT,
+    ),
+    "csv": (
+        {
+            "SerializationLibrary": "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+            "Parameters": {"separatorChar": ",", "quoteChar": '"', "escapeChar": "\\"},
+        },
+        "org.apache.hadoop.mapred.TextInputFormat",
+        _HIVE_TEXT_OUT,
+    ),
+}
+
+
+def _column(column: tuple[str, str, str]) -> dict[str, str]:
+    name, athena_type, comment = column
+    return {"Name": name, "Type": athena_type, "Comment": comment}
+
+
+def ensure_database(glue: Any, database: str, description: str = "") -> None:
+    """Create a Glue database if it does not exist."""
+    with contextlib.suppress(glue.exceptions.AlreadyExistsException):
+        glue.create_database(DatabaseInput={"Name": database, "Description": description})
+
+
+def register_table(glue: Any, s3: Any, spec: TableSpec) -> None:
+    """Create or update ``spec`` in Glue and store its descriptor next to the data."""
+    ensure_database(glue, spec.database)
+    _upsert(glue, spec.database, spec.to_table_input())
+    descriptor = {"database": spec.database, "table_input": spec.to_table_input()}
+    s3.put_object(
+        Bucket=spec.bucket,
+        Key=f"{CATALOG_PREFIX}{spec.database}/{spec.name}.json",
+        Body=json.dumps(descriptor, indent=2, sort_keys=True).encode(),
+        ContentType="application/json",
+    )
+
+
+def sync_catalog(glue: Any, s3: Any, buckets: Iterable[str]) -> list[str]:
+    """Re-register in Glue every table whose descriptor is stored in ``buckets``.
+
+    Returns
+    -------
+    list of str
+        ``database.table`` names registered, in order.
+    """
+    registered = []
+    for bucket in buckets:
+        for key in _list_keys(s3, bucket, CATALOG_PREFIX):
+            if not key.endswith(".json"):
+                continue
+            descriptor = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+            database, table_input = descriptor["database"], descriptor["table_input"]
+            ensure_database(glue, database)
+            _upsert(glue, database, table_input)
+            registered.append(f"{database}.{table_input['Name']}")
+    return registered
+
+
+def _upsert(glue: Any, database: str, table_input: dict[str, Any]) -> None:
+    try:
+        glue.create_table(DatabaseName=database, TableInput=table_input)
+    except glue.exceptions.AlreadyExistsException:
+        glue.update_table(DatabaseName=database, TableInput=table_input)
+
+
+def _list_keys(s3: Any, bucket: str, prefix: str) -> Iterable[str]:
+    try:
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for page in pages:
+            for obj in page.get("Contents", []):
+                yield obj["Key"]
+    except s3.exceptions.NoSuchBucket:
+        return

@@ -1,0 +1,58 @@
+"""``goldmine local``: the embedded local services (S3 store on disk, AWS API endpoint)."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from goldmine.cli._context import get_platform, get_settings
+from goldmine.local import service_status, stop_services
+
+app = typer.Typer(
+    help=(
+        "Start, stop and inspect the local services that stand in for AWS.\n\n"
+        "Example: goldmine local up && goldmine local status"
+    ),
+    no_args_is_help=True,
+)
+console = Console()
+
+
+@app.command()
+def up() -> None:
+    """Start the local S3 store and AWS API endpoint (no-op when running).
+
+    Example: goldmine local up
+    """
+    platform = get_platform()
+    console.print(f"S3 store      {platform.aws.endpoints.s3}")
+    console.print(f"AWS endpoint  {platform.aws.endpoints.aws}")
+    console.print(f"data          {platform.settings.data_dir}")
+
+
+@app.command()
+def down() -> None:
+    """Stop the local services; the S3 store's data stays on disk.
+
+    Example: goldmine local down
+    """
+    stopped = stop_services(get_settings())
+    console.print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+
+
+@app.command()
+def status() -> None:
+    """Show each local service, its port and whether it runs; exits 1 if one is down.
+
+    Example: goldmine local status
+    """
+    table = Table("service", "url", "pid", "running", "detail")
+    statuses = service_status(get_settings())
+    for s in statuses:
+        table.add_row(
+            s.name, s.url or "-", str(s.pid or "-"), "yes" if s.running else "no", s.detail
+        )
+    console.print(table)
+    if not all(s.running for s in statuses):
+        raise typer.Exit(1)

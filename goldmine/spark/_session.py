@@ -1,0 +1,136 @@
+"""Build Spark sessions with Delta and S3 for the local and aws environments.
+
+Locally, ``s3://`` is served by Hadoop's S3A filesystem pointed at the local store
+(path-style, local credentials), so paths, Glue locations and code are the same as on
+EMR, where ``s3://`` is EMRFS. JARs come from the project-local cache that Maven fills
+(``make jars``); nothing is resolved with ``spark.jars.packages`` at start.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from goldmine.aws import AwsClients
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+_DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
+_REQUIRED_JARS = ("delta-spark_2.12", "delta-storage", "hadoop-aws", "aws-java-sdk-bundle")
+
+
+class SparkSetupError(RuntimeError):
+    """A Spark session cannot be built as asked; the message says what to do."""
+
+
+def spark_conf(
+    aws: AwsClients, *, master: str | None = None, app_name: str = "goldmine"
+) -> dict[str, str]:
+    """Return the Spark configuration for ``aws``'s environment (pure; no JVM).
+
+    Parameters
+    ----------
+    aws
+        Clients of the environment; local endpoints switch on S3A to the local store.
+    master
+        Spark master URL; ``settings.spark_master`` when ``None``.
+    app_name
+        The application name shown in the Spark UI and logs.
+    """
+    settings = aws.settings
+    conf = {
+        "spark.app.name": app_name,
+        "spark.sql.extensions": _DELTA_EXTENSION,
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        "spark.sql.parquet.compression.codec": "snappy",
+        "spark.databricks.delta.schema.autoMerge.enabled": "false",
+    }
+    if not aws.is_local:
+        # EMR / EMR Serverless: EMRFS serves s3://, Delta JARs come with the release
+        # (passed at submit time), and the Glue Data Catalog is the metastore.
+        conf["spark.hadoop.hive.metastore.client.factory.class"] = (
+            "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory"
+        )
+        if master:
+            conf["spark.master"] = master
+        return conf
+    scratch = settings.data_dir / "spark"
+    conf.update(
+        {
+            "spark.master": master or settings.spark_master,
+            "spark.jars": ",".join(str(p) for p in _local_jars(aws)),
+            "spark.driver.memory": settings.spark_driver_memory,
+            "spark.driver.host": "127.0.0.1",
+            "spark.driver.bindAddress": "127.0.0.1",
+            "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
+            "spark.local.dir": str(scratch / "tmp"),
+            "spark.sql.warehouse.dir": str(scratch / "warehouse"),
+            "spark.jars.ivy": str(scratch / "ivy"),
+            "spark.driver.extraJavaOptions": f"-Dderby.system.home={scratch / 'derby'}",
+            "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+            "spark.hadoop.fs.s3a.endpoint": str(aws.endpoints.s3),
+            "spark.hadoop.fs.s3a.endpoint.region": settings.region,
+            "spark.hadoop.fs.s3a.path.style.access": "true",
+            "spark.hadoop.fs.s3a.connection.ssl.enabled": "false",
+            "spark.hadoop.fs.s3a.access.key": settings.local_access_key,
+            "spark.hadoop.fs.s3a.secret.key": settings.local_secret_key,
+            "spark.hadoop.fs.s3a.aws.credentials.provider": (
+                "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
+            ),
+            "spark.hadoop.fs.s3a.change.detection.mode": "none",
+            "spark.hadoop.fs.s3a.directory.marker.retention": "keep",
+            "spark.hadoop.fs.s3a.multiobjectdelete.enable": "false",
+            "spark.hadoop.fs.s3a.committer.magic.enabled": "false",
+        }
+    )
+    return conf
+
+
+def build_session(
+    aws: AwsClients, *, master: str | None = None, app_name: str = "goldmine"
+) -> SparkSession:
+    """Build (or return the already built) Spark session for ``aws``'s environment.
+
+    Raises
+    ------
+    SparkSetupError
+        When a JAR is missing, or a session without Delta already runs in this process
+        (Delta would otherwise fail later with DATA_SOURCE_NOT_FOUND).
+    """
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        if _DELTA_EXTENSION not in (active.conf.get("spark.sql.extensions", "") or ""):
+            raise SparkSetupError(
+                "a Spark session without Delta already runs in this process; "
+                "build every session through goldmine.spark.build_session"
+            )
+        return active
+    conf = spark_conf(aws, master=master, app_name=app_name)
+    if aws.is_local:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        for key in ("spark.local.dir",):
+            os.makedirs(conf[key], exist_ok=True)
+    builder = SparkSession.builder
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _local_jars(aws: AwsClients) -> list[os.PathLike[str]]:
+    jar_dir = aws.settings.jar_dir / "spark"
+    jars = sorted(jar_dir.glob("*.jar"))
+    missing = [name for name in _REQUIRED_JARS if not any(p.name.startswith(name) for p in jars)]
+    if missing:
+        raise SparkSetupError(
+            f"Spark JARs missing in {jar_dir} ({', '.join(missing)}): run `make jars`"
+        )
+    return list(jars)

@@ -1,0 +1,56 @@
+"""Shared fixtures: local services and one Spark session per test run (STYLE.md #8, #9).
+
+Unit tests use none of these. Integration tests get a platform whose local services run
+in a temporary data directory and are stopped at the end; no AWS account is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from goldmine.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from goldmine.platform import Platform
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings for tests: a private data directory, the repo's JAR cache, small Spark."""
+    return load_settings(
+        data_dir=data_dir,
+        jar_dir=REPO / ".cache" / "jars",
+        spark_shuffle_partitions=2,
+        spark_driver_memory="2g",
+        **overrides,
+    )
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("goldmine-data"))
+
+
+@pytest.fixture(scope="session")
+def platform(settings: Settings) -> Iterator[Platform]:
+    from goldmine.local import stop_services
+    from goldmine.platform import connect
+
+    yield connect(settings)
+    stop_services(settings)
+
+
+@pytest.fixture(scope="session")
+def spark(platform: Platform) -> Iterator[SparkSession]:
+    from goldmine.spark import build_session
+
+    session = build_session(platform.aws, master="local[2]", app_name="goldmine-tests")
+    yield session
+    session.stop()

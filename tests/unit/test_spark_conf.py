@@ -1,0 +1,67 @@
+import re
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+from goldmine.aws import AwsClients
+from goldmine.settings import Endpoints, load_settings
+from goldmine.spark import SparkSetupError, spark_conf
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_local_conf_points_s3_at_the_local_store_with_cached_jars(tmp_path: Path):
+    jar_dir = tmp_path / "jars"
+    (jar_dir / "spark").mkdir(parents=True)
+    names = [
+        "delta-spark_2.12-3.3.3.jar",
+        "delta-storage-3.3.3.jar",
+        "hadoop-aws-3.3.4.jar",
+        "aws-java-sdk-bundle-1.12.262.jar",
+    ]
+    for name in names:
+        (jar_dir / "spark" / name).write_bytes(b"")
+    settings = load_settings(data_dir=tmp_path / "data", jar_dir=jar_dir)
+    aws = AwsClients(settings, Endpoints(s3="http://127.0.0.1:9000", aws="http://127.0.0.1:9001"))
+    conf = spark_conf(aws, master="local[2]")
+    assert conf["spark.master"] == "local[2]"
+    assert conf["spark.hadoop.fs.s3.impl"] == "org.apache.hadoop.fs.s3a.S3AFileSystem"
+    assert conf["spark.hadoop.fs.s3a.endpoint"] == "http://127.0.0.1:9000"
+    assert conf["spark.hadoop.fs.s3a.path.style.access"] == "true"
+    assert sorted(Path(p).name for p in conf["spark.jars"].split(",")) == sorted(names)
+    assert "spark.jars.packages" not in conf
+    assert conf["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
+    assert conf["spark.sql.session.timeZone"] == "UTC"
+
+
+def test_aws_conf_uses_emrfs_and_no_local_jars():
+    settings = load_settings(environment="aws")
+    conf = spark_conf(AwsClients(settings))
+    assert "spark.jars" not in conf
+    assert not any(key.startswith("spark.hadoop.fs.s3") for key in conf)
+    assert conf["spark.sql.catalog.spark_catalog"] == (
+        "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+    )
+    assert (
+        "AWSGlueDataCatalogHiveClientFactory"
+        in conf["spark.hadoop.hive.metastore.client.factory.class"]
+    )
+
+
+def test_missing_jars_fail_with_the_command_to_fetch_them(tmp_path: Path):
+    settings = load_settings(data_dir=tmp_path, jar_dir=tmp_path / "nojars")
+    aws = AwsClients(settings, Endpoints(s3="http://127.0.0.1:9000"))
+    with pytest.raises(SparkSetupError, match="make jars"):
+        spark_conf(aws)
+
+
+def test_jar_pins_match_the_python_packages():
+    pom = (REPO / "jars" / "pom.xml").read_text()
+    delta = re.search(r"<delta.version>([^<]+)</delta.version>", pom)
+    hadoop = re.search(r"<hadoop.version>([^<]+)</hadoop.version>", pom)
+    assert delta and delta.group(1) == version("delta-spark")
+    import pyspark
+
+    shipped = {p.name for p in (Path(pyspark.__file__).parent / "jars").glob("hadoop-client-api-*")}
+    assert hadoop and shipped == {f"hadoop-client-api-{hadoop.group(1)}.jar"}
