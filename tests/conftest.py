@@ -54,3 +54,20 @@ def spark(platform: Platform) -> Iterator[SparkSession]:
     session = build_session(platform.aws, master="local[2]", app_name="goldmine-tests")
     yield session
     session.stop()
+
+
+#: The week every integration test of the three builds shares: 7 days, small scale.
+WEEK_DAYS, WEEK_SCALE, WEEK_SEED = 7, 0.05, 11
+
+
+@pytest.fixture(scope="session")
+def landed_week(platform: Platform) -> list:
+    """Generate and land 7 days of source into the landing bucket once per test run.
+
+    Returns the batch manifests (with per-record details: bad records, duplicates).
+    """
+    from goldmine.sales import GeneratorConfig, S3Sink, generate_sales
+
+    config = GeneratorConfig(days=WEEK_DAYS, scale=WEEK_SCALE, seed=WEEK_SEED)
+    sink = S3Sink(platform.aws.s3(), platform.settings.buckets.landing)
+    return generate_sales(sink, config)
