@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from goldmine.catalog import TableSpec, register_table
 from goldmine.platform import Platform
-from goldmine.sales import GeneratorConfig, S3Sink, generate_sales
+from goldmine.sales import BatchManifest, GeneratorConfig, S3Sink, generate_sales
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -34,16 +34,23 @@ class SmokeResult:
     location: str
 
 
+def land_source(
+    platform: Platform, *, days: int = 2, scale: float = 0.02, seed: int = 7
+) -> list[BatchManifest]:
+    """Generate ``days`` batches of the sales source into the landing bucket."""
+    config = GeneratorConfig(days=days, scale=scale, seed=seed)
+    sink = S3Sink(platform.aws.s3(), platform.settings.buckets.landing)
+    return generate_sales(sink, config, keep_details=False)
+
+
 def run_smoke(
-    platform: Platform, spark: SparkSession, *, days: int = 2, scale: float = 0.02, seed: int = 7
+    platform: Platform, spark: SparkSession, manifests: list[BatchManifest]
 ) -> SmokeResult:
-    """Run the smoke pipeline and return what it did."""
+    """Read the landed orders feed back, write it as Delta, register it; return what it did."""
     from delta.tables import DeltaTable
     from pyspark.sql import functions as F  # noqa: N812
 
     settings = platform.settings
-    config = GeneratorConfig(days=days, scale=scale, seed=seed)
-    manifests = generate_sales(S3Sink(platform.aws.s3(), settings.buckets.landing), config)
     orders_uri = platform.s3_uri(settings.buckets.landing, "sales/orders/")
     raw = spark.read.text(orders_uri).withColumn("source_file", F.input_file_name())
     location = platform.s3_uri(settings.buckets.lakehouse, f"_smoke/{SMOKE_TABLE}/")

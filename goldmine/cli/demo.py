@@ -23,7 +23,7 @@ def demo(
 
     Example: goldmine demo --days 2 --scale 0.02
     """
-    from goldmine.smoke import run_smoke
+    from goldmine.smoke import land_source, run_smoke
     from goldmine.spark import build_session
 
     started = time.monotonic()
@@ -31,8 +31,10 @@ def demo(
         platform = get_platform()
     with console.status("starting Spark"):
         spark = build_session(platform.aws, app_name="goldmine-demo")
-    with console.status("generating, landing, reading back through S3, writing Delta"):
-        result = run_smoke(platform, spark, days=days, scale=scale, seed=seed)
+    with console.status(f"generating and landing {days} days of source"):
+        manifests = land_source(platform, days=days, scale=scale, seed=seed)
+    with console.status("reading the orders feed back through S3, writing Delta"):
+        result = run_smoke(platform, spark, manifests)
     table = Table(title="goldmine demo (local)")
     table.add_column("step")
     table.add_column("result", justify="right")

@@ -66,12 +66,13 @@ def test_data_and_catalog_survive_down_and_up(tmp_path: Path):
 
 
 @pytest.mark.spark
-def test_spark_reads_landing_and_writes_delta_on_the_local_store(platform, spark):
+def test_spark_reads_landing_and_writes_delta_on_the_local_store(platform, spark, landed_week):
     from deltalake import DeltaTable
 
     from goldmine.smoke import SMOKE_TABLE, run_smoke
 
-    result = run_smoke(platform, spark, days=2, scale=0.01, seed=3)
+    result = run_smoke(platform, spark, landed_week)
+    assert result.batches == len(landed_week) == 7
     assert result.records_read == result.order_lines_generated > 0
     assert result.delta_rows == result.records_read
     # A reader that does not use Spark sees the same Delta table on the same store.
