@@ -15,6 +15,7 @@ from typing import Any
 from goldmine.aws import AwsClients, configure_wrangler
 from goldmine.catalog import sync_catalog
 from goldmine.settings import Endpoints, Settings
+from goldmine.tags import tag_platform_buckets
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,11 @@ def connect(settings: Settings) -> Platform:
 
         endpoints, api_started = ensure_services(settings)
         platform = Platform(settings, AwsClients(settings, endpoints))
-        ensure_buckets(platform)
+        created = ensure_buckets(platform)
         if api_started:
             restore_api_state(platform)
+        if created or api_started:
+            tag_platform_buckets(platform.aws.s3(), settings)
     else:
         endpoints = settings.endpoints if settings.is_local else Endpoints()
         platform = Platform(settings, AwsClients(settings, endpoints))
@@ -61,8 +64,8 @@ def ensure_buckets(platform: Platform) -> list[str]:
 def restore_api_state(platform: Platform) -> list[str]:
     """Re-create what a fresh local API endpoint lacks from what is on disk.
 
-    The bucket shadows (for the tagging API) and every catalogued table are rebuilt;
-    returns the tables re-registered.
+    The bucket shadows (for the tagging API) and every catalogued table are rebuilt
+    (the caller re-applies the bucket tags); returns the tables re-registered.
     """
     s3 = platform.aws.s3()
     for name in platform.settings.buckets.all().values():

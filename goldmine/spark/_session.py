@@ -9,6 +9,7 @@ EMR, where ``s3://`` is EMRFS. JARs come from the project-local cache that Maven
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from goldmine.aws import AwsClients
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 _DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
+_LOG4J = Path(__file__).with_name("log4j2.properties")
 _REQUIRED_JARS = ("delta-spark_2.12", "delta-storage", "hadoop-aws", "aws-java-sdk-bundle")
 
 
@@ -71,7 +73,9 @@ def spark_conf(
             "spark.local.dir": str(scratch / "tmp"),
             "spark.sql.warehouse.dir": str(scratch / "warehouse"),
             "spark.jars.ivy": str(scratch / "ivy"),
-            "spark.driver.extraJavaOptions": f"-Dderby.system.home={scratch / 'derby'}",
+            "spark.driver.extraJavaOptions": (
+                f"-Dderby.system.home={scratch / 'derby'} -Dlog4j2.configurationFile={_LOG4J}"
+            ),
             "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
             "spark.hadoop.fs.s3a.endpoint": str(aws.endpoints.s3),
             "spark.hadoop.fs.s3a.endpoint.region": settings.region,

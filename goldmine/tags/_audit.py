@@ -104,7 +104,8 @@ def audit_tags(
 
     Resources come from the Resource Groups Tagging API (all pages). A bucket that
     never had a tag may be absent from that API, so with ``s3_client`` every bucket
-    of the settings that exists is checked too, with its tags read from S3.
+    of the settings, and every other bucket named for the project, is checked too,
+    with its tags read from S3.
 
     Parameters
     ----------
@@ -126,10 +127,11 @@ def audit_tags(
         if _is_platform(arn, tags, settings)
     }
     if s3_client is not None:
-        existing = {b["Name"] for b in s3_client.list_buckets().get("Buckets", [])}
-        for bucket in bucket_domains(settings):
-            if bucket in existing:
-                resources[f"arn:aws:s3:::{bucket}"] = read_bucket_tags(s3_client, bucket)
+        known = bucket_domains(settings)
+        for listed in s3_client.list_buckets().get("Buckets", []):
+            bucket, arn = listed["Name"], f"arn:aws:s3:::{listed['Name']}"
+            if bucket in known or _is_platform(arn, {}, settings):
+                resources[arn] = read_bucket_tags(s3_client, bucket)
     findings: list[AuditFinding] = []
     for arn in sorted(resources):
         expected, is_product = _expectations(arn, settings)

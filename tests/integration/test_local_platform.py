@@ -88,3 +88,19 @@ def test_spark_reads_landing_and_writes_delta_on_the_local_store(platform, spark
         "value",
         "source_file",
     ]
+
+
+def test_cost_audit_on_the_local_services_flags_an_untagged_bucket_until_tagged(platform):
+    from goldmine.tags import audit_tags, tag_bucket, tags_for
+
+    s3, tagging = platform.aws.s3(), platform.aws.client("resourcegroupstaggingapi")
+    # The platform tagged its own buckets when it created them.
+    assert audit_tags(tagging, platform.settings, s3_client=s3).ok
+    scratch = f"{platform.settings.project}-local-scratch-{uuid.uuid4().hex[:6]}"
+    s3.create_bucket(Bucket=scratch)
+    report = audit_tags(tagging, platform.settings, s3_client=s3)
+    assert not report.ok
+    assert {f.arn for f in report.findings} == {f"arn:aws:s3:::{scratch}"}
+    tag_bucket(s3, scratch, tags_for(platform.settings, domain="platform"))
+    assert audit_tags(tagging, platform.settings, s3_client=s3).ok
+    s3.delete_bucket(Bucket=scratch)
