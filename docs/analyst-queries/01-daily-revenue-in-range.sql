@@ -1,0 +1,11 @@
+-- Question: What was the revenue, order count and units per day in the second week of January 2024?
+-- Tables: daily_sales
+-- Shows: date-range filter (BETWEEN on DATE literals), GROUP BY, ORDER BY.
+SELECT order_date,
+       SUM(revenue_usd) AS revenue_usd,
+       SUM(orders)      AS orders,
+       SUM(units)       AS units
+FROM daily_sales
+WHERE order_date BETWEEN DATE '2024-01-08' AND DATE '2024-01-14'
+GROUP BY order_date
+ORDER BY order_date

@@ -1,0 +1,192 @@
+"""Answer one analyst query on a build with an engine: the query path's entry point."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from sqlglot import exp
+
+from goldmine.query._parse_query import parse_select, table_references
+from goldmine.query._resolve_tables import ResolvedTable, resolve_table
+from goldmine.query._translate import translate_query
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from pyspark.sql import SparkSession
+
+    from goldmine.platform import Platform
+    from goldmine.query._read_tables import TableFiles
+
+Engine = Literal["local", "spark", "athena"]
+ENGINES: tuple[str, ...] = ("local", "spark", "athena")
+_DIALECTS = {"local": "duckdb", "spark": "spark", "athena": "athena"}
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """A query ready to run: its tables and the SQL the engine receives."""
+
+    sql: str
+    build: str
+    engine: str
+    tables: tuple[ResolvedTable, ...]
+    engine_sql: str
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The answer of one query, with what produced it.
+
+    ``bytes_scanned`` and ``cost_usd`` are set by the ``athena`` engine only.
+    """
+
+    frame: pd.DataFrame
+    plan: QueryPlan
+    seconds: float
+    bytes_scanned: int | None = None
+    cost_usd: float | None = None
+    query_id: str | None = None
+    files: dict[str, TableFiles] = field(default_factory=dict)
+
+
+def plan_query(
+    platform: Platform,
+    sql: str,
+    build: str = "lakehouse",
+    engine: str = "local",
+    *,
+    database: str | None = None,
+) -> QueryPlan:
+    """Parse, check, resolve and translate ``sql``; nothing runs.
+
+    Raises
+    ------
+    RefusedQuery
+        Malformed SQL, several statements, or anything but a SELECT.
+    UnknownTable
+        A table that is not in the build's catalog.
+    UntranslatableQuery
+        A construct without a translation keeping Athena's meaning.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    query = parse_select(sql)
+    glue = platform.aws.client("glue")
+    names: dict[tuple[str | None, str], str] = {}
+    tables: dict[str, ResolvedTable] = {}
+    for db, name in table_references(query):
+        table = resolve_table(glue, platform.settings, build, db, name, default_database=database)
+        tables[table.view_name] = table
+        names[(db, name)] = table.view_name
+    if engine == "athena":
+        engine_sql = _qualified_for_athena(query, names, tables)
+    else:
+        schema = {view: table.schema() for view, table in tables.items()}
+        engine_sql = translate_query(query, _DIALECTS[engine], schema, names)  # type: ignore[arg-type]
+    return QueryPlan(sql, build, engine, tuple(tables.values()), engine_sql)
+
+
+def run_query(
+    platform: Platform,
+    sql: str,
+    build: str = "lakehouse",
+    engine: str = "local",
+    *,
+    spark: SparkSession | None = None,
+    database: str | None = None,
+) -> QueryResult:
+    """Answer one Athena SQL query on a build's gold tables with an engine.
+
+    Parameters
+    ----------
+    platform
+        The running environment (``goldmine.platform.connect``).
+    sql
+        One SELECT in Athena (Trino) SQL; unqualified table names resolve to the
+        build's gold database(s).
+    build
+        ``lake``, ``lakehouse`` or ``mesh``.
+    engine
+        ``local`` (DuckDB), ``spark`` (Spark SQL; ``spark`` or a session built by
+        ``goldmine.spark.build_session``) or ``athena`` (``aws`` environment).
+    database
+        Resolve unqualified names in this Glue database instead of the build's.
+
+    Returns
+    -------
+    QueryResult
+        The answer as a pandas DataFrame, the plan, the wall time and, on Athena, the
+        bytes scanned and their cost.
+    """
+    plan = plan_query(platform, sql, build, engine, database=database)
+    started = time.perf_counter()
+    if engine == "local":
+        from goldmine.query._run_local import run_duckdb
+
+        frame = run_duckdb(plan.engine_sql, plan.tables, platform.aws).to_pandas()
+        return QueryResult(frame, plan, time.perf_counter() - started)
+    if engine == "spark":
+        from goldmine.query._run_spark import run_spark
+
+        if spark is None:
+            from goldmine.spark import build_session
+
+            spark = build_session(platform.aws, app_name="goldmine-query")
+        frame = run_spark(spark, plan.engine_sql, plan.tables)
+        return QueryResult(frame, plan, time.perf_counter() - started)
+    from goldmine.query._resolve_tables import build_databases
+    from goldmine.query._run_athena import run_athena
+
+    context = database or build_databases(platform.settings, build)[0]
+    run = run_athena(platform, plan.engine_sql, context, architecture=build)
+    return QueryResult(
+        run.frame,
+        plan,
+        time.perf_counter() - started,
+        bytes_scanned=run.bytes_scanned,
+        cost_usd=run.cost_usd,
+        query_id=run.query_id,
+    )
+
+
+def explain_query(
+    platform: Platform,
+    sql: str,
+    build: str = "lakehouse",
+    engine: str = "local",
+    *,
+    database: str | None = None,
+) -> QueryResult:
+    """Plan ``sql`` and list the files and partitions of every table it reads (no run)."""
+    import pandas as pd
+
+    from goldmine.query._read_tables import list_table_files
+
+    plan = plan_query(platform, sql, build, engine, database=database)
+    files = {t.qualified_name: list_table_files(t, platform.aws) for t in plan.tables}
+    return QueryResult(pd.DataFrame(), plan, 0.0, files=files)
+
+
+def _qualified_for_athena(
+    query: exp.Query,
+    names: dict[tuple[str | None, str], str],
+    tables: dict[str, ResolvedTable],
+) -> str:
+    """Return the analyst's SQL with each table named ``database.table`` as resolved."""
+    tree = query.copy()
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    for node in list(tree.find_all(exp.Table)):
+        db = node.db.lower() if node.db else None
+        if db is None and node.name.lower() in ctes:
+            continue
+        view = names.get((db, node.name.lower()))
+        if view is None:
+            continue
+        table = tables[view]
+        node.set("db", exp.to_identifier(table.database))
+        node.set("this", exp.to_identifier(table.name))
+        if not node.alias:
+            node.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
+    return tree.sql(dialect="athena")
