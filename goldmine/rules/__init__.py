@@ -1,0 +1,98 @@
+"""The shared sales rules of DATASET.md sections 2-4, as pure PySpark transformations.
+
+The lake, the lakehouse and the mesh call these functions so that all three produce
+identical gold; only storage differs (ADR 0004). Typical wiring of one batch::
+
+    landed = read_landed(spark, list_landed_files(s3, bucket, batch_id=b)).cache()
+    orders = clean_orders(landed, known_orders=state_orders)    # D1 D3 D4 D5 D9 D13
+    reconcile(orders)                                           # raises ReconciliationError
+    lines, item_quarantine = validate_items(orders.items, all_products, all_fx)  # D6 D7 D10
+    current = resolve_current_orders(all_orders)                # D2
+    sales = select_current_lines(current, all_valid_lines)
+    daily_sales(sales, resolve_current_products(all_products), order_dates=touched)
+"""
+
+from goldmine.rules._build_customer_scd2 import SCD2_COLUMNS, build_customer_scd2
+from goldmine.rules._build_gold import (
+    CUSTOMER_LIFETIME_COLUMNS,
+    DAILY_SALES_COLUMNS,
+    PRODUCT_MONTHLY_COLUMNS,
+    REVENUE_STATUSES,
+    customer_lifetime,
+    daily_sales,
+    product_monthly,
+    round_money,
+)
+from goldmine.rules._clean_dimensions import (
+    CSV_COLUMNS,
+    clean_customers,
+    clean_fx_rates,
+    clean_products,
+    clean_stores,
+)
+from goldmine.rules._clean_orders import (
+    DUPLICATE_COLUMNS,
+    ITEM_COLUMNS,
+    ORDER_COLUMNS,
+    ORDER_SCHEMA,
+    clean_orders,
+)
+from goldmine.rules._model import (
+    QUARANTINE_COLUMNS,
+    REASONS,
+    BatchCounts,
+    Feed,
+    FeedResult,
+    LandedFile,
+    ReconciliationError,
+)
+from goldmine.rules._read_landed import LANDED_SCHEMA, list_landed_files, read_landed
+from goldmine.rules._reconcile import check_reconciliation, reconcile
+from goldmine.rules._resolve_current import resolve_current_orders, resolve_current_products
+from goldmine.rules._validate_items import (
+    AMOUNT_TYPE,
+    LINE_COLUMNS,
+    select_current_lines,
+    validate_items,
+)
+
+__all__ = [
+    "AMOUNT_TYPE",
+    "CSV_COLUMNS",
+    "CUSTOMER_LIFETIME_COLUMNS",
+    "DAILY_SALES_COLUMNS",
+    "DUPLICATE_COLUMNS",
+    "ITEM_COLUMNS",
+    "LANDED_SCHEMA",
+    "LINE_COLUMNS",
+    "ORDER_COLUMNS",
+    "ORDER_SCHEMA",
+    "PRODUCT_MONTHLY_COLUMNS",
+    "QUARANTINE_COLUMNS",
+    "REASONS",
+    "REVENUE_STATUSES",
+    "SCD2_COLUMNS",
+    "BatchCounts",
+    "Feed",
+    "FeedResult",
+    "LandedFile",
+    "ReconciliationError",
+    "build_customer_scd2",
+    "check_reconciliation",
+    "clean_customers",
+    "clean_fx_rates",
+    "clean_orders",
+    "clean_products",
+    "clean_stores",
+    "customer_lifetime",
+    "daily_sales",
+    "list_landed_files",
+    "product_monthly",
+    "read_landed",
+    "reconcile",
+    "resolve_current_orders",
+    "resolve_current_products",
+    "round_money",
+    "select_current_lines",
+    "validate_items",
+]

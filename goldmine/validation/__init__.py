@@ -1,0 +1,36 @@
+"""Validation rules declared once as data, applied by predicates and by great-expectations.
+
+A :class:`RuleSet` (one per table) drives both :func:`split` (the exact, scalable
+valid/quarantine split, the quarantine reason being the first rule broken) and
+:func:`build_suite` / :func:`run_suite` (a great-expectations 1.x suite whose
+result JSON is saved next to the run).
+"""
+
+from goldmine.validation._build_suite import build_suite
+from goldmine.validation._declarations import ITEM_RULES, ORDER_RULES
+from goldmine.validation._rule import KINDS, Rule, RuleSet
+from goldmine.validation._run_suite import ExpectationOutcome, ValidationReport, run_suite
+from goldmine.validation._split import (
+    FAILED_RULES,
+    REASON,
+    failed_rules_column,
+    passes_column,
+    split,
+)
+
+__all__ = [
+    "FAILED_RULES",
+    "ITEM_RULES",
+    "KINDS",
+    "ORDER_RULES",
+    "REASON",
+    "ExpectationOutcome",
+    "Rule",
+    "RuleSet",
+    "ValidationReport",
+    "build_suite",
+    "failed_rules_column",
+    "passes_column",
+    "run_suite",
+    "split",
+]

@@ -1,0 +1,63 @@
+"""The shared rules on the landed week: reconciliation and quarantine = the manifests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from goldmine.rules import (
+    clean_customers,
+    clean_fx_rates,
+    clean_orders,
+    clean_products,
+    clean_stores,
+    list_landed_files,
+    read_landed,
+    reconcile,
+    validate_items,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.spark]
+
+
+def test_week_reconciles_and_quarantine_equals_manifests(
+    spark: Any, platform: Any, landed_week: list[Any]
+) -> None:
+    bucket = platform.settings.buckets.landing
+    files = list_landed_files(platform.aws.s3(), bucket)
+    batches = {m.batch_id for m in landed_week}
+    assert {f.batch_id for f in files if f.feed != "stores"} == batches
+    landed = read_landed(spark, files).cache()
+    orders = clean_orders(landed)  # all batches at once: first landed of a D1 key wins
+    customers, products = clean_customers(landed), clean_products(landed)
+    fx, stores = clean_fx_rates(landed), clean_stores(landed)
+    counts = [c for r in (orders, customers, products, fx, stores) for c in reconcile(r)]
+    assert {c.batch_id for c in counts if c.feed == "orders"} == batches
+    assert all(c.balanced for c in counts)
+    _, item_quarantine = validate_items(orders.items, products.accepted, fx.accepted)  # type: ignore[arg-type]
+
+    prefix = f"s3://{bucket}/"
+    got = sorted(
+        (r.feed, r.source_file.removeprefix(prefix), r.line_number, r.order_id, r.line_no,
+         r.reason)
+        for q in (orders.quarantine, item_quarantine, customers.quarantine,
+                  products.quarantine, fx.quarantine, stores.quarantine)
+        for r in q.collect()
+    )  # fmt: skip
+    expected = sorted(
+        (b.feed, b.key, b.line, b.order_id, b.line_no, b.reason)
+        for m in landed_week
+        for b in m.bad_records
+    )
+    missing, extra = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
+    assert (missing, extra) == ([], [])
+    assert got == expected
+    dups = sorted(
+        (r.source_file.removeprefix(prefix), r.line_number) for r in orders.duplicates.collect()
+    )
+    assert dups == sorted((d.key, d.line) for m in landed_week for d in m.duplicates)
+    by_batch = {c.batch_id: c for c in counts if c.feed == "orders"}
+    for m in landed_week:
+        assert by_batch[m.batch_id].read == m.order_lines
+        assert by_batch[m.batch_id].duplicates == m.duplicate_count

@@ -1,0 +1,120 @@
+"""Validation: rules declared once drive the split and the great-expectations suite."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from goldmine.validation import ITEM_RULES, Rule, RuleSet, build_suite, run_suite, split
+
+RULES = RuleSet.from_dicts(
+    "people",
+    [
+        {"rule_id": "missing_id", "column": "id", "kind": "not_null"},
+        {"rule_id": "duplicate_id", "column": "id", "kind": "unique"},
+        {"rule_id": "bad_age", "column": "age", "kind": "between", "min_value": 0,
+         "max_value": 130},
+        {"rule_id": "bad_channel", "column": "channel", "kind": "in_set",
+         "values": ["store", "web"]},
+        {"rule_id": "bad_email", "column": "email", "kind": "regex", "pattern": "^[^@ ]+@[^@ ]+$"},
+    ],
+)  # fmt: skip
+
+
+def people() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": ["a", "b", "b", None, "e"],
+            "age": [30, 200, 40, 20, None],
+            "channel": ["web", "store", "fax", "web", None],
+            "email": ["a@x", "b@x", "b@x", "no email", "e@x"],
+        }
+    )
+
+
+def test_split_pandas_reasons_in_precedence() -> None:
+    valid, quarantined = split(people(), RULES)
+    assert valid["id"].tolist() == ["a", "e"]
+    assert quarantined[["failed_rules", "reason"]].to_dict("records") == [
+        {"failed_rules": ["duplicate_id", "bad_age"], "reason": "duplicate_id"},
+        {"failed_rules": ["duplicate_id", "bad_channel"], "reason": "duplicate_id"},
+        {"failed_rules": ["missing_id", "bad_email"], "reason": "missing_id"},
+    ]
+
+
+@pytest.mark.spark
+def test_split_spark_same_as_pandas(spark: Any) -> None:
+    df = spark.createDataFrame(people().astype(object).where(people().notna(), None))
+    valid, quarantined = split(df, RULES)
+    assert sorted(r.id for r in valid.collect()) == ["a", "e"]
+    got = sorted(((r.id, list(r.failed_rules), r.reason) for r in quarantined.collect()), key=str)
+    assert got == sorted(
+        [
+            ("b", ["duplicate_id", "bad_age"], "duplicate_id"),
+            ("b", ["duplicate_id", "bad_channel"], "duplicate_id"),
+            (None, ["missing_id", "bad_email"], "missing_id"),
+        ],
+        key=str,
+    )
+
+
+def test_build_suite_from_declaration() -> None:
+    suite = build_suite(ITEM_RULES)
+    got = [(e.expectation_type, e.column, e.meta["rule_id"]) for e in suite.expectations]
+    assert suite.name == "order_items"
+    assert got == [
+        ("expect_column_values_to_be_between", "quantity", "invalid_quantity"),
+        ("expect_column_values_to_not_be_null", "quantity", "invalid_quantity"),
+        ("expect_column_values_to_be_between", "unit_price", "invalid_price"),
+        ("expect_column_values_to_not_be_null", "unit_price", "invalid_price"),
+        ("expect_column_values_to_be_between", "discount", "invalid_discount"),
+        ("expect_column_values_to_not_be_null", "discount", "invalid_discount"),
+        ("expect_column_values_to_not_be_null", "_product_known", "unknown_product"),
+        ("expect_column_values_to_not_be_null", "usd_per_unit", "missing_fx_rate"),
+    ]
+
+
+def test_run_suite_pandas_writes_result_json(tmp_path: Path) -> None:
+    df = pd.DataFrame(
+        {
+            "quantity": [1, 0, 2],
+            "unit_price": [1.0, 2.0, -1.0],
+            "discount": [0.0, 0.5, 2.0],
+            "_product_known": [True, True, None],
+            "usd_per_unit": [1.0, None, 1.0],
+        }
+    )
+    report = run_suite(df, ITEM_RULES, tmp_path / "run" / "order_items.json")
+    assert report.success is False
+    assert report.failed_rules == {
+        "invalid_quantity": 1, "invalid_price": 1, "invalid_discount": 1,
+        "unknown_product": 1, "missing_fx_rate": 1,
+    }  # fmt: skip
+    assert report.summary() == (
+        "order_items: FAILED (3/8 expectations, 3 records); invalid_quantity=1, "
+        "invalid_price=1, invalid_discount=1, unknown_product=1, missing_fx_rate=1"
+    )
+    saved = json.loads((tmp_path / "run" / "order_items.json").read_text())
+    assert saved["success"] is False and len(saved["results"]) == 8
+
+
+@pytest.mark.spark
+def test_run_suite_spark(spark: Any, tmp_path: Path) -> None:
+    df = spark.createDataFrame(
+        [(1, Decimal("1.00"), Decimal("0.10"), True, Decimal("1.000000"))],
+        "quantity int, unit_price decimal(10,2), discount decimal(5,2), "
+        "_product_known boolean, usd_per_unit decimal(12,6)",
+    )
+    report = run_suite(df, ITEM_RULES, tmp_path / "items.json")
+    assert (report.success, report.element_count, report.failed_rules) == (True, 1, {})
+    assert (tmp_path / "items.json").exists()
+
+
+def test_rule_declaration_is_checked() -> None:
+    with pytest.raises(ValueError, match="in_set needs values"):
+        Rule("r", "c", "in_set")
