@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from goldmine.cli import _context, catalog, cost, demo, iam, infra, local, query, sales, secrets
+from goldmine.cli import _context, catalog, cost, demo, iam, infra, local, mesh, query, sales, secrets
 
 app = typer.Typer(
     help=(
@@ -26,6 +26,7 @@ app.add_typer(secrets.app, name="secrets")
 app.add_typer(cost.app, name="cost")
 app.add_typer(iam.app, name="iam")
 app.add_typer(infra.app, name="infra")
+app.add_typer(mesh.app, name="mesh")
 app.command(name="demo")(demo.demo)
 app.command(name="query")(query.query)
 

@@ -1,0 +1,236 @@
+"""``goldmine mesh``: contracts, publication, discovery and access of data products."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help=(
+        "Domain data products defined by ODCS v3 contracts (mesh/<domain>/<product>/).\n\n"
+        "Examples:\n\n"
+        "  goldmine mesh validate\n\n"
+        "  goldmine mesh publish sales.orders\n\n"
+        "  goldmine mesh list\n\n"
+        "  goldmine mesh show finance.revenue\n\n"
+        "  goldmine mesh diff old/contract.yaml mesh/sales/orders/contract.yaml\n\n"
+        "  goldmine mesh grant sales.orders --to consumer-sales.orders"
+    ),
+    no_args_is_help=True,
+)
+_out = Console(soft_wrap=True)
+
+
+def _platform() -> Any:
+    from goldmine.cli._context import get_platform
+
+    return get_platform()
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Contract files; every repo contract by default.")
+    ] = None,
+) -> None:
+    """Validate contracts against the ODCS JSON schema and the platform's rules.
+
+    Example: goldmine mesh validate mesh/sales/orders/contract.yaml
+    """
+    import mesh
+
+    files = paths or sorted(mesh.MESH_ROOT.glob("*/*/contract.yaml"))
+    failed = 0
+    for path in files:
+        try:
+            contract = mesh.load_contract(path)
+        except mesh.ContractError as exc:
+            failed += 1
+            _out.print(f"[red]invalid[/red] {path}")
+            for problem in exc.problems:
+                _out.print(f"  - {problem}", highlight=False)
+            continue
+        _out.print(f"[green]valid[/green]   {contract.product_id} {contract.version} ({path})")
+    _out.print(f"{len(files) - failed} of {len(files)} contracts valid")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The published contract (YAML).")],
+    new: Annotated[Path, typer.Argument(help="The proposed contract (YAML).")],
+) -> None:
+    """Classify every change from OLD to NEW as breaking or not.
+
+    Exits 1 when a change is breaking and NEW does not bump the major version.
+
+    Example: goldmine mesh diff /tmp/orders-1.0.0.yaml mesh/sales/orders/contract.yaml
+    """
+    import mesh
+
+    result = mesh.diff_contracts(mesh.load_contract(old), mesh.load_contract(new))
+    for change in result.changes:
+        color = "red" if change.breaking else "green"
+        _out.print(f"[{color}]{change.line()}[/{color}]", highlight=False)
+    summary = (
+        f"{len(result.changes)} changes, {len(result.breaking)} breaking "
+        f"({result.old_version} -> {result.new_version})"
+    )
+    if not result.ok:
+        _out.print(f"[red]{summary}: a breaking change needs a new major version[/red]")
+        raise typer.Exit(1)
+    _out.print(summary)
+
+
+@app.command()
+def publish(
+    products: Annotated[list[str], typer.Argument(help="DOMAIN.PRODUCT ids, in build order.")],
+    run_id: Annotated[str | None, typer.Option(help="Job run id for the lineage.")] = None,
+) -> None:
+    """Build, validate and publish data products; refuse any that break their contract.
+
+    Example: goldmine mesh publish catalog.products finance.fx_rates sales.orders
+    """
+    import mesh
+    from goldmine.spark import build_session
+
+    platform = _platform()
+    spark = build_session(platform.aws, app_name="goldmine-mesh-publish")
+    refused = 0
+    for product_id in products:
+        with _out.status(f"{product_id}: starting") as status:
+
+            def report(msg: str, product: str = product_id, shown: Any = status) -> None:
+                shown.update(f"{product}: {msg}")
+
+            result = mesh.publish_product(
+                platform, spark, product_id, run_id=run_id, progress=report
+            )
+        if result.published:
+            _out.print(
+                f"[green]published[/green] {product_id} {result.version} "
+                f"(delta version {result.delta_version}, {result.check.rows} rows) "
+                f"-> {result.location}"
+            )
+        else:
+            refused += 1
+            _out.print(f"[red]refused[/red] {result.check.summary()}", highlight=False)
+    if refused:
+        raise typer.Exit(1)
+
+
+@app.command("list")
+def list_products() -> None:
+    """List published products: owner, newest version, rows, publish time.
+
+    Example: goldmine mesh list
+    """
+    import mesh
+
+    platform = _platform()
+    table = Table("product", "owner", "version", "majors", "rows", "published at")
+    for entry in mesh.list_entries(platform.aws.s3(), platform.settings):
+        pub = mesh.publication(entry)
+        table.add_row(
+            entry["product"],
+            pub["owner"],
+            pub["version"],
+            ",".join(f"v{m}" for m in sorted(entry["majors"])),
+            str(pub["rows"]),
+            pub["published_at"],
+        )
+    _out.print(table)
+
+
+def _age(published_at: str) -> str:
+    delta = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(published_at)
+    return f"{delta.total_seconds() / 3600:.1f}h ago"
+
+
+@app.command()
+def show(
+    product: Annotated[str, typer.Argument(help="DOMAIN.PRODUCT")],
+    major: Annotated[int | None, typer.Option(help="Major version (newest by default).")] = None,
+) -> None:
+    """Show a product: owner, version, SLA, freshness, schema, quality, lineage, access.
+
+    Example: goldmine mesh show sales.orders
+    """
+    import mesh
+
+    platform = _platform()
+    entry = mesh.read_entry(platform.aws.s3(), platform.settings, product)
+    if entry is None:
+        _out.print(f"[red]{product} was never published[/red] (goldmine mesh publish {product})")
+        raise typer.Exit(1)
+    pub = mesh.publication(entry, major)
+    contract = mesh.parse_contract(pub["contract"])
+    _out.print(f"[bold]{product}[/bold] {pub['version']} (owner {pub['owner']})")
+    _out.print(f"  location  {pub['location']} (Delta version {pub['delta_version']})")
+    _out.print(
+        f"  published {pub['published_at']} ({_age(pub['published_at'])}), run {pub['run_id']}"
+    )
+    _out.print(f"  data as of {pub['as_of']}, {pub['rows']} rows")
+    for prop in contract.model.slaProperties or []:
+        element = f" on {prop.element}" if prop.element else ""
+        _out.print(f"  SLA {prop.property}: {prop.value}{prop.unit or ''}{element}")
+    failed = [c for c in pub["checks"] if not c["passed"]]
+    _out.print(f"  quality   {len(pub['checks']) - len(failed)}/{len(pub['checks'])} checks passed")
+    schema = Table("column", "type", "required", "key", "classification", "description")
+    for column in contract.columns:
+        schema.add_row(
+            column.name,
+            column.physical_type,
+            "yes" if column.required else "",
+            str(column.primary_key_position or ""),
+            column.classification or "",
+            column.description,
+        )
+    _out.print(schema)
+    inputs = ", ".join(
+        f"{i['product']} {i['version']}@{i['delta_version']}" for i in pub["lineage"]["inputs"]
+    )
+    feeds = ", ".join(f"{f} ({len(b)} batches)" for f, b in pub["lineage"]["source_feeds"].items())
+    _out.print(f"  lineage   inputs: {inputs or '-'}; feeds: {feeds or '-'}")
+    pinned = f"{pub['database']}.{mesh.table_names(contract)[1]}"
+    _out.print(f'  query     goldmine query "SELECT * FROM {pinned} LIMIT 10"')
+    _out.print(f"            deltalake.DeltaTable('{pub['location']}') (pin major v{pub['major']})")
+
+
+@app.command()
+def grant(
+    product: Annotated[str, typer.Argument(help="DOMAIN.PRODUCT")],
+    to: Annotated[str, typer.Option("--to", help="A role listed in the product's contract.")],
+    account_id: Annotated[str, typer.Option(help="Account id in Glue ARNs.")] = "*",
+    attach: Annotated[
+        bool, typer.Option(help="Create the policy in IAM and attach it to the role.")
+    ] = False,
+) -> None:
+    """Print (or attach) the least-privilege read policy of a contract role.
+
+    Example: goldmine mesh grant sales.orders --to consumer-sales.orders
+    """
+    import mesh
+    from goldmine.cli._context import get_settings
+
+    contract = mesh.load_product_contract(product)
+    settings = get_settings()
+    documents = mesh.role_policy(contract, settings, to, account_id=account_id)
+    if not attach:
+        typer.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
+        return
+    iam = _platform().aws.client("iam")
+    for i, document in enumerate(documents):
+        name = f"{settings.project}-{settings.environment}-{product.replace('.', '-')}-{to}-{i}"
+        arn = iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(document))["Policy"][
+            "Arn"
+        ]
+        iam.attach_role_policy(RoleName=to, PolicyArn=arn)
+        _out.print(f"attached {arn} to role {to}")

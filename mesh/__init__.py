@@ -1,0 +1,93 @@
+"""The data mesh: domain data products defined by ODCS v3 contracts.
+
+One contract per product (``mesh/<domain>/<product>/contract.yaml``) generates the
+Spark schema, the validation rules, the Glue table, the consumer IAM policy and the
+cost tags; :func:`publish_product` builds, validates and publishes a version; the
+registry (with the data) answers ``goldmine mesh list|show``; :func:`diff_contracts`
+classifies contract changes as breaking or not.
+"""
+
+from mesh._check_data import Check, DataCheck, check_data
+from mesh._contract import (
+    MESH_ROOT,
+    Column,
+    Contract,
+    ContractError,
+    contract_path,
+    list_contracts,
+    load_contract,
+    load_product_contract,
+    odcs_json_schema,
+    parse_contract,
+    schema_errors,
+    version_tuple,
+)
+from mesh._diff import Change, ContractDiff, diff_contracts
+from mesh._generate import (
+    consumer_role,
+    cost_tags,
+    glue_table_spec,
+    private_location,
+    product_location,
+    role_policy,
+    rule_set,
+    spark_schema,
+    table_names,
+)
+from mesh._publish import (
+    PublishRefusedError,
+    PublishResult,
+    apply_pii,
+    publish_product,
+    read_product,
+)
+from mesh._registry import list_entries, publication, read_entry
+
+#: Publish order: a product after the products it is built from.
+PUBLISH_ORDER: tuple[str, ...] = (
+    "catalog.products",
+    "catalog.stores",
+    "finance.fx_rates",
+    "customer.customers",
+    "sales.orders",
+    "finance.revenue",
+)
+
+__all__ = [
+    "MESH_ROOT",
+    "PUBLISH_ORDER",
+    "Change",
+    "Check",
+    "Column",
+    "Contract",
+    "ContractDiff",
+    "ContractError",
+    "DataCheck",
+    "PublishRefusedError",
+    "PublishResult",
+    "apply_pii",
+    "check_data",
+    "consumer_role",
+    "contract_path",
+    "cost_tags",
+    "diff_contracts",
+    "glue_table_spec",
+    "list_contracts",
+    "list_entries",
+    "load_contract",
+    "load_product_contract",
+    "odcs_json_schema",
+    "parse_contract",
+    "private_location",
+    "product_location",
+    "publication",
+    "publish_product",
+    "read_entry",
+    "read_product",
+    "role_policy",
+    "rule_set",
+    "schema_errors",
+    "spark_schema",
+    "table_names",
+    "version_tuple",
+]

@@ -1,0 +1,93 @@
+"""The registry of published products, kept with the data (STYLE.md: nothing in memory).
+
+One JSON document per product in its domain bucket, ``_registry/<name>.json``: the
+newest publication of every major version and the history of publications. Glue holds
+the tables (with the contract version and run id as table parameters); together they
+answer ``mesh list`` / ``mesh show``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from goldmine.settings import Settings
+
+REGISTRY_PREFIX = "_registry/"
+
+
+def registry_key(name: str) -> str:
+    """Return the registry object key of a product (``_registry/orders.json``)."""
+    return f"{REGISTRY_PREFIX}{name}.json"
+
+
+def read_entry(s3: Any, settings: Settings, product_id: str) -> dict[str, Any] | None:
+    """Return the registry entry of ``domain.name``, ``None`` when never published."""
+    domain, _, name = product_id.partition(".")
+    try:
+        body = s3.get_object(Bucket=settings.buckets.mesh[domain], Key=registry_key(name))["Body"]
+    except s3.exceptions.NoSuchKey:
+        return None
+    entry: dict[str, Any] = json.loads(body.read())
+    return entry
+
+
+def write_entry(s3: Any, settings: Settings, entry: dict[str, Any]) -> None:
+    """Write a registry entry (``entry["product"]`` names it)."""
+    domain, _, name = str(entry["product"]).partition(".")
+    s3.put_object(
+        Bucket=settings.buckets.mesh[domain],
+        Key=registry_key(name),
+        Body=json.dumps(entry, indent=2, sort_keys=True, default=str).encode(),
+        ContentType="application/json",
+    )
+
+
+def record_publication(
+    s3: Any, settings: Settings, product_id: str, publication: dict[str, Any]
+) -> dict[str, Any]:
+    """Add one publication to the product's entry: newest of its major, and history."""
+    entry = read_entry(s3, settings, product_id) or {
+        "product": product_id,
+        "majors": {},
+        "history": [],
+    }
+    entry["majors"][str(publication["major"])] = publication
+    entry["history"].append(
+        {k: publication[k] for k in ("version", "major", "delta_version", "run_id", "published_at")}
+    )
+    entry["latest_major"] = max(int(m) for m in entry["majors"])
+    write_entry(s3, settings, entry)
+    return entry
+
+
+def list_entries(s3: Any, settings: Settings) -> list[dict[str, Any]]:
+    """Return every registry entry of every mesh domain, sorted by product id."""
+    entries = []
+    for bucket in settings.buckets.mesh.values():
+        try:
+            pages = s3.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=REGISTRY_PREFIX
+            )
+            keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
+        except s3.exceptions.NoSuchBucket:
+            continue
+        for key in keys:
+            if key.endswith(".json"):
+                entries.append(json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+    return sorted(entries, key=lambda e: str(e["product"]))
+
+
+def publication(entry: dict[str, Any], major: int | None = None) -> dict[str, Any]:
+    """Return the newest publication of ``major`` (the latest major by default).
+
+    Raises
+    ------
+    KeyError
+        When that major was never published.
+    """
+    wanted = str(major if major is not None else entry["latest_major"])
+    if wanted not in entry["majors"]:
+        raise KeyError(f"{entry['product']} has no published major version {wanted}")
+    found: dict[str, Any] = entry["majors"][wanted]
+    return found
