@@ -16,8 +16,10 @@ DATA_PRODUCTS: dict[str, tuple[str, ...]] = {
     "finance": ("fx_rates", "revenue"),
 }
 #: Products a domain consumes from other domains (finance.revenue is built from them).
+#: The products each domain's producer reads (mesh contracts' inputProducts).
 CONSUMES: dict[str, tuple[str, ...]] = {
-    "finance": ("sales.orders", "customer.customers", "catalog.products", "catalog.stores"),
+    "sales": ("catalog.products", "finance.fx_rates"),
+    "finance": ("sales.orders", "catalog.products"),
 }
 ARCHITECTURE_DATABASES: dict[str, tuple[str, ...]] = {
     "lake": ("lake_raw", "lake_curated", "lake_analytics"),
