@@ -1,11 +1,18 @@
 """Median latency of the standard analyst queries on the local (DuckDB) and Spark engines.
 
-The gold tables are built synthetically from N random order lines with the gold rules
-(``goldmine.query._synthetic_gold``), written as Delta to the lakehouse bucket under
-``_bench_query/`` and registered in Glue database ``<project>_<env>_query_bench``; the
-real builds' gold tables can be queried instead with ``--database``.
+The gold tables are synthetic: N random order lines aggregated with the gold rules
+(``goldmine.query._synthetic_gold``), shaped like the sales source at N lines
+(``sales_shape``: 365 days, 22 stores, and the customers and products the generator
+knows at that scale), written as Delta to the lakehouse bucket under
+``_bench_query/<N>/`` and registered in Glue database ``<project>_<env>_query_bench_<N>``.
+The real builds' gold tables can be queried instead with ``--database``.
+
+Per query and engine: one cold run (local: the process's table and translation caches
+cleared first; Spark: the first run), then the median of ``--repeat`` warm runs. Per
+engine: the median over the queries of the warm medians; then the ratio spark / local.
 
 Usage: .venv/bin/python -m benchmarks.query --order-lines 10000000 --repeat 3
+       .venv/bin/python -m benchmarks.query --engines spark --order-lines 1000000
 """
 
 from __future__ import annotations
@@ -13,61 +20,102 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import Any
 
-from goldmine.platform import connect
+from goldmine.platform import Platform, connect
 from goldmine.query import load_standard_queries, run_query
-from goldmine.query._synthetic_gold import synthetic_gold_tables, write_synthetic_gold
+from goldmine.query._synthetic_gold import (
+    sales_shape,
+    synthetic_gold_tables,
+    write_synthetic_gold,
+)
 from goldmine.settings import load_settings
+
+
+def build_gold(platform: Platform, order_lines: int, days: int) -> str:
+    """Write the synthetic gold of ``order_lines`` lines as Delta; return its Glue database."""
+    started = time.perf_counter()
+    shape = sales_shape(order_lines, days)
+    tables = synthetic_gold_tables(order_lines, seed=1, shape=shape)
+    database = platform.settings.database(f"query_bench_{order_lines}")
+    write_synthetic_gold(
+        platform,
+        tables,
+        database=database,
+        bucket=platform.settings.buckets.lakehouse,
+        prefix=f"_bench_query/{order_lines}",
+        table_format="delta",
+    )
+    rows = ", ".join(f"{k} {v.num_rows:,}" for k, v in tables.items())
+    print(
+        f"gold of {order_lines:,} order lines ({shape}) built in "
+        f"{time.perf_counter() - started:.1f} s: {rows} rows"
+    )
+    return database
+
+
+def measure(
+    platform: Platform, engine: str, database: str, repeat: int, spark: Any = None
+) -> dict[str, tuple[float, float]]:
+    """Return ``{query: (cold seconds, median warm seconds)}`` for one engine."""
+    from goldmine.query._cache_tables import TABLE_CACHE
+    from goldmine.query._run_query import _translated
+
+    out = {}
+    for query in load_standard_queries():
+
+        def run(sql: str = query.sql) -> float:
+            started = time.perf_counter()
+            run_query(platform, sql, "lakehouse", engine, spark=spark, database=database)
+            return time.perf_counter() - started
+
+        if engine == "local":
+            TABLE_CACHE.clear()
+            _translated.cache_clear()
+        cold = run()
+        warm = statistics.median(run() for _ in range(repeat))
+        out[query.name] = (cold, warm)
+        print(f"{engine:6} {query.name:36} cold {cold:7.3f} s   warm median {warm:7.3f} s")
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--order-lines", type=int, default=10_000_000)
+    parser.add_argument(
+        "--spark-order-lines", type=int, default=None, help="a smaller size for Spark"
+    )
+    parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--engines", default="local,spark")
     parser.add_argument("--database", default=None, help="query these gold tables instead")
     args = parser.parse_args()
     platform = connect(load_settings())
-    database = args.database
-    if database is None:
-        started = time.perf_counter()
-        tables = synthetic_gold_tables(args.order_lines, days=365, seed=1)
-        database = platform.settings.database("query_bench")
-        write_synthetic_gold(
-            platform,
-            tables,
-            database=database,
-            bucket=platform.settings.buckets.lakehouse,
-            prefix="_bench_query",
-            table_format="delta",
-        )
-        rows = {k: v.num_rows for k, v in tables.items()}
-        print(
-            f"built gold of {args.order_lines:,} order lines in "
-            f"{time.perf_counter() - started:.1f} s: {rows}"
-        )
+    sizes = {
+        "local": args.order_lines,
+        "spark": args.spark_order_lines or args.order_lines,
+    }
+    databases: dict[int, str] = {}
     spark = None
     medians: dict[str, float] = {}
     for engine in args.engines.split(","):
+        size = sizes[engine]
+        if args.database is None and size not in databases:
+            databases[size] = build_gold(platform, size, args.days)
+        database = args.database or databases[size]
         if engine == "spark":
             from goldmine.spark import build_session
 
             spark = build_session(platform.aws, app_name="goldmine-bench-query")
-        per_query = []
-        for query in load_standard_queries():
-            run_query(platform, query.sql, "lakehouse", engine, spark=spark, database=database)
-            times = []
-            for _ in range(args.repeat):
-                started = time.perf_counter()
-                run_query(platform, query.sql, "lakehouse", engine, spark=spark, database=database)
-                times.append(time.perf_counter() - started)
-            per_query.append(statistics.median(times))
-            print(f"{engine:6} {query.name:40} {statistics.median(times):7.3f} s")
-        medians[engine] = statistics.median(per_query)
-    for engine, median in medians.items():
-        print(f"median {engine}: {median:.3f} s")
+        times = measure(platform, engine, database, args.repeat, spark)
+        medians[engine] = statistics.median(warm for _, warm in times.values())
+        cold = statistics.median(c for c, _ in times.values())
+        where = args.database or f"{size:,} order lines"
+        print(f"median {engine}: {medians[engine]:.3f} s warm, {cold:.3f} s cold ({where})")
     if "local" in medians and "spark" in medians:
-        print(f"spark / local: {medians['spark'] / medians['local']:.1f}x")
+        same = args.database or sizes["local"] == sizes["spark"]
+        note = "" if same else " (NOT the same size: see above)"
+        print(f"spark / local: {medians['spark'] / medians['local']:.1f}x{note}")
 
 
 if __name__ == "__main__":

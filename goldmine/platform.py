@@ -12,7 +12,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from goldmine.aws import AwsClients, configure_wrangler
+from goldmine.aws import AwsClients
 from goldmine.catalog import sync_catalog
 from goldmine.settings import Endpoints, Settings
 from goldmine.tags import tag_platform_buckets
@@ -45,7 +45,6 @@ def connect(settings: Settings) -> Platform:
     else:
         endpoints = settings.endpoints if settings.is_local else Endpoints()
         platform = Platform(settings, AwsClients(settings, endpoints))
-    configure_wrangler(platform.aws)
     return platform
 
 

@@ -103,7 +103,11 @@ def _route_control_plane(client: Any, store_url: str, api_url: str) -> None:
 
 
 def configure_wrangler(clients: AwsClients) -> None:
-    """Point awswrangler's global endpoints at the same services as ``clients``."""
+    """Point awswrangler's global endpoints at the same services as ``clients``.
+
+    Called by the code that uses awswrangler, right before it does: importing it
+    costs seconds, which commands that never touch it should not pay.
+    """
     import awswrangler as wr
 
     wr.config.s3_endpoint_url = clients.endpoints.s3

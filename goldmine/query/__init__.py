@@ -4,8 +4,11 @@
 catalog and answers with one of three engines: ``athena`` (AWS), ``local`` (DuckDB
 over delta-rs / pyarrow datasets, the SQL translated by sqlglot with the rules of
 ``_translate``) and ``spark``. Anything but one SELECT is refused before it runs.
+Within a process the local engine keeps each table's data (``TABLE_CACHE``) while its
+Delta log or Parquet listing is unchanged, and each query's translation.
 """
 
+from goldmine.query._cache_tables import TABLE_CACHE, TableCache
 from goldmine.query._errors import QueryError, RefusedQuery, UnknownTable, UntranslatableQuery
 from goldmine.query._parse_query import parse_select, table_references
 from goldmine.query._read_tables import TableFiles, list_table_files, read_dataset
@@ -31,12 +34,14 @@ __all__ = [
     "BUILDS",
     "ENGINES",
     "STANDARD_QUERIES_DIR",
+    "TABLE_CACHE",
     "QueryError",
     "QueryPlan",
     "QueryResult",
     "RefusedQuery",
     "ResolvedTable",
     "StandardQuery",
+    "TableCache",
     "TableFiles",
     "UnknownTable",
     "UntranslatableQuery",

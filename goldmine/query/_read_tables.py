@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -77,45 +78,78 @@ def read_dataset(table: ResolvedTable, aws: AwsClients) -> ds.Dataset:
     hive-partitioned dataset over pyarrow's S3 filesystem.
     """
     if table.table_format == "delta":
-        return _delta_table(table, aws).to_pyarrow_dataset()
+        return delta_dataset(table, aws)[0]
+    filesystem = s3_filesystem(aws)
+    files = list_data_files(filesystem, s3_path(table.location))
+    return parquet_dataset(table, filesystem, [f.path for f in files])
+
+
+def delta_dataset(table: ResolvedTable, aws: AwsClients) -> tuple[ds.Dataset, int]:
+    """Return a Delta table's latest version as a pyarrow dataset and its data bytes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    delta = _delta_table(table, aws)
+    actions = pa.table(delta.get_add_actions(flatten=True))
+    size = int(pc.sum(actions.column("size_bytes")).as_py() or 0) if len(actions) else 0
+    return delta.to_pyarrow_dataset(), size
+
+
+def parquet_dataset(table: ResolvedTable, filesystem: Any, files: list[str]) -> ds.Dataset:
+    """Return the Parquet ``files`` of ``table`` as a hive-partitioned dataset."""
+    import pyarrow as pa
     import pyarrow.dataset as pads
 
-    schema = _arrow_schema(table)
     partitioning = None
     if table.partition_keys:
-        import pyarrow as pa
-
         fields = [
             pa.field(name, arrow_type(kind) or pa.string()) for name, kind in table.partition_keys
         ]
         partitioning = pads.partitioning(pa.schema(fields), flavor="hive")
-    filesystem = s3_filesystem(aws)
-    base = _path(table.location)
     return pads.dataset(
-        _data_files(filesystem, base),
+        files,
         filesystem=filesystem,
         format="parquet",
         partitioning=partitioning,
-        partition_base_dir=base,
-        schema=schema,
+        partition_base_dir=s3_path(table.location),
+        schema=_arrow_schema(table),
     )
 
 
-def _data_files(filesystem: Any, base: str) -> list[str]:
-    """List the data files under ``base``: no directory markers, no ``_``/``.`` files."""
+def list_data_files(filesystem: Any, base: str, *, skip_hidden: bool = True) -> list[Any]:
+    """List the files under ``base`` (``FileInfo``s, sorted by path).
+
+    Directory markers and empty objects are dropped and, with ``skip_hidden``, every
+    path with a ``_``- or ``.``-prefixed part below ``base`` (Delta logs, markers).
+    """
     from pyarrow import fs
 
     infos = filesystem.get_file_info(fs.FileSelector(base, recursive=True, allow_not_found=True))
+    files = {i.path: i for i in infos if i.type == fs.FileType.File}
+    kept = data_files(((path, info.size) for path, info in files.items()), base, skip_hidden)
+    return [files[path] for path in kept]
+
+
+def data_files(
+    objects: Iterable[tuple[str, int | None]], base: str, skip_hidden: bool = True
+) -> list[str]:
+    """Return the data files among ``(path, size)`` objects under ``base``, sorted.
+
+    Directory markers (empty objects, keys ending in ``/``, keys that prefix others) are
+    dropped and, with ``skip_hidden``, every path with a ``_``- or ``.``-prefixed part
+    below ``base``.
+    """
     files = []
-    for info in infos:
-        if info.type != fs.FileType.File or not info.size:
+    for path, size in objects:
+        if not size or path.endswith("/"):
             continue
-        relative = info.path[len(base) :].strip("/")
-        if any(part.startswith(("_", ".")) for part in relative.split("/")):
+        relative = path[len(base) :].strip("/")
+        if skip_hidden and any(part.startswith(("_", ".")) for part in relative.split("/")):
             continue
-        files.append(info.path)
+        files.append(path)
     # the local store lists directories as objects too: drop every path that prefixes another
-    return sorted(f for f in files if not any(g.startswith(f + "/") for g in files))
+    parents = {f.rsplit("/", n)[0] for f in files for n in range(1, f.count("/") + 1)}
+    return sorted(f for f in files if f not in parents)
 
 
 def list_table_files(table: ResolvedTable, aws: AwsClients) -> TableFiles:
@@ -173,5 +207,6 @@ def _arrow_schema(table: ResolvedTable) -> pa.Schema | None:
     return pa.schema(fields)
 
 
-def _path(location: str) -> str:
+def s3_path(location: str) -> str:
+    """Return ``bucket/prefix`` of an ``s3://`` (or ``s3a://``) location, no trailing slash."""
     return location.removeprefix("s3://").removeprefix("s3a://").rstrip("/")

@@ -6,10 +6,12 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from goldmine.aws import configure_wrangler
+
 if TYPE_CHECKING:
     import pandas as pd
 
-    from goldmine.platform import Platform
+from goldmine.platform import Platform
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ def run_athena(platform: Platform, sql: str, database: str, *, architecture: str
     """
     import awswrangler as wr
 
+    configure_wrangler(platform.aws)
     frame = wr.athena.read_sql_query(
         sql,
         database=database,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlglot import exp
 
@@ -73,7 +75,7 @@ def plan_query(
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
     query = parse_select(sql)
-    glue = platform.aws.client("glue")
+    glue = _glue_client(platform)
     names: dict[tuple[str | None, str], str] = {}
     tables: dict[str, ResolvedTable] = {}
     for db, name in table_references(query):
@@ -83,9 +85,43 @@ def plan_query(
     if engine == "athena":
         engine_sql = _qualified_for_athena(query, names, tables)
     else:
-        schema = {view: table.schema() for view, table in tables.items()}
-        engine_sql = translate_query(query, _DIALECTS[engine], schema, names)  # type: ignore[arg-type]
+        schema = tuple((view, tuple(table.schema().items())) for view, table in tables.items())
+        engine_sql = _translated(sql, _DIALECTS[engine], schema, tuple(names.items()))
     return QueryPlan(sql, build, engine, tuple(tables.values()), engine_sql)
+
+
+#: boto3 Glue clients by platform: creating one costs ~0.1-1 s (service model loading).
+_GLUE_CLIENTS: dict[int, tuple[Platform, Any]] = {}
+_GLUE_LOCK = threading.Lock()
+
+
+def _glue_client(platform: Platform) -> Any:
+    """Return the Glue client of ``platform``, created once per process and platform."""
+    with _GLUE_LOCK:
+        held = _GLUE_CLIENTS.get(id(platform))
+        if held is None or held[0] is not platform:
+            held = _GLUE_CLIENTS[id(platform)] = (platform, platform.aws.client("glue"))
+        return held[1]
+
+
+@functools.lru_cache(maxsize=512)
+def _translated(
+    sql: str,
+    target: str,
+    schema: tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
+    names: tuple[tuple[tuple[str | None, str], str], ...],
+) -> str:
+    """Translate ``sql``: a pure function of the SQL, the tables' types and view names.
+
+    Cached: the type-aware translation (qualify, annotate, rules) takes 50-200 ms, and
+    the key holds everything it depends on. Refusals raise and are not cached.
+    """
+    return translate_query(
+        parse_select(sql),
+        target,  # type: ignore[arg-type]
+        {view: dict(columns) for view, columns in schema},
+        dict(names),
+    )
 
 
 def run_query(

@@ -12,10 +12,18 @@ if TYPE_CHECKING:
     from goldmine.query._resolve_tables import ResolvedTable
 
 
-def run_spark(spark: SparkSession, sql: str, tables: Sequence[ResolvedTable]) -> pd.DataFrame:
-    """Register ``tables`` as temp views (``table.view_name``) and run Spark ``sql``."""
-    for table in tables:
-        register_view(spark, table)
+def run_spark(
+    spark: SparkSession, sql: str, tables: Sequence[ResolvedTable], *, register: bool = True
+) -> pd.DataFrame:
+    """Register ``tables`` as temp views (``table.view_name``) and run Spark ``sql``.
+
+    ``register=False``: the views are already registered (by :func:`register_view`), e.g.
+    once for a batch of queries; registering lists the table's files (Delta log or
+    Parquet partitions) again.
+    """
+    if register:
+        for table in tables:
+            register_view(spark, table)
     return spark.sql(sql).toPandas()
 
 

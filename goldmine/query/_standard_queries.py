@@ -54,10 +54,33 @@ def run_standard_queries(
     database: str | None = None,
     directory: Path = STANDARD_QUERIES_DIR,
 ) -> dict[str, pd.DataFrame]:
-    """Answer every standard question on ``build`` with ``engine``: ``{name: DataFrame}``."""
-    from goldmine.query._run_query import run_query
+    """Answer every standard question on ``build`` with ``engine``: ``{name: DataFrame}``.
 
+    On Spark every query is planned first and each table registered as a view once for
+    the whole set (registering lists the table's files); a query's views are the ones its
+    plan resolved, as with :func:`~goldmine.query.run_query`.
+    """
+    from goldmine.query._run_query import plan_query, run_query
+
+    queries = load_standard_queries(directory)
+    if engine == "spark":
+        from goldmine.query._run_spark import register_view, run_spark
+
+        if spark is None:
+            from goldmine.spark import build_session
+
+            spark = build_session(platform.aws, app_name="goldmine-query")
+        plans = {
+            q.name: plan_query(platform, q.sql, build, engine, database=database) for q in queries
+        }
+        tables = {t.view_name: t for plan in plans.values() for t in plan.tables}
+        for table in tables.values():
+            register_view(spark, table)
+        return {
+            name: run_spark(spark, plan.engine_sql, plan.tables, register=False)
+            for name, plan in plans.items()
+        }
     return {
         q.name: run_query(platform, q.sql, build, engine, spark=spark, database=database).frame
-        for q in load_standard_queries(directory)
+        for q in queries
     }

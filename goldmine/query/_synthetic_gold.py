@@ -74,20 +74,54 @@ class SyntheticGold:
     rows: dict[str, int]
 
 
-def _order_lines(order_lines: int, days: int, seed: int) -> pa.Table:
+@dataclass(frozen=True)
+class GoldShape:
+    """The dimensions of a synthetic gold set: they decide how many gold rows there are.
+
+    ``customers=None``: one customer per 8 orders.
+    """
+
+    days: int = 60
+    stores: int = 40
+    products: int = 500
+    customers: int | None = None
+    lines_per_order: int = 3
+
+
+def sales_shape(order_lines: int, days: int = 365) -> GoldShape:
+    """Return the shape the sales source (``goldmine.sales``) has at ``order_lines`` lines.
+
+    The generator writes ``10_000 * scale`` lines per business day, so ``order_lines``
+    over ``days`` days is ``scale = order_lines / (10_000 * days)``; it knows
+    ``2_000 * scale + 100 * scale * day`` customers and ``500 * scale + 10 * scale * day``
+    products on ``day``, has 22 stores (20 physical, 2 web) and 2 lines per order on
+    average. The shape takes the customers and products known on the last day (an upper
+    bound of the gold rows: every product sells from the first day).
+    """
+    scale = order_lines / (10_000 * days)
+    return GoldShape(
+        days=days,
+        stores=22,
+        products=max(20, round(500 * scale + 10 * scale * days)),
+        customers=max(20, round(2_000 * scale + 100 * scale * days)),
+        lines_per_order=2,
+    )
+
+
+def _order_lines(order_lines: int, shape: GoldShape, seed: int) -> pa.Table:
     import numpy as np
     import pyarrow as pa
 
     rng = np.random.default_rng(seed)
     n = order_lines
-    lines_per_order = 3
-    orders = max(1, n // lines_per_order)
+    days = shape.days
+    orders = max(1, n // shape.lines_per_order)
     order_no = np.sort(rng.integers(0, orders, n))
     day = (order_no * days // orders).astype("int32")
-    customers = max(10, orders // 8)
+    customers = shape.customers or max(10, orders // 8)
     customer = rng.integers(0, customers, orders)[order_no]
-    store = rng.integers(0, 40, orders)[order_no]
-    product = rng.integers(0, 500, n)
+    store = rng.integers(0, shape.stores, orders)[order_no]
+    product = rng.integers(0, shape.products, n)
     quantity = rng.integers(1, 5, n)
     cents = rng.integers(199, 19999, n)
     status = rng.choice(np.array([0, 1, 2, 3, 4]), orders, p=[0.2, 0.3, 0.35, 0.1, 0.05])[order_no]
@@ -137,18 +171,25 @@ _GOLD_SQL = {
 
 
 def synthetic_gold_tables(
-    order_lines: int, *, days: int = 60, seed: int = 7
+    order_lines: int, *, days: int = 60, seed: int = 7, shape: GoldShape | None = None
 ) -> dict[str, pa.Table]:
-    """Compute the gold tables (and dimensions) of ``order_lines`` random order lines."""
+    """Compute the gold tables (and dimensions) of ``order_lines`` random order lines.
+
+    ``shape`` (default: ``GoldShape(days=days)``) sets the days, stores, products and
+    customers; :func:`sales_shape` gives the sales source's at a number of lines.
+    """
     import duckdb
     import pyarrow as pa
 
-    lines = _order_lines(order_lines, days, seed)
+    shape = shape or GoldShape(days=days)
+    lines = _order_lines(order_lines, shape, seed)
+    n_products, n_stores = shape.products, shape.stores
     products_raw = pa.table(
         {
-            "product_key": pa.array(range(500), pa.int64()),
+            "product_key": pa.array(range(n_products), pa.int64()),
             "category": [
-                ["home", "garden", "toys", "books", "sports", "food"][i % 6] for i in range(500)
+                ["home", "garden", "toys", "books", "sports", "food"][i % 6]
+                for i in range(n_products)
             ],
         }
     )
@@ -180,19 +221,19 @@ def synthetic_gold_tables(
     ).to_arrow_table()
     out["stores"] = pa.table(
         {
-            "store_id": [f"s{i:03d}" for i in range(40)],
-            "name": [f"Store {i}" for i in range(40)],
-            "channel": ["web" if i % 10 == 0 else "store" for i in range(40)],
-            "region": [["north", "south", "east", "west"][i % 4] for i in range(40)],
-            "country": [["US", "DE", "FR", "GB", "ES"][i % 5] for i in range(40)],
+            "store_id": [f"s{i:03d}" for i in range(n_stores)],
+            "name": [f"Store {i}" for i in range(n_stores)],
+            "channel": ["web" if i % 10 == 0 else "store" for i in range(n_stores)],
+            "region": [["north", "south", "east", "west"][i % 4] for i in range(n_stores)],
+            "country": [["US", "DE", "FR", "GB", "ES"][i % 5] for i in range(n_stores)],
         }
     )
     out["products"] = pa.table(
         {
-            "product_id": [f"p{i:05d}" for i in range(500)],
-            "name": [f"Product {i}" for i in range(500)],
+            "product_id": [f"p{i:05d}" for i in range(n_products)],
+            "name": [f"Product {i}" for i in range(n_products)],
             "category": products_raw.column("category"),
-            "subcategory": [f"sub{i % 17}" for i in range(500)],
+            "subcategory": [f"sub{i % 17}" for i in range(n_products)],
         }
     )
     con.close()

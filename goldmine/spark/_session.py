@@ -50,6 +50,8 @@ def spark_conf(
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.sql.parquet.compression.codec": "snappy",
         "spark.databricks.delta.schema.autoMerge.enabled": "false",
+        # Delta rebuilds a table's state with 50 tasks by default; follow the shuffle size.
+        "spark.databricks.delta.snapshotPartitions": str(settings.spark_shuffle_partitions),
     }
     if not aws.is_local:
         # EMR / EMR Serverless: EMRFS serves s3://, Delta JARs come with the release

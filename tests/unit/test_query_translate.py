@@ -36,7 +36,9 @@ def on_duckdb(sql: str) -> tuple:
         "CAST(3 AS BIGINT) AS orders, CAST(7 AS BIGINT) AS units, "
         "CAST(10.00 AS DECIMAL(18,2)) AS revenue_usd, TIMESTAMP '2024-01-31 10:30:00' AS ts"
     )
-    return con.execute(translate(sql, "duckdb", SCHEMA)).fetchone()
+    row = con.execute(translate(sql, "duckdb", SCHEMA)).fetchone()
+    assert row is not None
+    return row
 
 
 def test_format_datetime_joda_pattern() -> None:
@@ -130,7 +132,7 @@ def test_avg_of_decimal_keeps_scale_and_sum_of_bigint_is_bigint() -> None:
 
 def test_approx_distinct_is_exact_on_both_engines() -> None:
     for target in ("duckdb", "spark"):
-        sql = translate("SELECT approx_distinct(store_id) FROM ds", target, SCHEMA)  # type: ignore[arg-type]
+        sql = translate("SELECT approx_distinct(store_id) FROM ds", target, SCHEMA)
         assert "COUNT(DISTINCT" in sql
 
 
