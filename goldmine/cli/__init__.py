@@ -8,7 +8,20 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from goldmine.cli import _context, catalog, cost, demo, iam, infra, local, mesh, query, sales, secrets
+from goldmine.cli import (
+    _context,
+    catalog,
+    cost,
+    demo,
+    iam,
+    infra,
+    lake,
+    local,
+    mesh,
+    query,
+    sales,
+    secrets,
+)
 
 app = typer.Typer(
     help=(
@@ -22,6 +35,7 @@ app = typer.Typer(
 app.add_typer(local.app, name="local")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(sales.app, name="sales")
+app.add_typer(lake.app, name="lake")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(cost.app, name="cost")
 app.add_typer(iam.app, name="iam")

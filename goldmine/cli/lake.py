@@ -1,0 +1,182 @@
+"""``goldmine lake``: the raw S3 data lake (landing -> raw -> curated -> analytics)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from goldmine.cli._context import get_platform
+
+if TYPE_CHECKING:
+    from lake import BuildResult, IngestResult
+
+app = typer.Typer(
+    help=(
+        "The raw S3 data lake: ingest landed batches, build curated and analytics zones, "
+        "show status.\n\nExample: goldmine lake ingest --all && goldmine lake build"
+    ),
+    no_args_is_help=True,
+)
+console = Console(stderr=True)
+
+
+@app.callback()
+def _group() -> None:
+    """Raw S3 data lake commands."""
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+@app.command("ingest")
+def ingest_command(
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="Ingest date to copy (YYYY-MM-DD). Example: --date 2025-01-06"),
+    ] = None,
+    all_dates: Annotated[
+        bool, typer.Option("--all", help="Copy every landed date. Example: --all")
+    ] = False,
+) -> None:
+    """Copy landed batches, byte for byte, into the raw zone (a rerun is a no-op).
+
+    Example: goldmine lake ingest --date 2025-01-06
+    """
+    from lake import ingest
+
+    day = _parse_date(date)
+    if (day is None) == (not all_dates):
+        raise typer.BadParameter("give exactly one of --date D or --all")
+    platform = get_platform()
+    with _progress() as bar:
+        task = bar.add_task("ingest", total=None)
+
+        def progress(done: int, total: int, result: IngestResult) -> None:
+            bar.update(task, completed=done, total=total, description=f"batch {result.batch_id}")
+
+        results = ingest(platform, None if all_dates else [day], progress=progress)  # type: ignore[list-item]
+    table = Table(title=f"Ingested into s3://{platform.settings.buckets.raw}")
+    for column in ("batch", "files", "copied", "already raw", "bytes", "problems"):
+        table.add_column(column, justify="left" if column in {"batch", "problems"} else "right")
+    for r in results:
+        problems = "; ".join(f"{f.raw_key}: {f.problem}" for f in r.files if f.problem)
+        table.add_row(
+            r.batch_id,
+            str(len(r.files)),
+            str(len(r.copied)),
+            str(r.skipped),
+            f"{r.bytes:,}",
+            problems or "-",
+        )
+    Console().print(table)
+
+
+@app.command("build")
+def build_command(
+    date_from: Annotated[
+        str | None,
+        typer.Option("--from", help="First ingest date to build. Example: --from 2025-01-06"),
+    ] = None,
+    date_to: Annotated[
+        str | None,
+        typer.Option("--to", help="Last ingest date to build. Example: --to 2025-01-12"),
+    ] = None,
+) -> None:
+    """Build the curated and analytics zones from raw batches not built yet.
+
+    Example: goldmine lake build --from 2025-01-06 --to 2025-01-12
+    """
+    from goldmine.spark import build_session
+    from lake import build
+
+    platform = get_platform()
+    spark = build_session(platform.aws, app_name="goldmine-lake-build")
+    try:
+        with _progress() as bar:
+            task = bar.add_task("build", total=None)
+
+            def progress(step: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total, description=step)
+
+            result = build(
+                platform,
+                spark,
+                date_from=_parse_date(date_from),
+                date_to=_parse_date(date_to),
+                progress=progress,
+            )
+    finally:
+        spark.stop()
+    _print_build(result)
+
+
+def _print_build(result: BuildResult) -> None:
+    if not result.batches:
+        Console().print("nothing to build: every raw batch in range is built already")
+        return
+    table = Table(title=f"Built batches {', '.join(result.batches)}")
+    for column in ("feed", "read", "accepted", "quarantined", "duplicates"):
+        table.add_column(column, justify="left" if column == "feed" else "right")
+    for feed, c in sorted(result.counts.items()):
+        table.add_row(
+            feed, f"{c.read:,}", f"{c.accepted:,}", f"{c.quarantined:,}", f"{c.duplicates:,}"
+        )
+    Console().print(table)
+    Console().print(
+        f"quarantined items: {result.quarantined_items:,}; rows written: "
+        + ", ".join(f"{t} {n:,}" for t, n in sorted(result.rows_written.items()))
+    )
+    for rejected in result.rejected_files:
+        Console().print(f"[yellow]rejected[/yellow] {rejected}")
+
+
+@app.command("status")
+def status_command() -> None:
+    """Show batches processed, rows and bytes per zone, and quarantine counts.
+
+    Example: goldmine lake status
+    """
+    from lake import lake_status
+
+    status = lake_status(get_platform())
+    out = Console()
+    out.print(
+        f"batches ingested: {len(status.ingested)}, built: {len(status.built)}, "
+        f"pending: {', '.join(status.pending) or 'none'}"
+    )
+    table = Table(title="Zones")
+    for column in ("zone", "bucket", "objects", "bytes", "rows per table"):
+        table.add_column(column, justify="right" if column in {"objects", "bytes"} else "left")
+    for zone in status.zones:
+        rows = ", ".join(f"{t} {n:,}" for t, n in zone.rows.items()) or "-"
+        table.add_row(zone.zone, zone.bucket, f"{zone.objects:,}", f"{zone.bytes:,}", rows)
+    out.print(table)
+    quarantine = Table(title="Quarantine by reason")
+    quarantine.add_column("reason")
+    quarantine.add_column("records", justify="right")
+    for reason, count in status.quarantine.items():
+        quarantine.add_row(reason, f"{count:,}")
+    out.print(quarantine)
+    for rejected in status.rejected_files:
+        out.print(f"[yellow]rejected[/yellow] {rejected}")

@@ -1,0 +1,45 @@
+"""Where each feed lands and where its raw copy lives (DATASET.md section 1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+#: Landing key of the stores feed: one full file, no ingest date in its path.
+STORES_LANDING_KEY = "stores/stores.csv"
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A source feed: its landing prefix and its file format."""
+
+    name: str
+    landing_prefix: str
+    file_format: str
+
+    def landing_partition(self, ingest_date: dt.date) -> str:
+        """Return the landing prefix of ``ingest_date``'s files of this feed."""
+        return f"{self.landing_prefix}ingest_date={ingest_date.isoformat()}/"
+
+    def raw_key(self, ingest_date: dt.date, file_name: str) -> str:
+        """Return the raw key of a landed file: ``<feed>/ingest_date=D/<file>``."""
+        return f"{self.name}/ingest_date={ingest_date.isoformat()}/{file_name}"
+
+
+FEEDS: dict[str, Feed] = {
+    "orders": Feed("orders", "sales/orders/", "json"),
+    "customers": Feed("customers", "crm/customers/", "csv"),
+    "products": Feed("products", "catalog/products/", "csv"),
+    "fx_rates": Feed("fx_rates", "finance/fx_rates/", "csv"),
+    "stores": Feed("stores", "stores/", "csv"),
+}
+
+
+def batch_id_of(ingest_date: dt.date) -> str:
+    """Return the batch id of an ingest date (``YYYYMMDD``, as the source names files)."""
+    return ingest_date.strftime("%Y%m%d")
+
+
+def date_of_batch(batch_id: str) -> dt.date:
+    """Return the ingest date of a batch id."""
+    return dt.datetime.strptime(batch_id, "%Y%m%d").date()

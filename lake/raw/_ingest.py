@@ -1,0 +1,202 @@
+"""Copy one landed batch, byte for byte, into the raw zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from lake._errors import NothingLandedError, RawConflictError
+from lake._ledger import list_objects, write_ledger
+from lake.raw._feeds import FEEDS, STORES_LANDING_KEY, batch_id_of
+
+INGEST_STEP = "ingest"
+_DATE_PART = re.compile(r"/ingest_date=(\d{4}-\d{2}-\d{2})/")
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One landed file and its raw copy."""
+
+    feed: str
+    landing_key: str
+    raw_key: str
+    bytes: int
+    sha256: str
+    lines: int = 0
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingest run did: files copied, files already there, bytes."""
+
+    batch_id: str
+    ingest_date: dt.date
+    files: tuple[RawFile, ...]
+    copied: tuple[str, ...] = field(default=())
+
+    @property
+    def skipped(self) -> int:
+        """Files whose identical raw copy already existed (a rerun skips them all)."""
+        return len(self.files) - len(self.copied)
+
+    @property
+    def bytes(self) -> int:
+        """Bytes of the batch's files."""
+        return sum(f.bytes for f in self.files)
+
+
+def list_landed_dates(s3: Any, landing_bucket: str) -> list[dt.date]:
+    """Return every ingest date with at least one landed file of a dated feed."""
+    dates: set[dt.date] = set()
+    for feed in FEEDS.values():
+        if feed.name == "stores":
+            continue
+        for key, _ in list_objects(s3, landing_bucket, feed.landing_prefix):
+            match = _DATE_PART.search("/" + key)
+            if match:
+                dates.add(dt.date.fromisoformat(match.group(1)))
+    return sorted(dates)
+
+
+def ingest_batch(
+    s3: Any, landing_bucket: str, raw_bucket: str, ingest_date: dt.date
+) -> IngestResult:
+    """Copy every file landed for ``ingest_date`` into the raw zone, unchanged.
+
+    Each file goes to ``<feed>/ingest_date=D/<file>`` with its sha256 as object
+    metadata; the stores file (no date in its landing path) is copied under ``D``
+    only when its content is not already in the raw zone. The batch ledger
+    ``_ledger/ingest/<batch_id>.json`` is written last.
+
+    Parameters
+    ----------
+    s3
+        A boto3 S3 client.
+    landing_bucket, raw_bucket
+        Source and target buckets.
+    ingest_date
+        The business day of the batch.
+
+    Returns
+    -------
+    IngestResult
+        Files of the batch and which of them were copied by this run.
+
+    Raises
+    ------
+    NothingLandedError
+        When no dated file landed for ``ingest_date``.
+    RawConflictError
+        When a raw object exists with different bytes (raw is never modified).
+    """
+    landed = _landed_files(s3, landing_bucket, ingest_date)
+    if not landed:
+        raise NothingLandedError(
+            f"nothing landed for {ingest_date.isoformat()} in s3://{landing_bucket}/ "
+            f"(expected e.g. {FEEDS['orders'].landing_partition(ingest_date)}*)"
+        )
+    stores = _stores_file(s3, landing_bucket, raw_bucket, ingest_date)
+    if stores is not None:
+        landed.append(stores)
+    files, copied = [], []
+    for feed, landing_key, raw_key in landed:
+        body = s3.get_object(Bucket=landing_bucket, Key=landing_key)["Body"].read()
+        digest = hashlib.sha256(body).hexdigest()
+        existing = _raw_sha256(s3, raw_bucket, raw_key)
+        if existing is None:
+            s3.put_object(Bucket=raw_bucket, Key=raw_key, Body=body, Metadata={"sha256": digest})
+            copied.append(raw_key)
+        elif existing != digest:
+            raise RawConflictError(
+                f"s3://{raw_bucket}/{raw_key} already holds other bytes (sha256 {existing[:12]}"
+                f" != landed {digest[:12]}); raw objects are never modified: land the "
+                "correction as a new batch"
+            )
+        problem = check_encoding(body)
+        lines = body.count(b"\n") + (1 if body and not body.endswith(b"\n") else 0)
+        files.append(RawFile(feed, landing_key, raw_key, len(body), digest, lines, problem))
+    batch_id = batch_id_of(ingest_date)
+    write_ledger(
+        s3,
+        raw_bucket,
+        INGEST_STEP,
+        batch_id,
+        {
+            "batch_id": batch_id,
+            "ingest_date": ingest_date.isoformat(),
+            "files": [f.__dict__ for f in sorted(files, key=lambda f: f.raw_key)],
+        },
+    )
+    return IngestResult(batch_id, ingest_date, tuple(files), tuple(copied))
+
+
+def check_encoding(body: bytes) -> str | None:
+    """Return why ``body`` cannot be read as a UTF-8 text feed, ``None`` when it can.
+
+    An empty file is readable (it holds no records). A UTF-8 byte-order mark is fine.
+    """
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "not UTF-8: UTF-16 byte-order mark; re-export the file as UTF-8"
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = body[exc.start : exc.start + 1].hex()
+        return (
+            f"not UTF-8: byte 0x{bad} at offset {exc.start} (latin-1 or cp1252?); "
+            "re-export the file as UTF-8"
+        )
+    if b"\x00" in body:
+        return "not UTF-8 text: NUL bytes (UTF-16 without byte-order mark?)"
+    return None
+
+
+def _landed_files(s3: Any, bucket: str, ingest_date: dt.date) -> list[tuple[str, str, str]]:
+    found = []
+    for feed in FEEDS.values():
+        if feed.name == "stores":
+            continue
+        for key, _ in sorted(list_objects(s3, bucket, feed.landing_partition(ingest_date))):
+            if key.endswith("/"):
+                continue
+            name = key.rsplit("/", 1)[-1]
+            found.append((feed.name, key, feed.raw_key(ingest_date, name)))
+    return found
+
+
+def _stores_file(
+    s3: Any, landing_bucket: str, raw_bucket: str, ingest_date: dt.date
+) -> tuple[str, str, str] | None:
+    """Return the stores file to copy under ``ingest_date``, if its content is new."""
+    feed = FEEDS["stores"]
+    own_key = feed.raw_key(ingest_date, "stores.csv")
+    try:
+        body = s3.get_object(Bucket=landing_bucket, Key=STORES_LANDING_KEY)["Body"].read()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise
+    digest = hashlib.sha256(body).hexdigest()
+    for key, _ in list_objects(s3, raw_bucket, f"{feed.name}/"):
+        if key != own_key and _raw_sha256(s3, raw_bucket, key) == digest:
+            return None  # this content is already in the raw zone, under another day
+    return feed.name, STORES_LANDING_KEY, own_key
+
+
+def _raw_sha256(s3: Any, bucket: str, key: str) -> str | None:
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise
+    recorded = head.get("Metadata", {}).get("sha256")
+    if recorded:
+        return str(recorded)
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return hashlib.sha256(body).hexdigest()

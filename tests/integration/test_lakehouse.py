@@ -1,0 +1,139 @@
+"""The lakehouse after the shared week: gold equals the oracle, SCD2, D2, idempotence."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.oracle import (
+    CUSTOMER_LIFETIME_KEYS,
+    DAILY_SALES_KEYS,
+    PRODUCT_MONTHLY_KEYS,
+    assert_frames_equal,
+    expected_from_s3,
+)
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from goldmine.platform import Platform
+
+pytestmark = [pytest.mark.integration, pytest.mark.spark]
+
+
+@pytest.fixture(scope="module")
+def built(platform: Platform, spark: SparkSession, landed_week: list) -> Any:
+    from lakehouse import build_lakehouse
+
+    return build_lakehouse(spark, platform)
+
+
+def _versions(spark: SparkSession, platform: Platform) -> dict[str, int]:
+    from lakehouse import TABLES
+    from lakehouse._delta import last_version
+
+    found = {}
+    for name, info in TABLES.items():
+        version = last_version(spark, info.uri(platform.settings))
+        if version is not None:
+            found[name] = version
+    return found
+
+
+def test_gold_equals_the_oracle_to_the_cent(platform: Platform, built: Any) -> None:
+    from lakehouse import read_gold
+
+    expected = expected_from_s3(platform.aws.s3(), platform.settings.buckets.landing)
+    gold = read_gold(platform)
+    assert_frames_equal(gold["daily_sales"], expected.daily_sales, DAILY_SALES_KEYS)
+    assert_frames_equal(
+        gold["customer_lifetime"], expected.customer_lifetime, CUSTOMER_LIFETIME_KEYS
+    )
+    assert_frames_equal(gold["product_monthly"], expected.product_monthly, PRODUCT_MONTHLY_KEYS)
+
+
+def test_customer_moving_twice_has_three_versions_one_current(
+    platform: Platform, spark: SparkSession, built: Any
+) -> None:
+    from lakehouse import table
+
+    rows = (
+        spark.read.format("delta")
+        .load(table("silver.customers").uri(platform.settings))
+        .filter("customer_id = 'C00000001'")
+        .orderBy("valid_from")
+        .collect()
+    )
+    assert len(rows) == 3
+    assert [r["is_current"] for r in rows] == [False, False, True]
+    assert len({r["city"] for r in rows}) == 3
+    assert rows[0]["valid_to"] == rows[1]["valid_from"]
+    assert rows[1]["valid_to"] == rows[2]["valid_from"]
+    assert rows[2]["valid_to"] is None
+
+
+def test_order_shipped_before_placed_ends_shipped(
+    platform: Platform, spark: SparkSession, landed_week: list, built: Any
+) -> None:
+    from lakehouse import table
+
+    late = {o.order_id: o.current_status for m in landed_week for o in m.out_of_order}
+    assert late, "the week has out-of-order records"
+    orders = spark.read.format("delta").load(table("silver.orders").uri(platform.settings))
+    got = {
+        r["order_id"]: r["status"]
+        for r in orders.filter(orders.order_id.isin(list(late))).collect()
+    }
+    assert got == late
+
+
+def test_replaying_a_batch_or_the_week_changes_nothing(
+    platform: Platform, spark: SparkSession, landed_week: list, built: Any
+) -> None:
+    from delta.tables import DeltaTable
+
+    from lakehouse import TABLES, build_lakehouse, read_gold
+
+    before = _versions(spark, platform)
+    gold_before = read_gold(platform)
+    build_lakehouse(spark, platform, batches=[landed_week[3].batch_id])
+    build_lakehouse(spark, platform, batches=[m.batch_id for m in landed_week])
+    build_lakehouse(spark, platform)  # nothing pending: no-op
+    after = _versions(spark, platform)
+    assert set(after) == set(before)
+    data_changing = []
+    for name, version in before.items():
+        if after[name] == version:
+            continue
+        history = DeltaTable.forPath(spark, TABLES[name].uri(platform.settings)).history()
+        for row in history.filter(f"version > {version}").collect():
+            metrics = row["operationMetrics"] or {}
+            changed = sum(
+                int(metrics.get(k, 0))
+                for k in (
+                    "numOutputRows", "numTargetRowsInserted", "numTargetRowsUpdated",
+                    "numTargetRowsDeleted", "numAddedFiles", "numRemovedFiles",
+                )
+            )  # fmt: skip
+            if changed:
+                data_changing.append((name, row["version"], row["operation"], metrics))
+    assert data_changing == []
+    gold_after = read_gold(platform)
+    for name, frame in gold_before.items():
+        assert frame.equals(gold_after[name]), name
+
+
+def test_tables_are_registered_in_glue_as_delta_with_real_columns(
+    platform: Platform, built: Any
+) -> None:
+    from lakehouse import TABLES, register_tables
+
+    names = register_tables(platform)
+    assert len(names) == len(TABLES)
+    glue = platform.aws.client("glue")
+    database = platform.settings.database("lakehouse_gold")
+    got = glue.get_table(DatabaseName=database, Name="daily_sales")["Table"]
+    assert got["Parameters"]["table_type"] == "DELTA"
+    columns = {c["Name"]: c["Type"] for c in got["StorageDescriptor"]["Columns"]}
+    assert columns["revenue_usd"] == "decimal(18,2)" and columns["order_date"] == "date"
