@@ -48,7 +48,7 @@ def run_smoke(
 ) -> SmokeResult:
     """Read the landed orders feed back, write it as Delta, register it; return what it did."""
     from delta.tables import DeltaTable
-    from pyspark.sql import functions as F  # noqa: N812
+    from pyspark.sql import functions as F
 
     settings = platform.settings
     orders_uri = platform.s3_uri(settings.buckets.landing, "sales/orders/")

@@ -15,6 +15,7 @@ from goldmine.cli import (
     demo,
     iam,
     infra,
+    jobs,
     lake,
     local,
     mesh,
@@ -36,6 +37,7 @@ app.add_typer(local.app, name="local")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(sales.app, name="sales")
 app.add_typer(lake.app, name="lake")
+app.add_typer(jobs.app, name="jobs")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(cost.app, name="cost")
 app.add_typer(iam.app, name="iam")

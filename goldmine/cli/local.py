@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from goldmine.cli import cluster
 from goldmine.cli._context import get_platform, get_settings
 from goldmine.local import service_status, stop_services
 
@@ -16,6 +17,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
+app.add_typer(cluster.app, name="cluster")
 console = Console()
 
 

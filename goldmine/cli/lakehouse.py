@@ -1,0 +1,209 @@
+"""``goldmine lakehouse``: build the Delta lakehouse and maintain its tables."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from goldmine.cli._context import get_platform
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+app = typer.Typer(
+    help=(
+        "The Delta lakehouse: bronze -> silver -> gold with MERGE, SCD2, quarantine, "
+        "and table maintenance.\n\nExample: goldmine lakehouse build"
+    ),
+    no_args_is_help=True,
+)
+console = Console()
+
+LayerOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--layer",
+        help="Layer to build (repeatable): bronze, silver or gold. Default: all three.",
+    ),
+]
+BatchOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--batch",
+        help="Batch id YYYYMMDD (repeatable). Default: every landed batch not yet built.",
+    ),
+]
+
+
+def _spark() -> SparkSession:
+    from goldmine.spark import build_session
+
+    return build_session(get_platform().aws, app_name="goldmine-lakehouse")
+
+
+@app.callback()
+def _group() -> None:
+    """Build and maintain the Delta lakehouse."""
+
+
+@app.command()
+def build(layer: LayerOption = None, batch: BatchOption = None) -> None:
+    """Build bronze, silver and gold for the pending (or given) batches; register them.
+
+    Every table update is one atomic, idempotent Delta commit: a rerun, or a replay
+    of a batch, commits nothing new; a failed run leaves each table at its last
+    committed version.
+
+    Example: goldmine lakehouse build --layer bronze --layer silver --batch 20250106
+    """
+    from lakehouse import LAYERS, build_lakehouse, register_tables
+
+    layers = tuple(layer or LAYERS)
+    bad = [name for name in layers if name not in LAYERS]
+    if bad:
+        raise typer.BadParameter(f"unknown layer {', '.join(bad)}: use {', '.join(LAYERS)}")
+    platform = get_platform()
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("starting Spark", total=None)
+        spark = _spark()
+        summary = build_lakehouse(
+            spark,
+            platform,
+            layers=layers,
+            batches=batch,
+            progress=lambda step: progress.update(task, description=step),
+        )
+        progress.update(task, description="registering tables in Glue")
+        registered = register_tables(platform)
+        progress.update(task, description="done")
+    for line in summary.lines():
+        console.print(line)
+    console.print(f"{len(registered)} tables registered in Glue (table_type=DELTA)")
+
+
+@app.command()
+def status() -> None:
+    """Show every table: version, rows, files and the batches each layer finished.
+
+    Example: goldmine lakehouse status
+    """
+    from lakehouse import LAYERS, TABLES, finished_batches
+    from lakehouse._delta import is_table
+
+    platform = get_platform()
+    spark = _spark()
+    out = Table("table", "version", "rows", "files", "grain")
+    for name, info in TABLES.items():
+        uri = info.uri(platform.settings)
+        if not is_table(spark, uri):
+            out.add_row(name, "-", "-", "-", info.grain)
+            continue
+        detail = spark.sql(f"DESCRIBE DETAIL delta.`{uri}`").first()
+        version = spark.sql(f"DESCRIBE HISTORY delta.`{uri}` LIMIT 1").first()
+        rows = spark.read.format("delta").load(uri).count()
+        out.add_row(
+            name,
+            str(version["version"] if version else "-"),
+            str(rows),
+            str(detail["numFiles"] if detail else "-"),
+            info.grain,
+        )
+    console.print(out)
+    for layer in LAYERS:
+        done = sorted(finished_batches(spark, platform.settings, layer))
+        console.print(f"{layer} finished batches: {', '.join(done) or '(none)'}")
+
+
+@app.command()
+def register() -> None:
+    """Register every lakehouse table in Glue (Athena v3 reads it as DELTA), tagged.
+
+    Example: goldmine lakehouse register
+    """
+    from lakehouse import register_tables
+
+    for name in register_tables(get_platform()):
+        console.print(f"registered {name}")
+
+
+@app.command()
+def optimize(
+    table: Annotated[
+        list[str] | None, typer.Option("--table", help="layer.name (repeatable); default all.")
+    ] = None,
+) -> None:
+    """Compact small files and Z-ORDER by the columns analysts filter by.
+
+    Example: goldmine lakehouse optimize --table gold.daily_sales
+    """
+    from lakehouse import optimize_tables
+
+    results = optimize_tables(_spark(), get_platform().settings, table)
+    out = Table("table", "zorder", "files removed", "files added")
+    for r in results:
+        out.add_row(r["table"], r["zorder"], str(r["files_removed"]), str(r["files_added"]))
+    console.print(out)
+
+
+@app.command()
+def vacuum(
+    table: Annotated[str, typer.Argument(help="layer.name, e.g. silver.orders")],
+    retain_hours: Annotated[
+        float, typer.Option("--retain-hours", help="Keep files needed within this many hours.")
+    ] = 168.0,
+    force: Annotated[
+        bool, typer.Option("--force", help="Allow a retention below 168 hours.")
+    ] = False,
+) -> None:
+    """Delete data files no version within the retention needs (refuses < 168h).
+
+    Example: goldmine lakehouse vacuum silver.orders --retain-hours 336
+    """
+    from lakehouse import UnsafeRetentionError, vacuum_table
+
+    try:
+        vacuum_table(
+            _spark(), get_platform().settings, table, retention_hours=retain_hours, force=force
+        )
+    except UnsafeRetentionError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    console.print(f"vacuumed {table} (retention {retain_hours:g}h)")
+
+
+@app.command()
+def history(
+    table: Annotated[str, typer.Argument(help="layer.name, e.g. gold.daily_sales")],
+    limit: Annotated[int, typer.Option("--limit", help="Newest N versions.")] = 20,
+) -> None:
+    """Show a table's Delta history: version, time, operation, metrics.
+
+    Example: goldmine lakehouse history gold.daily_sales --limit 5
+    """
+    from lakehouse import table_history
+
+    out = Table("version", "timestamp", "operation", "metrics")
+    for row in table_history(_spark(), get_platform().settings, table, limit).collect():
+        metrics = ", ".join(f"{k}={v}" for k, v in sorted((row["operationMetrics"] or {}).items()))
+        out.add_row(str(row["version"]), str(row["timestamp"]), row["operation"], metrics)
+    console.print(out)
+
+
+@app.command()
+def restore(
+    table: Annotated[str, typer.Argument(help="layer.name, e.g. silver.orders")],
+    version: Annotated[int, typer.Option("--version", help="The version to restore.")],
+) -> None:
+    """Restore a table to an earlier version (a new commit; history is kept).
+
+    Example: goldmine lakehouse restore silver.orders --version 3
+    """
+    from lakehouse import restore_table
+
+    new = restore_table(_spark(), get_platform().settings, table, version)
+    console.print(f"restored {table} to version {version} (now version {new})")

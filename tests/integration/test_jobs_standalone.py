@@ -1,0 +1,265 @@
+"""Every job runs end to end on a real Spark standalone cluster and matches local[*].
+
+The cluster (one master, two 1-core workers) is started with ``spark-class`` in the
+session platform's data directory. Each case runs its pipeline of jobs with
+``--target local`` (``spark-submit`` to ``local[*]``), snapshots the tables it wrote,
+deletes them, reruns with ``--target standalone`` and compares table content. The
+master's and workers' JSON APIs prove the executors ran on both workers (separate
+JVMs, whose process ids the executor logs name).
+
+Cases are defined for the pipelines whose entry points exist in ``jobs/``; a job
+without a case fails ``test_every_job_has_a_case``, so a new entry point gets one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from goldmine.jobs import (
+    ClusterSpec,
+    cluster_down,
+    cluster_up,
+    discover_jobs,
+    get_job,
+    master_json,
+    submit_local,
+)
+from goldmine.settings import DOMAINS
+from tests.conftest import WEEK_DAYS, WEEK_SCALE, WEEK_SEED, make_settings
+
+pytestmark = [pytest.mark.integration, pytest.mark.spark]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A pipeline of jobs, its arguments, and where its outputs live."""
+
+    steps: tuple[tuple[str, tuple[str, ...]], ...]
+    outputs: tuple[tuple[str, str], ...]  # (bucket role or "mesh:<domain>", key prefix)
+    needs_source: bool = True  # land the test week first (smoke lands its own source)
+    marks: tuple[Any, ...] = field(default=())
+
+    @property
+    def jobs(self) -> set[str]:
+        return {name for name, _ in self.steps}
+
+
+CASES: dict[str, Case] = {
+    "smoke": Case(
+        steps=(("smoke", ("--days", "1", "--scale", "0.01", "--seed", "5")),),
+        outputs=(("lakehouse", "_smoke/"),),
+        needs_source=False,
+    ),
+    "lake": Case(
+        steps=(("lake_ingest", ("--all",)), ("lake_build", ())),
+        outputs=(("raw", ""), ("curated", ""), ("analytics", "")),
+        marks=(pytest.mark.slow,),
+    ),
+    "lakehouse-steps": Case(
+        steps=(("lakehouse_bronze", ()), ("lakehouse_silver", ()), ("lakehouse_gold", ())),
+        outputs=(("lakehouse", ""),),
+        marks=(pytest.mark.slow,),
+    ),
+    "mesh": Case(
+        steps=(("mesh_publish", ()),),
+        outputs=tuple((f"mesh:{d}", "") for d in DOMAINS),
+        marks=(pytest.mark.slow,),
+    ),
+    "lakehouse-build": Case(
+        steps=(("lakehouse_build", ()),),
+        outputs=(("lakehouse", ""),),
+        marks=(pytest.mark.slow,),
+    ),
+}
+
+
+def _available() -> list[Any]:
+    known = set(discover_jobs())
+    return [
+        pytest.param(name, case, id=name, marks=case.marks)
+        for name, case in CASES.items()
+        if case.jobs <= known
+    ]
+
+
+@pytest.fixture(scope="module")
+def cluster(platform) -> Iterator[Any]:
+    status = cluster_up(platform.settings, ClusterSpec())
+    yield status
+    cluster_down(platform.settings)
+
+
+def test_every_job_has_a_case():
+    covered = set().union(*(c.jobs for c in CASES.values()))
+    assert set(discover_jobs()) <= covered, "add a Case for the new job entry points"
+
+
+def test_cluster_has_two_alive_workers(cluster):
+    workers = master_json(cluster)["workers"]
+    assert [w["state"] for w in workers] == ["ALIVE", "ALIVE"]
+    assert {w["cores"] for w in workers} == {1}
+
+
+@pytest.mark.parametrize(("name", "case"), _available())
+def test_job_on_standalone_equals_local(name, case, platform, cluster, tmp_path_factory):
+    # A private platform: the jobs land, overwrite and delete data that the session's
+    # shared fixtures (landed_week, built tables) must keep.
+    target = _private_platform(tmp_path_factory.mktemp(f"jobs-{name}"), land=case.needs_source)
+    try:
+        _clear(target, case)
+        for job, args in case.steps:
+            run = submit_local(target, get_job(job), list(args), master="local[*]")
+            assert run.succeeded, f"{job} failed on local[*]:\n{_errors(run.output)}"
+        local = _snapshot(target, case)
+        assert local, f"{name} wrote no table under {case.outputs}"
+        _clear(target, case)
+
+        before = {a["id"] for a in master_json(cluster)["completedapps"]}
+        for job, args in case.steps:
+            run = submit_local(
+                target, get_job(job), list(args), master=cluster.master_url,
+                extra_conf=ClusterSpec().submit_conf(),
+            )  # fmt: skip
+            assert run.succeeded, f"{job} failed on the cluster:\n{_errors(run.output)}"
+        apps = [a for a in master_json(cluster)["completedapps"] if a["id"] not in before]
+        spark_jobs = [j for j, _ in case.steps if _uses_spark(j)]
+        assert len(apps) == len(spark_jobs)
+        for app in apps:
+            _assert_ran_on_both_workers(platform, cluster, app["id"])
+
+        assert _snapshot(target, case) == local
+    finally:
+        from goldmine.local import stop_services
+
+        stop_services(target.settings)
+
+
+def _errors(output: str) -> str:
+    """The lines of a job's output worth reading (pytest's tmp dirs do not outlive runs)."""
+    keep = [line for line in output.splitlines() if re.search(r"Error|Exception|Caused by", line)]
+    return "\n".join(keep[:30]) or output[-3000:]
+
+
+def _uses_spark(job: str) -> bool:
+    return job != "lake_ingest"  # copies objects with boto3; no Spark application
+
+
+def _private_platform(data_dir, *, land: bool):
+    from goldmine.platform import connect
+    from goldmine.sales import GeneratorConfig, S3Sink, generate_sales
+
+    target = connect(make_settings(data_dir))
+    if not land:
+        return target
+    sink = S3Sink(target.aws.s3(), target.settings.buckets.landing)
+    generate_sales(sink, GeneratorConfig(days=WEEK_DAYS, scale=WEEK_SCALE, seed=WEEK_SEED))
+    return target
+
+
+def _assert_ran_on_both_workers(platform, cluster, app_id: str) -> None:
+    executors: dict[str, list[dict[str, Any]]] = {}
+    for worker in master_json(cluster)["workers"]:
+        with urllib.request.urlopen(f"{worker['webuiaddress']}/json/", timeout=5) as response:
+            state = json.loads(response.read())
+        ran = [e for e in state["executors"] + state["finishedexecutors"] if e["appid"] == app_id]
+        executors[worker["id"]] = ran
+    assert all(executors.values()), f"{app_id}: executors per worker {executors}"
+    # Each executor is its own JVM: its log names its process id.
+    work = platform.settings.data_dir / "spark" / "work"
+    pids = set()
+    for log in work.glob(f"worker-*/{app_id}/*/stderr"):
+        match = re.search(r"process name: (\d+)@", log.read_text())
+        assert match, log
+        pids.add(int(match.group(1)))
+    assert len(pids) >= 2
+
+
+def _objects(target, bucket: str, prefix: str) -> list[dict[str, Any]]:
+    s3 = target.aws.s3()
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return [o for page in pages for o in page.get("Contents", [])]
+
+
+def _bucket(target, role: str) -> str:
+    buckets = target.settings.buckets
+    return (
+        buckets.mesh[role.split(":", 1)[1]] if role.startswith("mesh:") else getattr(buckets, role)
+    )
+
+
+def _clear(target, case: Case) -> None:
+    s3 = target.aws.s3()
+    for role, prefix in case.outputs:
+        bucket = _bucket(target, role)
+        for obj in _objects(target, bucket, prefix):
+            s3.delete_object(Bucket=bucket, Key=obj["Key"])
+
+
+def _snapshot(target, case: Case) -> dict[str, Any]:
+    """Return ``{s3 uri: sorted rows}`` for each Delta table and Parquet dataset written,
+    and ``{s3 uri: md5}`` for plain objects outside tables, ledgers and catalog files."""
+    import pyarrow.parquet as pq
+    from deltalake import DeltaTable
+
+    options = target.aws.storage_options()
+    snapshot: dict[str, Any] = {}
+    for role, prefix in case.outputs:
+        bucket = _bucket(target, role)
+        keys = [o["Key"] for o in _objects(target, bucket, prefix)]
+        tables = sorted({k.split("/_delta_log/")[0] for k in keys if "/_delta_log/" in k})
+        for table in tables:
+            uri = f"s3://{bucket}/{table}"
+            data = DeltaTable(uri, storage_options=options).to_pyarrow_table()
+            snapshot[uri] = _rows(data)
+        rest = [k for k in keys if not any(k.startswith(f"{t}/") for t in tables)]
+        datasets: dict[str, list[str]] = {}
+        for key in rest:
+            if key.endswith(".parquet"):
+                datasets.setdefault(_dataset_root(key), []).append(key)
+        s3 = target.aws.s3()
+        for root, files in sorted(datasets.items()):
+            parts = [
+                pq.read_table(s3.get_object(Bucket=bucket, Key=k)["Body"]) for k in sorted(files)
+            ]
+            snapshot[f"s3://{bucket}/{root}"] = sorted(r for p in parts for r in _rows(p))
+        for obj in _objects(target, bucket, prefix):
+            key = obj["Key"]
+            if key in rest and not key.endswith((".parquet", "/")) and not _is_metadata(key):
+                snapshot[f"s3://{bucket}/{key}"] = obj.get("ETag") or obj["Size"]
+    return snapshot
+
+
+#: Columns that record when a run happened, not what it computed (run ledgers, load times).
+RUN_TIME_COLUMNS = frozenset(
+    {"finished_at", "started_at", "ingested_at", "processed_at", "loaded_at", "run_id"}
+)
+
+
+def _rows(table: Any) -> list[tuple[str, ...]]:
+    names = sorted(n for n in table.column_names if n not in RUN_TIME_COLUMNS)
+    columns = [table.column(n).to_pylist() for n in names]
+    return sorted(tuple(repr(v) for v in row) for row in zip(*columns, strict=True))
+
+
+def _dataset_root(key: str) -> str:
+    """``zone/table/date=2025-01-06/part-0.parquet`` -> ``zone/table``."""
+    parts = key.split("/")[:-1]
+    while parts and "=" in parts[-1]:
+        parts.pop()
+    return "/".join(parts)
+
+
+def _is_metadata(key: str) -> bool:
+    name = key.rsplit("/", 1)[-1]
+    return (
+        key.startswith(("_ledger/", "_catalog/"))
+        or name.startswith(("_", "."))
+        or (name.endswith(".crc"))
+    )
