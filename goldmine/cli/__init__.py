@@ -17,6 +17,7 @@ from goldmine.cli import (
     infra,
     jobs,
     lake,
+    lakehouse,
     local,
     mesh,
     query,
@@ -37,6 +38,7 @@ app.add_typer(local.app, name="local")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(sales.app, name="sales")
 app.add_typer(lake.app, name="lake")
+app.add_typer(lakehouse.app, name="lakehouse")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(cost.app, name="cost")

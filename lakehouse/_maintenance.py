@@ -1,0 +1,105 @@
+"""Table maintenance: OPTIMIZE + Z-ORDER, VACUUM with a safe retention, history, restore."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from goldmine.settings import Settings
+from lakehouse._delta import is_table
+from lakehouse._tables import TABLES, table
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+#: Delta's own default: files a reader may still need are at least 7 days old.
+SAFE_RETENTION_HOURS = 168
+
+
+class UnsafeRetentionError(ValueError):
+    """A vacuum retention below the safe minimum was asked without ``force``."""
+
+
+def optimize_tables(
+    spark: SparkSession, settings: Settings, names: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Compact every (or the named) table; Z-ORDER by the columns analysts filter by.
+
+    Returns
+    -------
+    list of dict
+        Per table: ``table``, ``zorder`` and Delta's metrics (files added/removed).
+    """
+    from delta.tables import DeltaTable
+
+    results = []
+    for info in [table(n) for n in names] if names else list(TABLES.values()):
+        uri = info.uri(settings)
+        if not is_table(spark, uri):
+            continue
+        optimizer = DeltaTable.forPath(spark, uri).optimize()
+        zorder = [c for c in info.zorder if c not in info.partition_by]
+        metrics = (
+            optimizer.executeZOrderBy(*zorder) if zorder else optimizer.executeCompaction()
+        ).first()
+        m = metrics["metrics"] if metrics is not None else None
+        results.append(
+            {
+                "table": info.qualified,
+                "zorder": ",".join(zorder),
+                "files_added": int(m["numFilesAdded"]) if m else 0,
+                "files_removed": int(m["numFilesRemoved"]) if m else 0,
+            }
+        )
+    return results
+
+
+def vacuum_table(
+    spark: SparkSession,
+    settings: Settings,
+    name: str,
+    *,
+    retention_hours: float = SAFE_RETENTION_HOURS,
+    force: bool = False,
+) -> None:
+    """Delete files no version within ``retention_hours`` needs.
+
+    Raises
+    ------
+    UnsafeRetentionError
+        When ``retention_hours`` is below 168 h and ``force`` is not set: readers of
+        older versions (and time travel) would lose their files.
+    """
+    from delta.tables import DeltaTable
+
+    if retention_hours < SAFE_RETENTION_HOURS and not force:
+        raise UnsafeRetentionError(
+            f"retention {retention_hours:g}h is below the safe {SAFE_RETENTION_HOURS}h: "
+            "older versions and running readers would lose files (use --force to insist)"
+        )
+    key = "spark.databricks.delta.retentionDurationCheck.enabled"
+    if force:
+        spark.conf.set(key, "false")
+    try:
+        DeltaTable.forPath(spark, table(name).uri(settings)).vacuum(retention_hours)
+    finally:
+        spark.conf.unset(key)
+
+
+def table_history(
+    spark: SparkSession, settings: Settings, name: str, limit: int | None = None
+) -> DataFrame:
+    """Return the Delta history of table ``layer.name`` (newest first)."""
+    from delta.tables import DeltaTable
+
+    dt = DeltaTable.forPath(spark, table(name).uri(settings))
+    history = dt.history(limit) if limit else dt.history()
+    return history.select("version", "timestamp", "operation", "operationMetrics")
+
+
+def restore_table(spark: SparkSession, settings: Settings, name: str, version: int) -> int:
+    """Restore table ``layer.name`` to ``version``; return the new (restoring) version."""
+    from delta.tables import DeltaTable
+
+    DeltaTable.forPath(spark, table(name).uri(settings)).restoreToVersion(version)
+    row = DeltaTable.forPath(spark, table(name).uri(settings)).history(1).first()
+    return int(row["version"]) if row is not None else version
