@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 JARS   := .cache/jars
 MVN    := mvn -q -B -f jars/pom.xml
 
-.PHONY: run test check unit integration infra-test jars venv services-down clean help lock
+.PHONY: run test test-slow check unit integration infra-test jars venv services-down clean help lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -14,9 +14,12 @@ help:  ## list the targets
 run: venv jars  ## run the demo on the embedded local services
 	$(VENV)/bin/goldmine demo
 
-test: venv jars  ## the whole test suite: platform (unit + integration), then infra
-	$(PY) -m pytest
+test: venv jars  ## the test suite: platform (unit + integration, not `slow`), then infra
+	$(PY) -m pytest -m "not slow"
 	$(MAKE) -C infra test
+
+test-slow: venv jars  ## the long end-to-end proofs marked `slow` (see pyproject.toml)
+	$(PY) -m pytest -m slow
 
 unit: venv  ## unit tests only (no services, no Spark)
 	$(PY) -m pytest tests/unit

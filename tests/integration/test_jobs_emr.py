@@ -69,6 +69,7 @@ SPARK_CONF = {
     "spark.sql.sources.partitionOverwriteMode": "dynamic",
     "spark.sql.parquet.compression.codec": "snappy",
     "spark.databricks.delta.schema.autoMerge.enabled": "false",
+    "spark.databricks.delta.snapshotPartitions": "2",
     "spark.hadoop.hive.metastore.client.factory.class": (
         "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory"
     ),
