@@ -154,6 +154,23 @@ CORRUPT_DAYS = [dt.date(2025, 3, 17), dt.date(2025, 3, 18), dt.date(2025, 3, 19)
 
 def test_corrupted_files_are_quarantined_or_rejected_and_other_batches_go_on(platform, spark):
     s3, buckets = platform.aws.s3(), platform.settings.buckets
+
+    landed: list[str] = []
+
+    def put(key, body):
+        s3.put_object(Bucket=buckets.landing, Key=key, Body=body)
+        landed.append(key)
+
+    try:
+        _land_and_check_corrupted(platform, spark, put)
+    finally:
+        # The landing bucket is shared: leave it holding the week the other builds test.
+        for key in landed:
+            s3.delete_object(Bucket=buckets.landing, Key=key)
+
+
+def _land_and_check_corrupted(platform, spark, put):
+    buckets = platform.settings.buckets
     good, bad, after = CORRUPT_DAYS
     order = (
         '{"order_id":"OX-%d","customer_id":"C00000001","store_id":"S001",'
@@ -161,9 +178,6 @@ def test_corrupted_files_are_quarantined_or_rejected_and_other_batches_go_on(pla
         '"updated_at":"%sT10:00:00+00:00","items":[{"line_no":1,"product_id":"P000001",'
         '"quantity":1,"unit_price":10.00}]}'
     )
-
-    def put(key, body):
-        s3.put_object(Bucket=buckets.landing, Key=key, Body=body)
 
     def orders_key(day):
         return f"sales/orders/ingest_date={day}/orders-{day:%Y%m%d}.jsonl"
