@@ -88,6 +88,8 @@ def _spark_role(settings: Settings, architecture: str, buckets: list[str]) -> li
             principal, _READ, s3=[S3Location(bucket=b.landing), S3Location(bucket=b.artifacts)]
         ),
         *grants(principal, _READ_WRITE, s3=[S3Location(bucket=x) for x in buckets]),
+        # EMR and EMR Serverless upload the job's logs as the job role.
+        *grants(principal, ("write",), s3=[S3Location(bucket=b.artifacts, prefix="logs")]),
         *grants(principal, ("read", "write", "manage"), glue=databases),
     ]
 
