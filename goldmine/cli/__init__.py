@@ -61,7 +61,8 @@ def _main(
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; errors print one line (the full trace with ``--debug``) and exit 1."""
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode, click returns (not raises) a command's exit code.
+        result = app(args=argv, standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             f"[red]error:[/red] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True
         )
         return 1
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

@@ -24,3 +24,12 @@ def test_bad_settings_fail_with_one_line_and_non_zero(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "unknown environment 'staging'" in err
+
+
+def test_a_command_that_exits_non_zero_makes_main_return_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, capsys: pytest.CaptureFixture[str]
+):
+    # No local services were started in this data directory: status reports them down.
+    monkeypatch.setenv("GOLDMINE_DATA_DIR", str(tmp_path))
+    assert main(["local", "status"]) == 1
+    assert "running" in capsys.readouterr().out
