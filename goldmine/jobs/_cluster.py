@@ -11,7 +11,6 @@ import contextlib
 import fcntl
 import json
 import os
-import signal
 import subprocess
 import time
 import urllib.request
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from goldmine.jobs._submit_local import spark_home
-from goldmine.local._state import free_port, pid_alive, port_open
+from goldmine.local._state import free_port, pid_alive, port_open, terminate
 from goldmine.settings import Settings
 
 _STARTUP_TIMEOUT_S = 120.0
@@ -162,7 +161,7 @@ def _stop_recorded(settings: Settings) -> list[str]:
     stopped = []
     for name, pid in state.get("pids", {}).items():
         if pid_alive(pid):
-            _terminate(pid)
+            terminate(pid, grace_s=10.0)
             stopped.append(name)
     _write(settings, {})
     return stopped
@@ -221,19 +220,6 @@ def _executor_memory(worker_memory: str) -> str:
     amount, unit = int(worker_memory[:-1]), worker_memory[-1].lower()
     megabytes = amount * 1024 if unit == "g" else amount
     return f"{megabytes * 3 // 4}m"
-
-
-def _terminate(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    for _ in range(100):
-        if not pid_alive(pid):
-            return
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
 
 
 def _state_path(settings: Settings) -> Path:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +16,7 @@ from goldmine.local._state import (
     port_open,
     read_state,
     state_lock,
+    terminate,
     write_state,
 )
 from goldmine.settings import Endpoints, Settings
@@ -100,7 +99,7 @@ def stop_services(settings: Settings) -> list[str]:
         for name, entry in state.items():
             pid = entry.get("pid")
             if pid and pid_alive(pid):
-                _terminate(pid)
+                terminate(pid)
                 stopped.append(name)
         write_state(settings.data_dir, {})
     return stopped
@@ -192,20 +191,7 @@ def _wait_ready(name: str, pid: int, url: str, log: Path) -> None:
             return  # it answers: an HTTP error status still means it is up
         except OSError:
             time.sleep(0.2)
-    _terminate(pid)
+    terminate(pid)
     raise LocalServiceError(
         f"{name} did not answer on {url} in {_STARTUP_TIMEOUT_S:.0f}s; see {log}"
     )
-
-
-def _terminate(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    for _ in range(50):
-        if not pid_alive(pid):
-            return
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
