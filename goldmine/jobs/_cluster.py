@@ -11,7 +11,6 @@ import contextlib
 import fcntl
 import json
 import os
-import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from goldmine.jobs._submit_local import spark_home
-from goldmine.local._state import free_port, pid_alive, port_open, terminate
+from goldmine.local._state import free_port, pid_alive, port_open, spawn, terminate
 from goldmine.settings import Settings
 
 _STARTUP_TIMEOUT_S = 120.0
@@ -181,17 +180,7 @@ def _env(settings: Settings, spec: ClusterSpec) -> dict[str, str]:
 
 
 def _spawn(args: list[str], env: dict[str, str], log: Path) -> int:
-    command = [str(spark_home() / "bin" / "spark-class"), *args]
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            command,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            env=env,
-        )
-    return process.pid
+    return spawn([str(spark_home() / "bin" / "spark-class"), *args], log, env)
 
 
 def _wait(ready: Any, pids: dict[str, int], what: str, log: Path) -> None:

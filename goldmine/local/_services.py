@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 import urllib.request
@@ -15,6 +14,7 @@ from goldmine.local._state import (
     pid_alive,
     port_open,
     read_state,
+    spawn,
     state_lock,
     terminate,
     write_state,
@@ -166,17 +166,7 @@ def _start_moto(settings: Settings) -> dict[str, int]:
 
 
 def _spawn(command: list[str], log: Path) -> int:
-    env = {**os.environ, "LOG_LEVEL": "warn"}
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            command,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            env=env,
-        )
-    return process.pid
+    return spawn(command, log, {**os.environ, "LOG_LEVEL": "warn"})
 
 
 def _wait_ready(name: str, pid: int, url: str, log: Path) -> None:
