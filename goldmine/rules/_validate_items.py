@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from goldmine.rules._model import QUARANTINE_COLUMNS
 from goldmine.validation import ITEM_RULES, split
 
 if TYPE_CHECKING:
@@ -98,16 +99,7 @@ def validate_items(
             * F.col("usd_per_unit")
         ).cast(AMOUNT_TYPE),
     ).select(*LINE_COLUMNS)
-    quarantine = rejected.select(
-        F.lit("orders").alias("feed"),
-        "batch_id",
-        "source_file",
-        "line_number",
-        "order_id",
-        "line_no",
-        "reason",
-        "raw",
-    )
+    quarantine = rejected.withColumn("feed", F.lit("orders")).select(*QUARANTINE_COLUMNS)
     return lines, quarantine
 
 
