@@ -2,9 +2,11 @@
 
 One contract per product (``mesh/<domain>/<product>/contract.yaml``) generates the
 Spark schema, the validation rules, the Glue table, the consumer IAM policy and the
-cost tags; :func:`publish_product` builds, validates and publishes a version; the
-registry (with the data) answers ``goldmine mesh list|show``; :func:`diff_contracts`
-classifies contract changes as breaking or not.
+cost tags; :func:`placement` resolves where a product lives (settings) and checks its
+contract server states it; :func:`publish_product` builds, validates (exact checks
+decide, a great-expectations report is saved beside the registry) and publishes a
+version; the registry (with the data) answers ``goldmine mesh list|show``;
+:func:`diff_contracts` classifies contract changes as breaking or not.
 """
 
 from mesh._check_data import Check, DataCheck, check_data
@@ -24,9 +26,12 @@ from mesh._contract import (
 )
 from mesh._diff import Change, ContractDiff, diff_contracts
 from mesh._generate import (
+    Placement,
     consumer_role,
     cost_tags,
+    default_naming,
     glue_table_spec,
+    placement,
     private_location,
     product_location,
     role_policy,
@@ -41,7 +46,8 @@ from mesh._publish import (
     publish_product,
     read_product,
 )
-from mesh._registry import list_entries, publication, read_entry
+from mesh._registry import list_entries, publication, quality_line, read_entry
+from mesh._report_quality import QualityReport, disagreements, report_quality
 
 #: Publish order: a product after the products it is built from.
 PUBLISH_ORDER: tuple[str, ...] = (
@@ -63,14 +69,18 @@ __all__ = [
     "ContractDiff",
     "ContractError",
     "DataCheck",
+    "Placement",
     "PublishRefusedError",
     "PublishResult",
+    "QualityReport",
     "apply_pii",
     "check_data",
     "consumer_role",
     "contract_path",
     "cost_tags",
+    "default_naming",
     "diff_contracts",
+    "disagreements",
     "glue_table_spec",
     "list_contracts",
     "list_entries",
@@ -78,12 +88,15 @@ __all__ = [
     "load_product_contract",
     "odcs_json_schema",
     "parse_contract",
+    "placement",
     "private_location",
     "product_location",
     "publication",
     "publish_product",
+    "quality_line",
     "read_entry",
     "read_product",
+    "report_quality",
     "role_policy",
     "rule_set",
     "schema_errors",

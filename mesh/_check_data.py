@@ -33,11 +33,24 @@ class Check:
 
 @dataclass(frozen=True)
 class DataCheck:
-    """The outcome of checking one built product against its contract."""
+    """The outcome of checking one built product against its contract.
+
+    Attributes
+    ----------
+    product_id
+        ``domain.name``.
+    rows
+        Records checked.
+    checks
+        Every check, in order: schema, then quality, then freshness.
+    report
+        Where the publisher saved this run's quality report (``s3://...``), once saved.
+    """
 
     product_id: str
     rows: int
     checks: tuple[Check, ...] = field(default_factory=tuple)
+    report: str = ""
 
     @property
     def passed(self) -> bool:
@@ -50,12 +63,14 @@ class DataCheck:
         return [c for c in self.checks if not c.passed]
 
     def summary(self) -> str:
-        """Return one line: rows and failed checks."""
+        """Return one line: rows and failed checks (and where the report is, once saved)."""
+        report = f"; report {self.report}" if self.report else ""
         if self.passed:
-            return f"{self.product_id}: {self.rows} rows, {len(self.checks)} checks passed"
+            return f"{self.product_id}: {self.rows} rows, {len(self.checks)} checks passed{report}"
         failed = ", ".join(f"{c.name} ({c.detail})" for c in self.failures)
         return (
-            f"{self.product_id}: {len(self.failures)} of {len(self.checks)} checks failed: {failed}"
+            f"{self.product_id}: {len(self.failures)} of {len(self.checks)} checks failed: "
+            f"{failed}{report}"
         )
 
 

@@ -6,6 +6,7 @@ returns the artifact (STYLE.md #7).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -113,30 +114,130 @@ def rule_set(contract: Contract) -> RuleSet:
     return RuleSet(contract.product_id, tuple(rules))
 
 
-def product_location(contract: Contract, settings: Settings) -> str:
-    """Return ``s3://<domain mesh bucket>/<name>/v<major>/`` and check the contract says so.
+@dataclass(frozen=True)
+class Placement:
+    """Where a product version is written in this environment, and the server that says so.
+
+    Attributes
+    ----------
+    server, environment
+        The contract server of the settings' environment.
+    location, database
+        The physical location (``s3://<domain bucket>/<name>/v<major>/``) and Glue
+        database, always from the settings.
+    declared_location, declared_database
+        What the contract server states. Equal to the physical ones, except for a
+        ``local`` server stating the default local naming (see :func:`placement`).
+    """
+
+    server: str
+    environment: str
+    location: str
+    database: str
+    declared_location: str
+    declared_database: str
+
+    @property
+    def by_rule(self) -> bool:
+        """Whether the location was resolved by the local naming rule (server differs)."""
+        return (self.location, self.database) != (self.declared_location, self.declared_database)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the placement as plain data (for the registry)."""
+        return {
+            "server": self.server,
+            "environment": self.environment,
+            "location": self.location,
+            "database": self.database,
+            "declared_location": self.declared_location,
+            "declared_database": self.declared_database,
+        }
+
+
+def default_naming(settings: Settings) -> Settings:
+    """Return ``settings`` with the default project and no bucket overrides.
+
+    Its mesh buckets and databases are the names a contract's ``local`` server states
+    (``goldmine-local-mesh-<domain>``, ``goldmine_local_mesh_<domain>``).
+    """
+    values = settings.model_dump()
+    values.update(project=Settings.model_fields["project"].default, buckets={})
+    return Settings.model_validate(values)
+
+
+def _folder(contract: Contract, bucket: str) -> str:
+    return f"s3://{bucket}/{contract.name}/v{contract.major}/"
+
+
+def placement(contract: Contract, settings: Settings) -> Placement:
+    """Resolve where the product is written and check its contract server says so.
+
+    The settings decide the physical names (``settings.buckets.mesh[domain]``,
+    ``settings.database("mesh_<domain>")``); the contract server of the settings'
+    environment is the promise to consumers and must state them:
+
+    - any environment: the server names exactly that location and database;
+    - ``local`` only: the server may instead name the default local naming
+      (:func:`default_naming`), since a local stack with another project name or
+      bucket overrides is private to one developer or test run. The real names are
+      then recorded in the registry (``server`` of the publication).
 
     Raises
     ------
     ContractError
-        When the contract's server of this environment names another location (the
-        contract is the single source: fix it, do not override it).
+        When the server names something else: in ``aws`` edit the contract's server
+        (moving the data is a breaking change for consumers) or the settings.
     """
-    bucket = settings.buckets.mesh[contract.domain]
-    location = f"s3://{bucket}/{contract.name}/v{contract.major}/"
     server = contract.server(settings.environment)
-    if (server.location or "").rstrip("/") + "/" != location:
-        raise ContractError(
-            contract.source,
-            [f"server {server.server} location {server.location!r} is not {location!r}"],
+    location = _folder(contract, settings.buckets.mesh[contract.domain])
+    db = database(contract, settings)
+    declared = ((server.location or "").rstrip("/") + "/", str(server.database or ""))
+    found = Placement(
+        str(server.server), settings.environment, location, db, declared[0], declared[1]
+    )
+    if declared == (location, db):
+        return found
+    if settings.is_local:
+        default = default_naming(settings)
+        named = (
+            _folder(contract, default.buckets.mesh[contract.domain]),
+            database(contract, default),
         )
-    if server.database != database(contract, settings):
+        if declared == named:
+            return found
         raise ContractError(
             contract.source,
-            [f"server {server.server} database {server.database!r} is not "
-             f"{database(contract, settings)!r}"],
-        )  # fmt: skip
-    return location
+            [
+                f"server {server.server} states location {server.location!r} and database "
+                f"{server.database!r}: neither this stack's ({location!r}, {db!r}) nor the "
+                f"default local naming ({named[0]!r}, {named[1]!r})"
+            ],
+        )
+    problems = [
+        f"server {server.server} {what} {said!r} is not {real!r} (from the settings)"
+        for what, said, real in (
+            ("location", server.location, location),
+            ("database", server.database, db),
+        )
+        if (said or "").rstrip("/") != real.rstrip("/")
+    ]
+    hint = (
+        "the contract is the promise to consumers: edit its server (a moved location is a "
+        f"breaking change) or set GOLDMINE_BUCKETS__MESH__{contract.domain.upper()} and "
+        "GOLDMINE_PROJECT to what it states"
+    )
+    raise ContractError(contract.source, [*problems, hint])
+
+
+def product_location(contract: Contract, settings: Settings) -> str:
+    """Return ``s3://<domain mesh bucket>/<name>/v<major>/`` (checked by :func:`placement`).
+
+    Raises
+    ------
+    ContractError
+        When the contract's server of this environment names another location.
+    """
+    return placement(contract, settings).location
 
 
 def private_location(contract: Contract, settings: Settings) -> str:

@@ -1,12 +1,15 @@
 """Publish a data product: build, validate against the contract, then write and register.
 
 Nothing visible changes when validation fails: the Delta table, the Glue tables and the
-registry are only written after every check passed, and a Delta overwrite is one atomic
-commit (the previous version stays readable, also by time travel).
+registry entry are only written after every check passed, and a Delta overwrite is one
+atomic commit (the previous version stays readable, also by time travel). Every run,
+published or refused, leaves its quality report (great-expectations result and run
+record) under ``_registry/<name>/v<major>/runs/<run_id>/`` in the domain bucket.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 import uuid
@@ -21,13 +24,13 @@ from mesh._check_data import DataCheck, check_data
 from mesh._contract import PII, Contract, load_product_contract
 from mesh._generate import (
     cost_tags,
-    database,
     glue_table_spec,
+    placement,
     private_location,
-    product_location,
     table_names,
 )
 from mesh._registry import publication, read_entry, record_publication
+from mesh._report_quality import QualityReport, record_run, report_quality
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -48,7 +51,11 @@ class PublishRefusedError(RuntimeError):
 
 @dataclass(frozen=True)
 class PublishResult:
-    """What one publish did (or why it refused)."""
+    """What one publish did (or why it refused).
+
+    ``check`` is the decision (its ``report`` names the run record); ``quality`` the
+    status recorded in the registry, with the great-expectations outcome.
+    """
 
     product_id: str
     version: str
@@ -59,6 +66,7 @@ class PublishResult:
     delta_version: int | None = None
     tables: tuple[str, ...] = ()
     lineage: dict[str, Any] = field(default_factory=dict)
+    quality: QualityReport | None = None
 
 
 def parse_input(spec: str) -> tuple[str, int]:
@@ -175,13 +183,20 @@ def publish_product(
     -------
     PublishResult
         ``published`` is ``False`` when the data broke the contract: then nothing
-        was written (see ``check`` for why).
+        visible was written, only the run's quality report (see ``check`` for why).
+
+    Raises
+    ------
+    ContractError
+        Before building, when the contract's server for this environment does not
+        state where the settings place the product (:func:`mesh.placement`).
     """
     say = progress or (lambda _msg: None)
     contract = contract or load_product_contract(product_id)
     settings, s3 = platform.settings, platform.aws.s3()
     run_id = run_id or uuid.uuid4().hex
-    location = product_location(contract, settings)
+    placed = placement(contract, settings)
+    location = placed.location
 
     say("reading inputs")
     context = BuildContext(
@@ -212,6 +227,9 @@ def publish_product(
 
     say("validating")
     check = check_data(published_df, contract, as_of=as_of)
+    say("reporting quality (great-expectations)")
+    quality = report_quality(s3, settings, contract, published_df, check, run_id)
+    check = dataclasses.replace(check, report=quality.run)
     lineage = {
         "inputs": inputs_lineage,
         "source_feeds": {
@@ -222,8 +240,25 @@ def publish_product(
     }
     if not check.passed:
         raw.unpersist()
+        record_run(
+            s3,
+            settings,
+            contract,
+            run_id,
+            published=False,
+            check=check,
+            quality=quality,
+            lineage=lineage,
+        )
         return PublishResult(
-            product_id, contract.version, False, check, run_id, location, lineage=lineage
+            product_id,
+            contract.version,
+            False,
+            check,
+            run_id,
+            location,
+            lineage=lineage,
+            quality=quality,
         )
 
     say("writing")
@@ -248,11 +283,11 @@ def publish_product(
     params = {"run_id": run_id, "delta_version": str(delta_version)}
     for name in names:
         register_table(glue, s3, glue_table_spec(contract, settings, name=name, **params))
-        tag_glue_table(glue, sts, database(contract, settings), name, tags)
+        tag_glue_table(glue, sts, placed.database, name, tags)
     tag_glue_database(
         glue,
         sts,
-        database(contract, settings),
+        placed.database,
         {k: v for k, v in tags.items() if k != "data-product"},
     )
 
@@ -266,7 +301,8 @@ def publish_product(
             "version": contract.version,
             "major": contract.major,
             "location": location,
-            "database": database(contract, settings),
+            "database": placed.database,
+            "server": placed.as_dict(),
             "tables": names,
             "delta_version": delta_version,
             "run_id": run_id,
@@ -274,11 +310,25 @@ def publish_product(
             "as_of": lineage["as_of"],
             "rows": check.rows,
             "checks": [c.as_dict() for c in check.checks],
+            "quality": quality.as_dict(),
             "lineage": lineage,
             "owner": contract.owner,
             "contract": contract.raw,
             "tags": tags,
         },
+    )
+    record_run(
+        s3,
+        settings,
+        contract,
+        run_id,
+        published=True,
+        check=check,
+        quality=quality,
+        delta_version=delta_version,
+        location=location,
+        database=placed.database,
+        lineage=lineage,
     )
     return PublishResult(
         product_id,
@@ -290,6 +340,7 @@ def publish_product(
         delta_version,
         tuple(names),
         lineage,
+        quality,
     )
 
 

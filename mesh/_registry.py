@@ -4,6 +4,12 @@ One JSON document per product in its domain bucket, ``_registry/<name>.json``: t
 newest publication of every major version and the history of publications. Glue holds
 the tables (with the contract version and run id as table parameters); together they
 answer ``mesh list`` / ``mesh show``.
+
+Beside it, every publish run (published or refused) leaves its quality report under
+``_registry/<name>/v<major>/runs/<run_id>/``: ``great_expectations.json`` (the
+great-expectations validation result of the suite generated from the contract) and
+``run.json`` (the outcome, every check and the quality status), so a product owner
+sees why a version was refused.
 """
 
 from __future__ import annotations
@@ -21,6 +27,27 @@ def registry_key(name: str) -> str:
     return f"{REGISTRY_PREFIX}{name}.json"
 
 
+def runs_prefix(name: str, major: int) -> str:
+    """Return the prefix of a major version's publish runs (``_registry/orders/v1/runs/``)."""
+    return f"{REGISTRY_PREFIX}{name}/v{major}/runs/"
+
+
+def run_key(name: str, major: int, run_id: str, file: str) -> str:
+    """Return the key of one file of a publish run's report (``run.json``, ...)."""
+    return f"{runs_prefix(name, major)}{run_id}/{file}"
+
+
+def put_json(s3: Any, bucket: str, key: str, document: Any) -> str:
+    """Write ``document`` as JSON to ``s3://bucket/key`` and return that URI."""
+    s3.put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=json.dumps(document, indent=2, sort_keys=True, default=str).encode(),
+        ContentType="application/json",
+    )
+    return f"s3://{bucket}/{key}"
+
+
 def read_entry(s3: Any, settings: Settings, product_id: str) -> dict[str, Any] | None:
     """Return the registry entry of ``domain.name``, ``None`` when never published."""
     domain, _, name = product_id.partition(".")
@@ -35,12 +62,7 @@ def read_entry(s3: Any, settings: Settings, product_id: str) -> dict[str, Any] |
 def write_entry(s3: Any, settings: Settings, entry: dict[str, Any]) -> None:
     """Write a registry entry (``entry["product"]`` names it)."""
     domain, _, name = str(entry["product"]).partition(".")
-    s3.put_object(
-        Bucket=settings.buckets.mesh[domain],
-        Key=registry_key(name),
-        Body=json.dumps(entry, indent=2, sort_keys=True, default=str).encode(),
-        ContentType="application/json",
-    )
+    put_json(s3, settings.buckets.mesh[domain], registry_key(name), entry)
 
 
 def record_publication(
@@ -73,7 +95,8 @@ def list_entries(s3: Any, settings: Settings) -> list[dict[str, Any]]:
         except s3.exceptions.NoSuchBucket:
             continue
         for key in keys:
-            if key.endswith(".json"):
+            # Entries only: ``_registry/<name>.json``, not the run reports under it.
+            if key.endswith(".json") and "/" not in key.removeprefix(REGISTRY_PREFIX):
                 entries.append(json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
     return sorted(entries, key=lambda e: str(e["product"]))
 
@@ -91,3 +114,27 @@ def publication(entry: dict[str, Any], major: int | None = None) -> dict[str, An
         raise KeyError(f"{entry['product']} has no published major version {wanted}")
     found: dict[str, Any] = entry["majors"][wanted]
     return found
+
+
+def quality_line(publication: dict[str, Any]) -> str:
+    """Return the quality status of a publication in one line (for ``mesh show``).
+
+    Examples
+    --------
+    >>> quality_line({"checks": [{"passed": True}], "quality": {"status": "passed"}})
+    'passed: 1/1 checks passed'
+    """
+    checks = publication.get("checks") or []
+    quality = publication.get("quality") or {}
+    n_ok = sum(bool(c.get("passed")) for c in checks)
+    status = quality.get("status") or ("passed" if n_ok == len(checks) else "failed")
+    parts = [f"{n_ok}/{len(checks)} checks passed"]
+    suite = quality.get("great_expectations") or {}
+    if suite:
+        met = suite["expectations"] - suite["failed_expectations"]
+        parts.append(f"great-expectations {met}/{suite['expectations']} expectations met")
+    if quality.get("disagreements"):
+        parts.append(f"great-expectations disagrees on {', '.join(quality['disagreements'])}")
+    if suite.get("result"):
+        parts.append(f"report {suite['result']}")
+    return f"{status}: {'; '.join(parts)}"

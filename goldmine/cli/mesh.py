@@ -181,8 +181,7 @@ def show(
     for prop in contract.model.slaProperties or []:
         element = f" on {prop.element}" if prop.element else ""
         _out.print(f"  SLA {prop.property}: {prop.value}{prop.unit or ''}{element}")
-    failed = [c for c in pub["checks"] if not c["passed"]]
-    _out.print(f"  quality   {len(pub['checks']) - len(failed)}/{len(pub['checks'])} checks passed")
+    _out.print(f"  quality   {mesh.quality_line(pub)}", highlight=False)
     schema = Table("column", "type", "required", "key", "classification", "description")
     for column in contract.columns:
         schema.add_row(

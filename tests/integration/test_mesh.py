@@ -25,22 +25,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.spark]
 
 
 @pytest.fixture(scope="module")
-def published(platform: Platform, spark: Any, landed_week: list) -> dict[str, mesh.PublishResult]:
-    results = {}
-    for product_id in mesh.PUBLISH_ORDER:
-        result = mesh.publish_product(
-            platform, spark, product_id, run_id=f"test-{product_id}", progress=_log(product_id)
-        )
-        assert result.published, result.check.summary()
-        results[product_id] = result
-    return results
-
-
-def _log(product_id: str) -> Any:
-    import time
-
-    start = time.monotonic()
-    return lambda msg: print(f"{time.monotonic() - start:6.1f}s {product_id}: {msg}", flush=True)
+def published(mesh_published: dict[str, mesh.PublishResult]) -> dict[str, mesh.PublishResult]:
+    """Every product published from the week (the session's publication, conftest)."""
+    return mesh_published
 
 
 def _delta(platform: Platform, location: str) -> Any:
@@ -69,6 +56,37 @@ def test_every_product_is_published_and_registered(
         "catalog.products",
     ]
     assert revenue["lineage"]["source_feeds"] == {}
+
+
+def _read_json(platform: Platform, uri: str) -> Any:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return json.loads(platform.aws.s3().get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def test_every_publication_records_its_great_expectations_report(
+    platform: Platform, published: dict[str, mesh.PublishResult]
+) -> None:
+    for product_id, result in published.items():
+        entry = mesh.read_entry(platform.aws.s3(), platform.settings, product_id)
+        assert entry is not None
+        pub = mesh.publication(entry, 1)
+        quality = pub["quality"]
+        assert result.quality is not None and quality == result.quality.as_dict()
+        assert (quality["status"], quality["disagreements"]) == ("passed", []), product_id
+        suite = quality["great_expectations"]
+        contract = mesh.load_product_contract(product_id)
+        assert (suite["success"], suite["failed_expectations"]) == (True, 0), product_id
+        assert suite["records"] == pub["rows"]
+        bucket = platform.settings.buckets.mesh[contract.domain]
+        runs = f"s3://{bucket}/_registry/{contract.name}/v1/runs/test-{product_id}/"
+        assert suite["result"] == f"{runs}great_expectations.json"
+        saved = _read_json(platform, suite["result"])
+        assert saved["success"] is True
+        assert len(saved["results"]) == suite["expectations"] > 0
+        run = _read_json(platform, quality["run"])
+        assert quality["run"] == f"{runs}run.json"
+        assert (run["published"], run["delta_version"]) == (True, pub["delta_version"])
+        assert mesh.quality_line(pub).startswith("passed: ")
 
 
 def test_revenue_equals_the_oracle_daily_sales(
@@ -137,6 +155,16 @@ def test_broken_data_is_refused_and_the_previous_version_stays(
     assert table.version() == before.delta_version
     assert (table.to_pandas()["quantity"] > 0).all()
     assert mesh.read_entry(platform.aws.s3(), platform.settings, "sales.orders") == registry_before
+    # The refused run's report is kept beside the registry, so the owner sees why.
+    assert result.quality is not None and result.check.report == result.quality.run
+    assert result.quality.status == "failed" and result.quality.disagreements == ()
+    assert result.quality.suite is not None
+    assert list(result.quality.suite["failed_rules"]) == ["positive_quantity"]
+    assert _read_json(platform, result.quality.suite["result"])["success"] is False
+    run = _read_json(platform, result.quality.run)
+    assert run["published"] is False
+    assert [c["name"] for c in run["checks"] if not c["passed"]] == ["positive_quantity"]
+    assert result.check.report in result.check.summary()
 
 
 # --- access: moto's IAM enforcement over the real published object keys -----------------
@@ -294,3 +322,42 @@ def test_breaking_change_publishes_a_new_major_alongside(
         "stores_v1": published["catalog.stores"].location,
         "stores_v2": result.location,
     }
+
+
+def test_another_project_publishes_to_its_own_bucket_and_database(
+    platform: Platform, spark: Any, published: dict[str, mesh.PublishResult]
+) -> None:
+    """Same local services, project ``acme``: the settings' names, not the contract's."""
+    from goldmine.platform import connect
+    from goldmine.settings import load_settings
+
+    base = platform.settings
+    settings = load_settings(
+        **base.model_dump(exclude={"project", "buckets"}),
+        project="acme",
+        buckets={"landing": base.buckets.landing},  # the landed week
+    )
+    acme = connect(settings)
+    before = mesh.read_entry(platform.aws.s3(), base, "catalog.stores")
+
+    result = mesh.publish_product(acme, spark, "catalog.stores", run_id="test-acme")
+
+    assert result.published, result.check.summary()
+    assert result.location == "s3://acme-local-mesh-catalog/stores/v1/"
+    table = platform.aws.client("glue").get_table(
+        DatabaseName="acme_local_mesh_catalog", Name="stores_v1"
+    )["Table"]
+    assert table["StorageDescriptor"]["Location"] == result.location
+    entry = mesh.read_entry(acme.aws.s3(), settings, "catalog.stores")
+    assert entry is not None
+    pub = mesh.publication(entry, 1)
+    assert (pub["location"], pub["database"]) == (result.location, "acme_local_mesh_catalog")
+    contract = mesh.load_product_contract("catalog.stores")
+    assert pub["server"]["declared_location"] == contract.server("local").location
+    assert pub["quality"]["great_expectations"]["result"].startswith(
+        "s3://acme-local-mesh-catalog/_registry/stores/v1/runs/test-acme/"
+    )
+    stores = _delta(platform, result.location).to_pandas()
+    assert len(stores) == published["catalog.stores"].check.rows
+    # The default stack is untouched.
+    assert mesh.read_entry(platform.aws.s3(), base, "catalog.stores") == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 from pyspark.sql import types as T
@@ -201,3 +202,231 @@ def test_every_contract_role_policy_lints_clean(product_id: str) -> None:
             resources = [r for s in document["Statement"] for r in s["Resource"]]
             assert "*" not in resources
             assert not any("_private" in r for r in resources)
+
+
+# --- placement: the settings decide where, the contract server must say so ------------
+
+
+def test_default_settings_place_products_where_the_contract_says() -> None:
+    for environment in ("local", "aws"):
+        settings = Settings(environment=environment)
+        for contract in mesh.list_contracts():
+            placed = mesh.placement(contract, settings)
+            server = contract.server(environment)
+            assert (placed.location, placed.database) == (server.location, server.database)
+            assert not placed.by_rule
+
+
+def test_local_stack_with_another_project_writes_to_its_own_bucket_and_database() -> None:
+    settings = Settings(project="acme")
+    orders = mesh.load_product_contract("sales.orders")
+    placed = mesh.placement(orders, settings)
+    assert placed.as_dict() == {
+        "server": "local",
+        "environment": "local",
+        "location": "s3://acme-local-mesh-sales/orders/v1/",
+        "database": "acme_local_mesh_sales",
+        "declared_location": "s3://goldmine-local-mesh-sales/orders/v1/",
+        "declared_database": "goldmine_local_mesh_sales",
+    }
+    assert placed.by_rule
+    spec = mesh.glue_table_spec(orders, settings)
+    assert (spec.database, spec.location, spec.bucket) == (
+        "acme_local_mesh_sales",
+        "s3://acme-local-mesh-sales/orders/v1/",
+        "acme-local-mesh-sales",
+    )
+    resources = {
+        r
+        for document in mesh.role_policy(orders, settings, "consumer-sales.orders")
+        for s in document["Statement"]
+        for r in s["Resource"]
+    }
+    assert "arn:aws:s3:::acme-local-mesh-sales/orders/*" in resources
+    assert not any("goldmine" in r for r in resources)
+
+
+def test_local_bucket_override_is_honoured() -> None:
+    settings = Settings(buckets={"mesh": {"finance": "my-finance"}})
+    revenue = mesh.load_product_contract("finance.revenue")
+    assert mesh.product_location(revenue, settings) == "s3://my-finance/revenue/v1/"
+    assert mesh.private_location(revenue, settings) == "s3://my-finance/_private/revenue/v1/"
+
+
+def test_aws_server_must_state_the_real_location() -> None:
+    orders = mesh.load_product_contract("sales.orders")
+    custom = Settings(environment="aws", buckets={"mesh": {"sales": "acme-sales-prod"}})
+    with pytest.raises(mesh.ContractError) as info:
+        mesh.placement(orders, custom)
+    assert info.value.problems[0] == (
+        "server aws location 's3://goldmine-aws-mesh-sales/orders/v1/' is not "
+        "'s3://acme-sales-prod/orders/v1/' (from the settings)"
+    )
+    assert "GOLDMINE_BUCKETS__MESH__SALES" in info.value.problems[-1]
+    with pytest.raises(mesh.ContractError, match="database 'goldmine_aws_mesh_sales' is not"):
+        mesh.placement(orders, Settings(environment="aws", project="acme"))
+
+    # The contract edited to the real location is the promise: then it publishes there.
+    document = copy.deepcopy(orders.raw)
+    aws = next(s for s in document["servers"] if s["environment"] == "aws")
+    aws["location"] = "s3://acme-sales-prod/orders/v1/"
+    edited = mesh.parse_contract(document)
+    assert mesh.product_location(edited, custom) == "s3://acme-sales-prod/orders/v1/"
+    # ... and no longer where the default settings would write.
+    with pytest.raises(mesh.ContractError, match="location 's3://acme-sales-prod/orders/v1/'"):
+        mesh.placement(edited, Settings(environment="aws"))
+
+
+def test_local_server_naming_neither_stack_nor_default_is_refused() -> None:
+    document = copy.deepcopy(mesh.load_product_contract("catalog.stores").raw)
+    document["servers"][0]["database"] = "somewhere_else"
+    contract = mesh.parse_contract(document)
+    with pytest.raises(mesh.ContractError) as info:
+        mesh.placement(contract, Settings(project="acme"))
+    assert info.value.problems == [
+        "server local states location 's3://goldmine-local-mesh-catalog/stores/v1/' and "
+        "database 'somewhere_else': neither this stack's "
+        "('s3://acme-local-mesh-catalog/stores/v1/', 'acme_local_mesh_catalog') nor the "
+        "default local naming "
+        "('s3://goldmine-local-mesh-catalog/stores/v1/', 'goldmine_local_mesh_catalog')"
+    ]
+
+
+# --- quality report: exact checks decide, great-expectations reports --------------------
+
+
+class _FakeS3:
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str], bytes] = {}
+
+    def put_object(self, *, Bucket: str, Key: str, Body: bytes, **_: object) -> None:  # noqa: N803
+        self.objects[(Bucket, Key)] = Body
+
+
+def _exact_check(contract: mesh.Contract, df: Any) -> mesh.DataCheck:
+    from goldmine.validation import split
+
+    rules = mesh.rule_set(contract)
+    _, quarantined = split(df, rules)
+    broken = {r for failed in quarantined["failed_rules"] for r in failed}
+    return mesh.DataCheck(
+        contract.product_id,
+        len(df),
+        (
+            mesh.Check("schema", "schema", True),
+            *(mesh.Check(r, "quality", r not in broken) for r in rules.rule_ids),
+        ),
+    )
+
+
+def test_quality_report_saves_the_contract_suite_result_beside_the_registry() -> None:
+    import json
+
+    import pandas as pd
+
+    contract = mesh.load_product_contract("finance.fx_rates")
+    df = pd.DataFrame(
+        {
+            "rate_date": ["2026-01-01", "2026-01-01", "2026-01-02", None],
+            "currency": ["EUR", "JPY", "GBP", "EUR"],
+            "usd_per_unit": [1.1, 0.01, 0.0, 1.2],
+        }
+    )
+    check = _exact_check(contract, df)
+    s3 = _FakeS3()
+    quality = mesh.report_quality(s3, Settings(), contract, df, check, "run-1")
+
+    bucket, prefix = "goldmine-local-mesh-finance", "_registry/fx_rates/v1/runs/run-1/"
+    assert quality.status == "failed"
+    assert quality.run == f"s3://{bucket}/{prefix}run.json"
+    assert quality.disagreements == ()
+    assert quality.suite is not None
+    assert quality.suite["result"] == f"s3://{bucket}/{prefix}great_expectations.json"
+    assert quality.suite["failed_rules"] == {
+        "rate_date_required": 1,
+        "currency_in_enum": 1,
+        "positive_rate": 1,
+    }
+    saved = json.loads(s3.objects[(bucket, f"{prefix}great_expectations.json")])
+    assert saved["success"] is False
+    assert len(saved["results"]) == len(mesh.rule_set(contract).rules)
+    assert list(s3.objects) == [(bucket, f"{prefix}great_expectations.json")]
+
+
+def test_quality_report_is_skipped_on_a_broken_schema() -> None:
+    contract = mesh.load_product_contract("finance.fx_rates")
+    check = mesh.DataCheck(
+        contract.product_id, 3, (mesh.Check("schema", "schema", False, "missing currency"),)
+    )
+    s3 = _FakeS3()
+    quality = mesh.report_quality(s3, Settings(), contract, object(), check, "run-2")
+    assert (quality.status, quality.suite, s3.objects) == ("failed", None, {})
+
+
+def test_disagreements_and_the_quality_line() -> None:
+    from goldmine.validation import ExpectationOutcome, ValidationReport
+
+    rules = mesh.rule_set(mesh.load_product_contract("finance.fx_rates"))
+    check = mesh.DataCheck(
+        "finance.fx_rates",
+        4,
+        (
+            mesh.Check("schema", "schema", True),
+            mesh.Check("currency_in_enum", "quality", False),
+            mesh.Check("positive_rate", "quality", True),
+            mesh.Check("freshness", "freshness", False),
+        ),
+    )
+    report = ValidationReport(
+        "finance.fx_rates",
+        False,
+        4,
+        (
+            ExpectationOutcome("currency_in_enum", "expect_column_values_to_be_in_set",
+                               "currency", False, 1),
+            ExpectationOutcome("positive_rate", "expect_column_values_to_be_between",
+                               "usd_per_unit", False, 1),
+        ),
+    )  # fmt: skip
+    assert mesh.disagreements(check, report, rules) == ("positive_rate",)
+
+    publication = {
+        "checks": [{"passed": True}] * 3,
+        "quality": {
+            "status": "passed",
+            "great_expectations": {
+                "expectations": 5,
+                "failed_expectations": 0,
+                "result": "s3://b/_registry/x/v1/runs/r/great_expectations.json",
+            },
+            "disagreements": [],
+        },
+    }
+    assert mesh.quality_line(publication) == (
+        "passed: 3/3 checks passed; great-expectations 5/5 expectations met; "
+        "report s3://b/_registry/x/v1/runs/r/great_expectations.json"
+    )
+    publication["quality"]["disagreements"] = ["positive_rate"]
+    assert "; great-expectations disagrees on positive_rate;" in mesh.quality_line(publication)
+    # Publications recorded before quality reports existed still show their checks.
+    assert mesh.quality_line({"checks": [{"passed": True}, {"passed": False}]}) == (
+        "failed: 1/2 checks passed"
+    )
+
+
+def test_registry_listing_ignores_run_reports() -> None:
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    settings = Settings()
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=settings.region)
+        bucket = settings.buckets.mesh["finance"]
+        s3.create_bucket(Bucket=bucket)
+        entry = {"product": "finance.revenue", "majors": {}, "history": []}
+        s3.put_object(Bucket=bucket, Key="_registry/revenue.json", Body=json.dumps(entry))
+        for name in ("run.json", "great_expectations.json"):
+            s3.put_object(Bucket=bucket, Key=f"_registry/revenue/v1/runs/r1/{name}", Body=b"{}")
+        assert mesh.list_entries(s3, settings) == [entry]
