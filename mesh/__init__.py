@@ -4,8 +4,10 @@ One contract per product (``mesh/<domain>/<product>/contract.yaml``) generates t
 Spark schema, the validation rules, the Glue table, the consumer IAM policy and the
 cost tags; :func:`placement` resolves where a product lives (settings) and checks its
 contract server states it; :func:`publish_product` builds, validates (exact checks
-decide, a great-expectations report is saved beside the registry) and publishes a
-version; the registry (with the data) answers ``goldmine mesh list|show``;
+decide, a great-expectations report is saved beside the registry), reconciles the
+build's source records (:func:`reconcile_sources`) and publishes a version, keeping
+the rejected records in the domain's private quarantine; the registry (with the
+data) answers ``goldmine mesh list|show``;
 :func:`diff_contracts` classifies contract changes as breaking or not.
 """
 
@@ -34,6 +36,7 @@ from mesh._generate import (
     placement,
     private_location,
     product_location,
+    quarantine_location,
     role_policy,
     rule_set,
     spark_schema,
@@ -46,7 +49,14 @@ from mesh._publish import (
     publish_product,
     read_product,
 )
-from mesh._registry import list_entries, publication, quality_line, read_entry
+from mesh._reconcile_sources import SourceReport, count_batches, reconcile_sources
+from mesh._registry import (
+    list_entries,
+    publication,
+    quality_line,
+    quarantine_line,
+    read_entry,
+)
 from mesh._report_quality import QualityReport, disagreements, report_quality
 
 #: Publish order: a product after the products it is built from.
@@ -73,11 +83,13 @@ __all__ = [
     "PublishRefusedError",
     "PublishResult",
     "QualityReport",
+    "SourceReport",
     "apply_pii",
     "check_data",
     "consumer_role",
     "contract_path",
     "cost_tags",
+    "count_batches",
     "default_naming",
     "diff_contracts",
     "disagreements",
@@ -94,8 +106,11 @@ __all__ = [
     "publication",
     "publish_product",
     "quality_line",
+    "quarantine_line",
+    "quarantine_location",
     "read_entry",
     "read_product",
+    "reconcile_sources",
     "report_quality",
     "role_policy",
     "rule_set",

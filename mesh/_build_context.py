@@ -1,4 +1,11 @@
-"""What a product build receives: Spark, the platform, its input products, its feeds."""
+"""What a product build receives: Spark, the platform, its input products, its feeds.
+
+A build cleans its feeds with :meth:`BuildContext.clean_feed` (the shared
+``goldmine.rules``) and hands item-level rejects to :meth:`BuildContext.quarantine_items`,
+so the context keeps every record the build could not use: the publisher reconciles
+them (read = accepted + quarantined + duplicates) and keeps the quarantine in the
+domain (:func:`mesh.reconcile_sources`).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +18,12 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from goldmine.platform import Platform
-    from goldmine.rules import LandedFile
+    from goldmine.rules import FeedResult, LandedFile
 
 
 @dataclass
 class BuildContext:
-    """Inputs of one product build.
+    """Inputs of one product build, and what the build rejected.
 
     Attributes
     ----------
@@ -28,12 +35,20 @@ class BuildContext:
         Input products read through their published contracts, ``{product id: df}``.
     landed
         The domain's own landed source files, per feed.
+    cleaned
+        The feeds cleaned with :meth:`clean_feed`, ``{feed: FeedResult}``: accepted
+        records, record-level quarantine, duplicates dropped and records read.
+    item_quarantine
+        Item-level rejects handed in with :meth:`quarantine_items`.
     """
 
     spark: SparkSession
     platform: Platform
     inputs: dict[str, DataFrame] = field(default_factory=dict)
     landed: dict[str, list[LandedFile]] = field(default_factory=dict)
+    cleaned: dict[str, FeedResult] = field(default_factory=dict)
+    item_quarantine: list[DataFrame] = field(default_factory=list)
+    _cached: list[DataFrame] = field(default_factory=list, repr=False)
 
     @property
     def as_of(self) -> dt.date | None:
@@ -42,10 +57,70 @@ class BuildContext:
         return max(dates) if dates else None
 
     def read_feed(self, feed: str) -> DataFrame:
-        """Return the landed lines of one of the domain's feeds (``goldmine.rules``)."""
+        """Return the landed lines of one of the domain's feeds (``goldmine.rules``).
+
+        Raw lines: a build should use :meth:`clean_feed`, which keeps what the rules
+        reject; the publisher refuses a product whose source feeds were not cleaned so.
+        """
         from goldmine.rules import read_landed
 
         return read_landed(self.spark, self.landed[feed])
+
+    def clean_feed(self, feed: str) -> FeedResult:
+        """Clean one of the domain's feeds with the shared rules and keep what they reject.
+
+        Every landed batch of the feed is cleaned at once (``orders``: the first landed
+        record of a D1 key is kept, later copies are duplicates). The result's
+        quarantine, duplicates and records read stay in the context for the publisher;
+        cleaning the same feed again returns the same result (counted once).
+
+        Parameters
+        ----------
+        feed
+            ``orders``, ``customers``, ``products``, ``stores`` or ``fx_rates``; one of
+            the contract's ``sourceFeeds``.
+
+        Returns
+        -------
+        goldmine.rules.FeedResult
+            The output of ``goldmine.rules.clean_<feed>``.
+        """
+        if feed in self.cleaned:
+            return self.cleaned[feed]
+        from goldmine import rules
+
+        cleaners: dict[str, Callable[[DataFrame], FeedResult]] = {
+            "orders": rules.clean_orders,
+            "customers": rules.clean_customers,
+            "products": rules.clean_products,
+            "stores": rules.clean_stores,
+            "fx_rates": rules.clean_fx_rates,
+        }
+        if feed not in cleaners:
+            raise ValueError(f"unknown feed {feed!r}: expected one of {', '.join(cleaners)}")
+        if feed not in self.landed:
+            raise ValueError(
+                f"feed {feed!r} is not in the contract's sourceFeeds ({', '.join(self.landed)})"
+            )
+        landed = self.read_feed(feed).cache()  # read by the build, the counts, the quarantine
+        self._cached.append(landed)
+        result = cleaners[feed](landed)
+        self.cleaned[feed] = result
+        return result
+
+    def quarantine_items(self, quarantine: DataFrame) -> None:
+        """Keep item-level rejects (the quarantine of ``goldmine.rules.validate_items``).
+
+        Items are not records: their order record is accepted, so they go to the
+        quarantine table but not into the reconciliation's ``quarantined``.
+        """
+        self.item_quarantine.append(quarantine)
+
+    def release(self) -> None:
+        """Unpersist what :meth:`clean_feed` cached (the publisher calls it at the end)."""
+        for frame in self._cached:
+            frame.unpersist()
+        self._cached.clear()
 
 
 #: A product build: the context in, the product DataFrame (contract columns) out.

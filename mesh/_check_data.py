@@ -22,7 +22,7 @@ class Check:
     """One check: what, whether it held, and the number or detail behind it."""
 
     name: str
-    kind: str  # schema | quality | freshness
+    kind: str  # schema | quality | freshness | reconciliation (of the sources, by the publisher)
     passed: bool
     detail: str = ""
 
@@ -42,7 +42,8 @@ class DataCheck:
     rows
         Records checked.
     checks
-        Every check, in order: schema, then quality, then freshness.
+        Every check, in order: schema, then quality, then freshness; the publisher
+        appends the reconciliation of the build's source records (``mesh.SourceReport``).
     report
         Where the publisher saved this run's quality report (``s3://...``), once saved.
     """

@@ -22,6 +22,8 @@ from mesh._types import parse_type, spark_type
 
 #: Prefix (inside the domain bucket) of domain-internal tables, never granted to consumers.
 PRIVATE_PREFIX = "_private"
+#: Prefix (inside the domain bucket) of the records a product's build rejected, never granted.
+QUARANTINE_PREFIX = "_quarantine"
 
 
 def spark_schema(contract: Contract) -> T.StructType:
@@ -246,6 +248,17 @@ def private_location(contract: Contract, settings: Settings) -> str:
     return f"s3://{bucket}/{PRIVATE_PREFIX}/{contract.name}/v{contract.major}/"
 
 
+def quarantine_location(contract: Contract, settings: Settings) -> str:
+    """Return the domain-internal Delta table of the records the product's build rejected.
+
+    ``s3://<domain bucket>/_quarantine/<name>/v<major>/`` (columns
+    :data:`goldmine.rules.QUARANTINE_COLUMNS`); like ``_private/``, outside every
+    consumer grant (they stop at ``<name>/``) and never registered in Glue.
+    """
+    bucket = settings.buckets.mesh[contract.domain]
+    return f"s3://{bucket}/{QUARANTINE_PREFIX}/{contract.name}/v{contract.major}/"
+
+
 def database(contract: Contract, settings: Settings) -> str:
     """Return the Glue database of the product's domain."""
     return settings.database(f"mesh_{contract.domain}")
@@ -315,7 +328,8 @@ def role_policy(
     """Return the least-privilege policy documents of one of the contract's roles.
 
     Read access covers the product's prefix (every major version) and its Glue tables;
-    never the domain's ``_private/`` prefix where unmasked PII lives.
+    never the domain's ``_private/`` prefix where unmasked PII lives, nor its
+    ``_quarantine/`` prefix of rejected records.
 
     Raises
     ------

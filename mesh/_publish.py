@@ -5,6 +5,11 @@ registry entry are only written after every check passed, and a Delta overwrite 
 atomic commit (the previous version stays readable, also by time travel). Every run,
 published or refused, leaves its quality report (great-expectations result and run
 record) under ``_registry/<name>/v<major>/runs/<run_id>/`` in the domain bucket.
+
+A product built from feeds must reconcile its source records (read = accepted +
+quarantined + duplicates, per batch and feed; one more check, a mismatch refuses the
+publish) and, when published, keeps the records and items its build rejected in the
+domain's private ``_quarantine/<name>/v<major>/`` table (:mod:`mesh._reconcile_sources`).
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ from mesh._generate import (
     glue_table_spec,
     placement,
     private_location,
+    quarantine_location,
     table_names,
 )
+from mesh._reconcile_sources import SourceReport, reconcile_sources
 from mesh._registry import publication, read_entry, record_publication
 from mesh._report_quality import QualityReport, record_run, report_quality
 
@@ -54,7 +61,9 @@ class PublishResult:
     """What one publish did (or why it refused).
 
     ``check`` is the decision (its ``report`` names the run record); ``quality`` the
-    status recorded in the registry, with the great-expectations outcome.
+    status recorded in the registry, with the great-expectations outcome; ``sources``
+    the reconciliation and quarantine of a product built from feeds (``None`` for one
+    built only from other products), also for a refused run (then not written).
     """
 
     product_id: str
@@ -67,6 +76,17 @@ class PublishResult:
     tables: tuple[str, ...] = ()
     lineage: dict[str, Any] = field(default_factory=dict)
     quality: QualityReport | None = None
+    sources: SourceReport | None = None
+
+    @property
+    def quarantined_records(self) -> int:
+        """Source records the build quarantined (counted in the reconciliation)."""
+        return self.sources.records if self.sources else 0
+
+    @property
+    def quarantined_items(self) -> int:
+        """Order items the build quarantined (their order record was accepted)."""
+        return self.sources.items if self.sources else 0
 
 
 def parse_input(spec: str) -> tuple[str, int]:
@@ -182,8 +202,11 @@ def publish_product(
     Returns
     -------
     PublishResult
-        ``published`` is ``False`` when the data broke the contract: then nothing
-        visible was written, only the run's quality report (see ``check`` for why).
+        ``published`` is ``False`` when the data broke the contract or its source
+        records do not reconcile (check ``reconciliation``): then nothing visible was
+        written, only the run's quality report (see ``check`` for why). Otherwise the
+        product and, for a product built from feeds, its quarantine table were written
+        (``sources``; ``quarantined_records`` / ``quarantined_items``).
 
     Raises
     ------
@@ -219,58 +242,77 @@ def publish_product(
     as_of = max(as_of_dates) if as_of_dates else None
 
     say("building")
-    raw = _build_function(contract)(context)
-    if transform is not None:
-        raw = transform(raw)
-    raw = raw.cache()
-    published_df = apply_pii(raw, contract)
+    quarantine: DataFrame | None = None
+    raw: DataFrame | None = None
+    try:
+        raw = _build_function(contract)(context)
+        if transform is not None:
+            raw = transform(raw)
+        raw = raw.cache()
+        published_df = apply_pii(raw, contract)
 
-    say("validating")
-    check = check_data(published_df, contract, as_of=as_of)
-    say("reporting quality (great-expectations)")
-    quality = report_quality(s3, settings, contract, published_df, check, run_id)
-    check = dataclasses.replace(check, report=quality.run)
-    lineage = {
-        "inputs": inputs_lineage,
-        "source_feeds": {
-            feed: sorted({f.batch_id for f in files}) for feed, files in context.landed.items()
-        },
-        "run_id": run_id,
-        "as_of": as_of.isoformat() if as_of else None,
-    }
-    if not check.passed:
-        raw.unpersist()
-        record_run(
-            s3,
-            settings,
-            contract,
-            run_id,
-            published=False,
-            check=check,
-            quality=quality,
-            lineage=lineage,
-        )
-        return PublishResult(
-            product_id,
-            contract.version,
-            False,
-            check,
-            run_id,
-            location,
-            lineage=lineage,
-            quality=quality,
-        )
+        say("validating")
+        check = check_data(published_df, contract, as_of=as_of)
+        say("reconciling sources")
+        reconciled = reconcile_sources(context, quarantine_location(contract, settings))
+        sources: SourceReport | None = None
+        if reconciled is not None:
+            sources, quarantine = reconciled
+            check = dataclasses.replace(check, checks=(*check.checks, sources.check()))
+        say("reporting quality (great-expectations)")
+        quality = report_quality(s3, settings, contract, published_df, check, run_id)
+        check = dataclasses.replace(check, report=quality.run)
+        lineage = {
+            "inputs": inputs_lineage,
+            "source_feeds": {
+                feed: sorted({f.batch_id for f in files}) for feed, files in context.landed.items()
+            },
+            "run_id": run_id,
+            "as_of": as_of.isoformat() if as_of else None,
+        }
+        if not check.passed:
+            record_run(
+                s3,
+                settings,
+                contract,
+                run_id,
+                published=False,
+                check=check,
+                quality=quality,
+                lineage=lineage,
+                **_sources_record(sources),
+            )
+            return PublishResult(
+                product_id,
+                contract.version,
+                False,
+                check,
+                run_id,
+                location,
+                lineage=lineage,
+                quality=quality,
+                sources=sources,
+            )
 
-    say("writing")
-    partitions = [str(p.name) for p in sorted(
-        (p for p in contract.table.properties or [] if p.partitioned),
-        key=lambda p: p.partitionKeyPosition or 0,
-    )]  # fmt: skip
-    if any(c.classification == PII for c in contract.columns):
-        _write(raw, private_location(contract, settings), partitions)
-    _write(published_df, location, partitions)
-    raw.unpersist()
-    delta_version = _delta_version(spark, location)
+        say("writing")
+        partitions = [str(p.name) for p in sorted(
+            (p for p in contract.table.properties or [] if p.partitioned),
+            key=lambda p: p.partitionKeyPosition or 0,
+        )]  # fmt: skip
+        if any(c.classification == PII for c in contract.columns):
+            _write(raw, private_location(contract, settings), partitions)
+        if sources is not None and quarantine is not None:
+            _write(quarantine, sources.location, [])
+            sources = dataclasses.replace(
+                sources, delta_version=_delta_version(spark, sources.location)
+            )
+        _write(published_df, location, partitions)
+        delta_version = _delta_version(spark, location)
+    finally:
+        for frame in (raw, quarantine):
+            if frame is not None:
+                frame.unpersist()
+        context.release()
 
     say("registering")
     glue, sts = platform.aws.client("glue"), platform.aws.client("sts")
@@ -311,6 +353,7 @@ def publish_product(
             "rows": check.rows,
             "checks": [c.as_dict() for c in check.checks],
             "quality": quality.as_dict(),
+            **_sources_record(sources),
             "lineage": lineage,
             "owner": contract.owner,
             "contract": contract.raw,
@@ -329,6 +372,7 @@ def publish_product(
         location=location,
         database=placed.database,
         lineage=lineage,
+        **_sources_record(sources),
     )
     return PublishResult(
         product_id,
@@ -341,7 +385,15 @@ def publish_product(
         tuple(names),
         lineage,
         quality,
+        sources,
     )
+
+
+def _sources_record(sources: SourceReport | None) -> dict[str, Any]:
+    """Return the ``quarantine`` and ``reconciliation`` of a publication (``None``: no feeds)."""
+    if sources is None:
+        return {"quarantine": None, "reconciliation": None}
+    return sources.as_dict()
 
 
 def _write(df: DataFrame, location: str, partitions: list[str]) -> None:

@@ -138,3 +138,42 @@ def quality_line(publication: dict[str, Any]) -> str:
     if suite.get("result"):
         parts.append(f"report {suite['result']}")
     return f"{status}: {'; '.join(parts)}"
+
+
+def quarantine_line(publication: dict[str, Any]) -> str | None:
+    """Return what the product's build rejected, in one line (for ``mesh show``).
+
+    ``None`` for a product built only from other products (no quarantine) and for
+    publications recorded before quarantines were kept.
+
+    Examples
+    --------
+    >>> quarantine_line({
+    ...     "quarantine": {"records": 3, "items": 2, "location": "s3://b/_quarantine/o/v1/",
+    ...                    "by_reason": {"invalid_quantity": 2, "unparseable": 3}},
+    ...     "reconciliation": {"balanced": True, "read": 10, "accepted": 6,
+    ...                        "quarantined": 3, "duplicates": 1,
+    ...                        "batches": [{"batch_id": "20250106"}]},
+    ... })  # doctest: +NORMALIZE_WHITESPACE
+    'quarantined 3 records, 2 items (invalid_quantity 2, unparseable 3) in
+    s3://b/_quarantine/o/v1/; reconciled: read 10 = accepted 6 + quarantined 3 +
+    duplicates 1 in 1 batches'
+    """
+    quarantine = publication.get("quarantine")
+    if not quarantine:
+        return None
+    reasons = ", ".join(f"{r} {n}" for r, n in sorted(quarantine.get("by_reason", {}).items()))
+    items = f", {quarantine['items']} items" if quarantine.get("items") else ""
+    line = f"quarantined {quarantine['records']} records{items}"
+    line += f" ({reasons})" if reasons else ""
+    line += f" in {quarantine['location']}"
+    recon = publication.get("reconciliation") or {}
+    if recon:
+        batches = len({b.get("batch_id") for b in recon.get("batches", [])})
+        verdict = "reconciled" if recon.get("balanced") else "NOT reconciled"
+        line += (
+            f"; {verdict}: read {recon['read']} = accepted {recon['accepted']} + "
+            f"quarantined {recon['quarantined']} + duplicates {recon['duplicates']} "
+            f"in {batches} batches"
+        )
+    return line

@@ -182,6 +182,9 @@ def show(
         element = f" on {prop.element}" if prop.element else ""
         _out.print(f"  SLA {prop.property}: {prop.value}{prop.unit or ''}{element}")
     _out.print(f"  quality   {mesh.quality_line(pub)}", highlight=False)
+    quarantined = mesh.quarantine_line(pub)
+    if quarantined is not None:
+        _out.print(f"  rejects   {quarantined}", highlight=False)
     schema = Table("column", "type", "required", "key", "classification", "description")
     for column in contract.columns:
         schema.add_row(

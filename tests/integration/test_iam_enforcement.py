@@ -7,18 +7,15 @@ conditions, so the ``s3:prefix`` condition of ListBucket is checked in the unit 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any
 
 import boto3
-import moto.settings
 import pytest
-from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from goldmine.iam import consumer_policy, policy_for
 from goldmine.settings import Settings
+from tests.moto_iam import denied, enforce, s3_client_for
 
 pytestmark = pytest.mark.integration
 
@@ -48,64 +45,33 @@ def aws(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
-def _user_with(documents: list[dict[str, Any]], name: str) -> Any:
-    """Create a user holding ``documents``; return an S3 client with its keys."""
-    iam = boto3.client("iam", region_name=REGION)
-    iam.create_user(UserName=name)
-    for i, document in enumerate(documents):
-        arn = iam.create_policy(PolicyName=f"{name}-{i}", PolicyDocument=json.dumps(document))[
-            "Policy"
-        ]["Arn"]
-        iam.attach_user_policy(UserName=name, PolicyArn=arn)
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return boto3.client(
-        "s3",
-        region_name=REGION,
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-    )
-
-
-def _enforce(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Turn moto's IAM enforcement on for every call from now on."""
-    monkeypatch.setattr(moto.settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
-
-
-def _denied(call: Any, **kwargs: Any) -> bool:
-    try:
-        call(**kwargs)
-    except ClientError as exc:
-        return exc.response["Error"]["Code"] == "AccessDenied"
-    return False
-
-
 @pytest.mark.usefixtures("aws")
 def test_consumer_of_sales_orders(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    s3 = _user_with([consumer_policy(settings, "sales", "orders")], "orders-consumer")
+    s3 = s3_client_for([consumer_policy(settings, "sales", "orders")], "orders-consumer", REGION)
     sales = settings.buckets.mesh["sales"]
-    _enforce(monkeypatch)
+    enforce(monkeypatch)
 
     assert s3.get_object(Bucket=sales, Key="orders/part-0.parquet")["Body"].read() == b"data"
     listed = s3.list_objects_v2(Bucket=sales, Prefix="orders/")
     assert [o["Key"] for o in listed["Contents"]] == ["orders/part-0.parquet"]
 
-    assert _denied(s3.get_object, Bucket=sales, Key="refunds/part-0.parquet")  # neighbour prefix
+    assert denied(s3.get_object, Bucket=sales, Key="refunds/part-0.parquet")  # neighbour prefix
     customer = settings.buckets.mesh["customer"]
-    assert _denied(s3.get_object, Bucket=customer, Key="customers/part-0.parquet")
-    assert _denied(s3.list_objects_v2, Bucket=customer)  # another domain's bucket
-    assert _denied(s3.put_object, Bucket=sales, Key="orders/part-1.parquet", Body=b"x")
+    assert denied(s3.get_object, Bucket=customer, Key="customers/part-0.parquet")
+    assert denied(s3.list_objects_v2, Bucket=customer)  # another domain's bucket
+    assert denied(s3.put_object, Bucket=sales, Key="orders/part-1.parquet", Body=b"x")
 
 
 @pytest.mark.usefixtures("aws")
 def test_analyst_reads_gold_not_raw(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    s3 = _user_with(policy_for("analyst", settings), "analyst")
-    _enforce(monkeypatch)
+    s3 = s3_client_for(policy_for("analyst", settings), "analyst", REGION)
+    enforce(monkeypatch)
 
     gold = settings.buckets.analytics
     assert s3.get_object(Bucket=gold, Key="daily_sales/part-0.parquet")["Body"].read() == b"data"
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=gold)["Contents"]] == [
         "daily_sales/part-0.parquet"
     ]
-    assert _denied(s3.get_object, Bucket=settings.buckets.raw, Key="orders/part-0.json")
-    assert _denied(s3.list_objects_v2, Bucket=settings.buckets.raw)
-    assert _denied(s3.put_object, Bucket=gold, Key="daily_sales/x.parquet", Body=b"x")
+    assert denied(s3.get_object, Bucket=settings.buckets.raw, Key="orders/part-0.json")
+    assert denied(s3.list_objects_v2, Bucket=settings.buckets.raw)
+    assert denied(s3.put_object, Bucket=gold, Key="daily_sales/x.parquet", Body=b"x")

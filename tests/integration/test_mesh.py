@@ -11,13 +11,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import moto.settings
 import pytest
-from botocore.exceptions import ClientError
 from moto import mock_aws
 
 import mesh
 from goldmine.platform import Platform
+from tests.moto_iam import denied, enforce, s3_client_for
 from tests.oracle import DAILY_SALES_KEYS, expected_from_s3
 from tests.oracle_compare import assert_frames_equal
 
@@ -135,6 +134,121 @@ def test_published_customers_hold_no_raw_pii(
     assert not set(public["email"].dropna()) & set(private["email"].dropna())
 
 
+def _int(value: Any) -> int | None:
+    return None if value is None or value != value else int(value)
+
+
+#: The feed each product built from the landed feeds cleans.
+FEEDS = {
+    "catalog.products": "products",
+    "catalog.stores": "stores",
+    "finance.fx_rates": "fx_rates",
+    "customer.customers": "customers",
+    "sales.orders": "orders",
+}
+
+
+def _quarantine(platform: Platform, result: mesh.PublishResult, landed_week: list) -> Any:
+    """The product's quarantine table at the published version, rows of the week's files."""
+    from deltalake import DeltaTable
+
+    assert result.sources is not None and result.sources.delta_version is not None
+    table = DeltaTable(
+        result.sources.location,
+        version=result.sources.delta_version,
+        storage_options=platform.aws.storage_options(),
+    ).to_pandas()
+    prefix = f"s3://{platform.settings.buckets.landing}/"
+    week = {f.key for m in landed_week for f in m.files}
+    table["key"] = table["source_file"].str.removeprefix(prefix)
+    # Other tests may land more batches in the same bucket: keep to the shared week.
+    return table[table["key"].isin(week)]
+
+
+def test_orders_quarantine_holds_exactly_the_weeks_bad_records_and_reconciles(
+    platform: Platform, published: dict[str, mesh.PublishResult], landed_week: list
+) -> None:
+    from goldmine.rules import QUARANTINE_COLUMNS
+
+    result = published["sales.orders"]
+    contract = mesh.load_product_contract("sales.orders")
+    assert result.sources is not None
+    location = mesh.quarantine_location(contract, platform.settings)
+    assert location == f"s3://{platform.settings.buckets.mesh['sales']}/_quarantine/orders/v1/"
+    assert result.sources.location == location
+    quarantine = _quarantine(platform, result, landed_week)
+    assert list(quarantine.columns) == [*QUARANTINE_COLUMNS, "key"]
+
+    # Exactly the manifests' bad order records (D4, D5) and items (D6, D7, D10).
+    got = sorted(
+        (r.key, int(r.line_number), r.order_id, _int(r.line_no), r.reason)
+        for r in quarantine.itertuples()
+    )
+    bad = [b for m in landed_week for b in m.bad_records if b.feed == "orders"]
+    assert got == sorted((b.key, b.line, b.order_id, b.line_no, b.reason) for b in bad)
+    assert {b.line_no is None for b in bad} == {True, False}  # records and items both
+    assert set(quarantine["feed"]) == {"orders"}
+    batch_of = {f.key: m.batch_id for m in landed_week for f in m.files}
+    assert (quarantine["batch_id"] == quarantine["key"].map(batch_of)).all()
+    expected = expected_from_s3(platform.aws.s3(), platform.settings.buckets.landing)
+    raw = {(r.key, int(r.line)): r.raw for r in expected.quarantine.itertuples()}
+    for row in quarantine.itertuples():
+        assert row.raw == raw[(row.key, int(row.line_number))]
+
+    # Reconciliation per batch: read = accepted + quarantined + duplicates.
+    entry = mesh.read_entry(platform.aws.s3(), platform.settings, "sales.orders")
+    assert entry is not None
+    pub = mesh.publication(entry, 1)
+    assert pub["quarantine"] == result.sources.as_dict()["quarantine"]
+    recon = pub["reconciliation"]
+    assert recon["balanced"] is True and recon["unaccounted_feeds"] == []
+    by_batch = {b["batch_id"]: b for b in recon["batches"] if b["feed"] == "orders"}
+    for m in landed_week:
+        counts = by_batch[m.batch_id]
+        records = sum(b.feed == "orders" and b.line_no is None for b in m.bad_records)
+        assert (counts["read"], counts["quarantined"], counts["duplicates"]) == (
+            m.order_lines,
+            records,
+            m.duplicate_count,
+        ), m.batch_id
+        assert counts["read"] == counts["accepted"] + records + m.duplicate_count
+        assert counts["balanced"] is True
+    check = next(c for c in result.check.checks if c.name == "reconciliation")
+    assert check.passed and check.kind == "reconciliation"
+    assert result.quarantined_records == recon["quarantined"] >= sum(b.line_no is None for b in bad)
+    assert result.quarantined_items >= sum(b.line_no is not None for b in bad) > 0
+    assert sum(pub["quarantine"]["by_reason"].values()) == (
+        result.quarantined_records + result.quarantined_items
+    )
+    run = _read_json(platform, pub["quality"]["run"])
+    assert (run["quarantine"], run["reconciliation"]) == (pub["quarantine"], recon)
+    assert mesh.quarantine_line(pub).startswith(f"quarantined {result.quarantined_records} records")
+
+
+def test_every_feed_product_keeps_its_rejects_and_revenue_has_none(
+    platform: Platform, published: dict[str, mesh.PublishResult], landed_week: list
+) -> None:
+    for product_id, feed in FEEDS.items():
+        result = published[product_id]
+        assert result.sources is not None, product_id
+        assert result.sources.check().passed, product_id
+        quarantine = _quarantine(platform, result, landed_week)
+        got = sorted((r.key, int(r.line_number), r.reason) for r in quarantine.itertuples())
+        expected = sorted(
+            (b.key, b.line, b.reason) for m in landed_week for b in m.bad_records if b.feed == feed
+        )
+        assert got == expected, product_id
+    revenue = published["finance.revenue"]
+    assert revenue.sources is None
+    assert (revenue.quarantined_records, revenue.quarantined_items) == (0, 0)
+    entry = mesh.read_entry(platform.aws.s3(), platform.settings, "finance.revenue")
+    assert entry is not None
+    pub = mesh.publication(entry, 1)
+    assert (pub["quarantine"], pub["reconciliation"]) == (None, None)
+    finance = platform.settings.buckets.mesh["finance"]
+    assert _keys(platform, finance, "_quarantine/revenue/") == []
+
+
 def test_broken_data_is_refused_and_the_previous_version_stays(
     platform: Platform, spark: Any, published: dict[str, mesh.PublishResult]
 ) -> None:
@@ -183,7 +297,10 @@ def enforced_copy(
     """The published mesh object keys, copied (as stubs) into an in-process moto S3."""
     settings = platform.settings
     layout = {
-        settings.buckets.mesh["sales"]: _keys(platform, settings.buckets.mesh["sales"], "orders/"),
+        settings.buckets.mesh["sales"]: [
+            *_keys(platform, settings.buckets.mesh["sales"], "orders/"),
+            *_keys(platform, settings.buckets.mesh["sales"], "_quarantine/orders/"),
+        ],
         settings.buckets.mesh["customer"]: _keys(platform, settings.buckets.mesh["customer"], ""),
     }
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "admin")
@@ -197,29 +314,6 @@ def enforced_copy(
         yield layout
 
 
-def _client_for(documents: list[dict[str, Any]], name: str, region: str) -> Any:
-    iam = boto3.client("iam", region_name=region)
-    iam.create_user(UserName=name)
-    for i, document in enumerate(documents):
-        arn = iam.create_policy(PolicyName=f"{name}-{i}", PolicyDocument=json.dumps(document))
-        iam.attach_user_policy(UserName=name, PolicyArn=arn["Policy"]["Arn"])
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return boto3.client(
-        "s3",
-        region_name=region,
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-    )
-
-
-def _denied(call: Any, **kwargs: Any) -> bool:
-    try:
-        call(**kwargs)
-    except ClientError as exc:
-        return exc.response["Error"]["Code"] == "AccessDenied"
-    return False
-
-
 def test_granted_consumer_reads_orders_and_is_denied_raw_pii(
     platform: Platform, enforced_copy: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -227,30 +321,37 @@ def test_granted_consumer_reads_orders_and_is_denied_raw_pii(
     orders = mesh.load_product_contract("sales.orders")
     customers = mesh.load_product_contract("customer.customers")
     policy = mesh.role_policy(orders, settings, "consumer-sales.orders")
-    s3 = _client_for(policy, "orders-consumer", settings.region)
-    masked = _client_for(
+    s3 = s3_client_for(policy, "orders-consumer", settings.region)
+    masked = s3_client_for(
         mesh.role_policy(customers, settings, "consumer-customer.customers"),
         "customers-consumer",
         settings.region,
     )
-    monkeypatch.setattr(moto.settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+    enforce(monkeypatch)
 
     sales_bucket, customer_bucket = (
         settings.buckets.mesh["sales"],
         settings.buckets.mesh["customer"],
     )
-    data_keys = [k for k in enforced_copy[sales_bucket] if k.endswith(".parquet")]
+    data_keys = [
+        k for k in enforced_copy[sales_bucket] if k.startswith("orders/") and k.endswith(".parquet")
+    ]
     assert data_keys and s3.get_object(Bucket=sales_bucket, Key=data_keys[0])["Body"].read()
     assert s3.list_objects_v2(Bucket=sales_bucket, Prefix="orders/")["KeyCount"] > 0
+    # The domain's quarantine (raw rejected records) is never part of a grant.
+    rejects = [k for k in enforced_copy[sales_bucket] if k.startswith("_quarantine/orders/")]
+    assert rejects and denied(s3.get_object, Bucket=sales_bucket, Key=rejects[0])
 
     raw_pii = [k for k in enforced_copy[customer_bucket] if k.startswith("_private/customers/")]
     public = [k for k in enforced_copy[customer_bucket] if k.startswith("customers/")]
     assert raw_pii and public
-    assert _denied(s3.get_object, Bucket=customer_bucket, Key=raw_pii[0])
-    assert _denied(s3.get_object, Bucket=customer_bucket, Key=public[0])
+    assert denied(s3.get_object, Bucket=customer_bucket, Key=raw_pii[0])
+    assert denied(s3.get_object, Bucket=customer_bucket, Key=public[0])
     # Even the customers product's own consumers get the masked view only.
     assert masked.get_object(Bucket=customer_bucket, Key=public[0])["Body"].read()
-    assert _denied(masked.get_object, Bucket=customer_bucket, Key=raw_pii[0])
+    assert denied(masked.get_object, Bucket=customer_bucket, Key=raw_pii[0])
+    rejected = [k for k in enforced_copy[customer_bucket] if k.startswith("_quarantine/")]
+    assert rejected and denied(masked.get_object, Bucket=customer_bucket, Key=rejected[0])
 
 
 def test_cli_lists_and_shows_products(
@@ -279,6 +380,13 @@ def test_cli_lists_and_shows_products(
         "goldmine_local_mesh_finance.revenue_v1",
     ):
         assert text in shown.output
+    assert "rejects" not in shown.output  # built only from products: no quarantine
+    orders = runner.invoke(app, ["show", "sales.orders"], env={"COLUMNS": "1000"})
+    assert orders.exit_code == 0, orders.output
+    assert f"rejects   quarantined {published['sales.orders'].quarantined_records} records" in (
+        orders.output
+    )
+    assert "reconciled: read" in orders.output
 
 
 def test_breaking_change_publishes_a_new_major_alongside(

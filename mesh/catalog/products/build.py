@@ -31,7 +31,5 @@ def current_products(accepted: DataFrame) -> DataFrame:
 
 
 def build_products(context: BuildContext) -> DataFrame:
-    """Build the product from the products feed."""
-    from goldmine.rules import clean_products
-
-    return current_products(clean_products(context.read_feed("products")).accepted)
+    """Build the product from the products feed (its rejects stay in the context)."""
+    return current_products(context.clean_feed("products").accepted)

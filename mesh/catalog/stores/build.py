@@ -17,9 +17,7 @@ def build_stores(context: BuildContext) -> DataFrame:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from goldmine.rules import clean_stores
-
-    accepted = clean_stores(context.read_feed("stores")).accepted
+    accepted = context.clean_feed("stores").accepted
     newest = Window.partitionBy("store_id").orderBy(
         F.col("batch_id").desc(), F.col("line_number").desc()
     )

@@ -28,7 +28,5 @@ def customer_history(accepted: DataFrame) -> DataFrame:
 
 
 def build_customers(context: BuildContext) -> DataFrame:
-    """Build the product from the customers feed."""
-    from goldmine.rules import clean_customers
-
-    return customer_history(clean_customers(context.read_feed("customers")).accepted)
+    """Build the product from the customers feed (its rejects stay in the context)."""
+    return customer_history(context.clean_feed("customers").accepted)

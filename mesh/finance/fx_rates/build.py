@@ -32,7 +32,5 @@ def latest_rates(accepted: DataFrame) -> DataFrame:
 
 
 def build_fx_rates(context: BuildContext) -> DataFrame:
-    """Build the product from the fx rates feed."""
-    from goldmine.rules import clean_fx_rates
-
-    return latest_rates(clean_fx_rates(context.read_feed("fx_rates")).accepted)
+    """Build the product from the fx rates feed (its rejects stay in the context)."""
+    return latest_rates(context.clean_feed("fx_rates").accepted)

@@ -4,7 +4,9 @@ Product ids are checked against catalog.products (D7) and amounts converted with
 finance.fx_rates (D10), both read through their published contracts.
 
 Grain: one row per ``order_id, line_no`` of the current version of each order (D2),
-valid lines only (D6, D7, D10 per ``goldmine.rules``).
+valid lines only (D6, D7, D10 per ``goldmine.rules``). The rejected records (D4, D5) and
+items (D6, D7, D10, of every accepted version) stay in the build context, which the
+publisher reconciles and keeps in the sales domain's quarantine.
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ if TYPE_CHECKING:
 
 def order_lines(
     orders: DataFrame, items: DataFrame, products: DataFrame, fx: DataFrame
-) -> DataFrame:
-    """Return the valid lines of the current version of every order, in USD (pure).
+) -> tuple[DataFrame, DataFrame]:
+    """Return the valid USD lines of every order's current version, and rejected items (pure).
+
+    Items of every accepted version are validated, so each record line's rejected
+    items are quarantined against that line (as the lake and the source's manifests
+    count them); the valid lines of current versions are the same either way.
 
     Parameters
     ----------
@@ -30,16 +36,21 @@ def order_lines(
         Every known product (``product_id``).
     fx
         Rates ``rate_date, currency, usd_per_unit``.
+
+    Returns
+    -------
+    (lines, item_quarantine)
+        The product's rows (contract columns) and the rejected items
+        (``goldmine.rules.QUARANTINE_COLUMNS``).
     """
     from pyspark.sql import functions as F
 
     from goldmine.rules import resolve_current_orders, select_current_lines, validate_items
 
     current = resolve_current_orders(orders)
-    current_items = items.join(current.select("order_id", "updated_at"), ["order_id", "updated_at"])
-    valid, _quarantine = validate_items(current_items, products, fx)
+    valid, item_quarantine = validate_items(items, products, fx)
     lines = select_current_lines(current, valid)
-    return lines.select(
+    product = lines.select(
         "order_id",
         "line_no",
         "order_date",
@@ -57,17 +68,21 @@ def order_lines(
         "promo_code",
         "updated_at",
     )
+    return product, item_quarantine
 
 
 def build_orders(context: BuildContext) -> DataFrame:
-    """Build the product from the domain's feed and its input products."""
-    from goldmine.rules import clean_orders
+    """Build the product from the domain's feed and its input products.
 
-    cleaned = clean_orders(context.read_feed("orders"))
-    assert cleaned.items is not None
-    return order_lines(
+    Rejected records and items stay in the context (the publisher keeps them).
+    """
+    cleaned = context.clean_feed("orders")
+    assert cleaned.items is not None  # clean_orders always returns the items
+    lines, item_quarantine = order_lines(
         cleaned.accepted,
         cleaned.items,
         context.inputs["catalog.products"],
         context.inputs["finance.fx_rates"],
     )
+    context.quarantine_items(item_quarantine)
+    return lines

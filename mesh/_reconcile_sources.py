@@ -1,0 +1,243 @@
+"""Reconcile a product build's source records and gather what it rejected (DATASET.md 2).
+
+Every record a build reads from its feeds is accepted, quarantined with a reason, or
+dropped as a duplicate: per batch and feed, read = accepted + quarantined +
+duplicates (``goldmine.rules.check_reconciliation`` decides). The publisher adds the
+verdict to the product's checks (a mismatch refuses the publish: nothing is written)
+and, on publication, keeps the quarantine (records and items) in the domain's private
+``_quarantine/<name>/v<major>/`` Delta table (:func:`mesh.quarantine_location`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from typing import TYPE_CHECKING, Any
+
+from goldmine.rules import QUARANTINE_COLUMNS, BatchCounts, ReconciliationError
+from goldmine.rules import check_reconciliation as rules_check_reconciliation
+from mesh._check_data import Check
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from goldmine.rules import FeedResult
+    from mesh._build_context import BuildContext
+
+#: Name and kind of the reconciliation check among a publish run's checks.
+RECONCILIATION = "reconciliation"
+#: Spark types of the quarantine table's columns (:data:`goldmine.rules.QUARANTINE_COLUMNS`).
+QUARANTINE_TYPES: dict[str, str] = {
+    "feed": "string",
+    "batch_id": "string",
+    "source_file": "string",
+    "line_number": "bigint",
+    "order_id": "string",
+    "line_no": "int",
+    "reason": "string",
+    "raw": "string",
+}
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """What one product build did with its source records.
+
+    Attributes
+    ----------
+    counts
+        Reconciliation figures per batch and feed (``goldmine.rules.BatchCounts``).
+    by_reason
+        Quarantine rows (records and items) per reason.
+    items
+        Item-level quarantine rows (D6, D7, D10): not records, so not in ``counts``.
+    location
+        The product's quarantine table (``s3://<domain bucket>/_quarantine/<name>/v<major>/``).
+    delta_version
+        Its Delta version once written (``None``: not written, e.g. a refused run).
+    unaccounted
+        Source feeds of the contract that the build did not clean with
+        ``BuildContext.clean_feed``: their rejects would be lost, so publishing stops.
+    """
+
+    counts: tuple[BatchCounts, ...]
+    by_reason: dict[str, int] = field(default_factory=dict)
+    items: int = 0
+    location: str = ""
+    delta_version: int | None = None
+    unaccounted: tuple[str, ...] = ()
+
+    @property
+    def records(self) -> int:
+        """Quarantined records (distinct source lines), as counted in the reconciliation."""
+        return sum(c.quarantined for c in self.counts)
+
+    def totals(self) -> dict[str, int]:
+        """Return read, accepted, quarantined and duplicates over every batch and feed."""
+        return {
+            "read": sum(c.read for c in self.counts),
+            "accepted": sum(c.accepted for c in self.counts),
+            "quarantined": self.records,
+            "duplicates": sum(c.duplicates for c in self.counts),
+        }
+
+    def check(self) -> Check:
+        """Return the reconciliation check: fails on any unbalanced batch or unaccounted feed.
+
+        Examples
+        --------
+        >>> ok = BatchCounts("20250106", "orders", 10, 8, 1, 1)
+        >>> SourceReport((ok,)).check().passed
+        True
+        >>> bad = BatchCounts("20250107", "orders", 10, 8, 1, 0)
+        >>> print(SourceReport((ok, bad)).check().detail)
+        reconciliation failed, nothing written: orders batch 20250107: read 10 != accepted 8 + quarantined 1 + duplicates 0
+        """  # noqa: E501
+        problems = []
+        if self.unaccounted:
+            problems.append(
+                f"source feeds {', '.join(self.unaccounted)} were not cleaned with "
+                "BuildContext.clean_feed: their rejected records would be lost"
+            )
+        try:
+            rules_check_reconciliation(list(self.counts))
+        except ReconciliationError as exc:
+            problems.append(str(exc))
+        if problems:
+            return Check(RECONCILIATION, RECONCILIATION, False, "; ".join(problems))
+        t = self.totals()
+        batches = len({c.batch_id for c in self.counts})
+        feeds = ", ".join(sorted({c.feed for c in self.counts})) or "no records"
+        return Check(
+            RECONCILIATION,
+            RECONCILIATION,
+            True,
+            f"read {t['read']} = accepted {t['accepted']} + quarantined {t['quarantined']} "
+            f"+ duplicates {t['duplicates']} in {batches} batches ({feeds})",
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the ``quarantine`` and ``reconciliation`` of a publication / run record."""
+        return {
+            "quarantine": {
+                "location": self.location,
+                "delta_version": self.delta_version,
+                "records": self.records,
+                "items": self.items,
+                "by_reason": dict(sorted(self.by_reason.items())),
+            },
+            "reconciliation": {
+                "balanced": self.check().passed,
+                **self.totals(),
+                "batches": [
+                    {
+                        "batch_id": c.batch_id,
+                        "feed": c.feed,
+                        "read": c.read,
+                        "accepted": c.accepted,
+                        "quarantined": c.quarantined,
+                        "duplicates": c.duplicates,
+                        "balanced": c.balanced,
+                    }
+                    for c in self.counts
+                ],
+                "unaccounted_feeds": list(self.unaccounted),
+            },
+        }
+
+
+def quarantine_frame(context: BuildContext) -> DataFrame:
+    """Return every record and item the build rejected, columns ``QUARANTINE_COLUMNS``.
+
+    Record-level rejects of the cleaned feeds, then the item-level ones, typed as in
+    :data:`QUARANTINE_TYPES` (pure; the quarantine of a build without feeds is empty).
+    """
+    from pyspark.sql import functions as F
+
+    parts = [r.quarantine for r in context.cleaned.values()] + list(context.item_quarantine)
+    typed = [
+        part.select(*[F.col(c).cast(QUARANTINE_TYPES[c]).alias(c) for c in QUARANTINE_COLUMNS])
+        for part in parts
+    ]
+    empty = context.spark.createDataFrame(
+        [], ", ".join(f"{c} {t}" for c, t in QUARANTINE_TYPES.items())
+    )
+    return reduce(lambda a, b: a.unionByName(b), typed, empty)
+
+
+def count_batches(results: list[FeedResult]) -> list[BatchCounts]:
+    """Count the records of cleaned feeds per batch in one Spark job (never raises).
+
+    The figures of ``goldmine.rules.reconcile`` (a quarantined record is a distinct
+    source line; item-level rows are not records), gathered with one ``collect`` and
+    returned even when they do not balance, so a refused run records them.
+    """
+    from pyspark.sql import functions as F
+
+    def tally(frame: DataFrame, feed: str, kind: str) -> DataFrame:
+        counted = frame.groupBy("batch_id").agg(F.count(F.lit(1)).cast("long").alias("n"))
+        return counted.select("batch_id", F.lit(feed).alias("feed"), F.lit(kind).alias("kind"), "n")
+
+    parts = []
+    for r in results:
+        read = r.read.select("batch_id", F.col("read").cast("long").alias("n"))
+        parts.append(read.select("batch_id", F.lit(r.feed).alias("feed"),
+                                 F.lit("read").alias("kind"), "n"))  # fmt: skip
+        parts.append(tally(r.accepted, r.feed, "accepted"))
+        lines = r.quarantine.select("batch_id", "source_file", "line_number").distinct()
+        parts.append(tally(lines, r.feed, "quarantined"))
+        parts.append(tally(r.duplicates, r.feed, "duplicates"))
+    if not parts:
+        return []
+    figures: dict[tuple[str, str], dict[str, int]] = {}
+    for row in reduce(lambda a, b: a.unionByName(b), parts).collect():
+        figures.setdefault((row["feed"], row["batch_id"]), {})[row["kind"]] = int(row["n"])
+    return [
+        BatchCounts(
+            batch_id=batch_id,
+            feed=feed,  # type: ignore[arg-type]
+            read=f.get("read", 0),
+            accepted=f.get("accepted", 0),
+            quarantined=f.get("quarantined", 0),
+            duplicates=f.get("duplicates", 0),
+        )
+        for (feed, batch_id), f in sorted(figures.items())
+    ]
+
+
+def reconcile_sources(
+    context: BuildContext, location: str
+) -> tuple[SourceReport, DataFrame] | None:
+    """Reconcile what a build read from its feeds and gather its quarantine.
+
+    Parameters
+    ----------
+    context
+        The context the build ran with (its cleaned feeds and item quarantine).
+    location
+        Where the product's quarantine table goes (:func:`mesh.quarantine_location`).
+
+    Returns
+    -------
+    (SourceReport, DataFrame) or None
+        The figures (``check()`` is the verdict) and the quarantine to write (cached:
+        the caller unpersists it). ``None`` for a product built only from other
+        products (no source feeds): it has no quarantine.
+    """
+    from pyspark.sql import functions as F
+
+    if not context.landed and not context.cleaned:
+        return None
+    quarantine = quarantine_frame(context).cache()
+    counts = count_batches(list(context.cleaned.values()))
+    reasons = quarantine.groupBy("reason", F.col("line_no").isNotNull().alias("item")).agg(
+        F.count(F.lit(1)).alias("n")
+    )
+    by_reason: dict[str, int] = {}
+    items = 0
+    for row in reasons.collect():
+        by_reason[row["reason"]] = by_reason.get(row["reason"], 0) + int(row["n"])
+        items += int(row["n"]) if row["item"] else 0
+    unaccounted = tuple(sorted(set(context.landed) - set(context.cleaned)))
+    report = SourceReport(tuple(counts), by_reason, items, location, None, unaccounted)
+    return report, quarantine
