@@ -2,7 +2,7 @@
 
 Generate a small source into the landing bucket, read the orders feed back with Spark
 over S3, write it as a Delta table, read it back, and register it in the Glue catalog.
-Used by ``goldmine demo`` until the three builds replace it, and by the tests.
+Run as the ``smoke`` job (``goldmine jobs run smoke``) and by the tests.
 """
 
 from __future__ import annotations

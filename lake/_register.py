@@ -34,6 +34,26 @@ def lake_table_spec(database: str, table: LakeTable, frame: DataFrame) -> TableS
     )
 
 
+#: Curated dimensions analysts join gold with. Each build catalogues the newest snapshot
+#: in the analytics database too: a Glue table whose location is that snapshot's prefix
+#: (no copy; moving the location is atomic for readers).
+ANALYTICS_DIMENSIONS = ("products", "stores")
+
+
+def dimension_spec(database: str, table: LakeTable, snapshot: str, frame: DataFrame) -> TableSpec:
+    """Return the Glue spec of the ``snapshot`` of a curated dimension, unpartitioned."""
+    return TableSpec(
+        database=database,
+        name=table.name,
+        location=f"{table.uri}{table.partition}={snapshot}/",
+        columns=athena_columns(frame, (table.partition,) if table.partition else ()),
+        table_format="parquet",
+        parameters={"compressionType": "snappy", "snapshot": snapshot},
+        description=f"Current snapshot ({snapshot}) of curated {table.name}: one row per "
+        f"{table.grain}. Keys: {', '.join(table.keys)}.",
+    )
+
+
 def register_lake_catalog(
     platform: Platform, frames: Mapping[str, DataFrame], touched: Mapping[str, set[str]]
 ) -> list[str]:
@@ -57,11 +77,12 @@ def register_lake_catalog(
         for name, table in tables.items()
         if name in frames
     ]
+    dimensions = _dimension_specs(platform, frames)
     names = register_tables(
         glue,
         s3,
         platform.aws.client("sts"),
-        [s for s, _ in specs],
+        [*(s for s, _ in specs), *dimensions],
         tags_for(settings, domain="lake"),
     )
     for spec, table in specs:
@@ -77,3 +98,16 @@ def register_lake_catalog(
                 PartitionsToDelete=[{"Values": [v]} for v in gone[start : start + 25]],
             )
     return names
+
+
+def _dimension_specs(platform: Platform, frames: Mapping[str, DataFrame]) -> list[TableSpec]:
+    """Return the analytics-database specs of the dimensions built in ``frames``."""
+    settings, s3 = platform.settings, platform.aws.s3()
+    database = settings.database(ZONE_DATABASES["analytics"])
+    curated = curated_tables(settings.buckets.curated)
+    specs = []
+    for name in ANALYTICS_DIMENSIONS:
+        snapshots = partition_values(s3, curated[name]) if name in frames else []
+        if snapshots:
+            specs.append(dimension_spec(database, curated[name], snapshots[-1], frames[name]))
+    return specs

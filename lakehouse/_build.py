@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from goldmine.rules import list_landed_files
+from lakehouse._catalog import register_tables
 from lakehouse._delta import is_table
 from lakehouse._tables import LAYERS, table
 from lakehouse.bronze import append_bronze
@@ -37,6 +38,7 @@ class BuildSummary:
     quarantined: int = 0
     quarantined_items: int = 0
     duplicates: int = 0
+    registered: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Return the summary as printable lines."""
@@ -49,6 +51,7 @@ class BuildSummary:
             f"+ {self.quarantined_items} items, duplicates {self.duplicates}"
         )
         out.extend(f"rows written {name}: {n}" for name, n in sorted(self.written.items()))
+        out.append(f"{len(self.registered)} tables registered in Glue (table_type=DELTA)")
         return out
 
 
@@ -91,6 +94,7 @@ def build_lakehouse(
     Each table update is one atomic Delta commit, idempotent per batch set, so a
     failed or killed build leaves every table at a committed version and a rerun
     completes it; a batch is recorded in the ledger only after its layer finished.
+    Every existing table is then (re-)registered in Glue (:func:`register_tables`).
     """
     settings = platform.settings
     say = progress or (lambda _msg: None)
@@ -141,4 +145,6 @@ def build_lakehouse(
             for name, rows in build_gold(spark, settings, todo, touched if same else None).items():
                 summary.written[f"gold.{name}"] = rows
         _record(spark, settings, layer, todo)
+    say("registering tables in Glue")
+    summary.registered = register_tables(platform)
     return summary

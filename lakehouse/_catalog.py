@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from goldmine.catalog import TableSpec, register_table
@@ -11,6 +12,11 @@ from lakehouse._tables import TABLES, TableInfo
 
 if TYPE_CHECKING:
     from goldmine.platform import Platform
+
+
+#: Silver's current-state dimensions that analysts join gold with: catalogued in the gold
+#: database too (the same Delta table, no copy), so a gold query finds them by name.
+GOLD_DIMENSIONS = ("products", "stores")
 
 
 def athena_type(delta_type: str) -> str:
@@ -91,10 +97,14 @@ def register_tables(platform: Platform) -> list[str]:
         if columns is None:
             continue
         spec = table_spec(settings, info, columns)
-        register_table(glue, s3, spec)
-        if spec.database not in databases:
-            tag_glue_database(glue, sts, spec.database, tags)
-            databases.add(spec.database)
-        tag_glue_table(glue, sts, spec.database, spec.name, tags)
-        registered.append(f"{spec.database}.{spec.name}")
+        specs = [spec]
+        if info.layer == "silver" and info.name in GOLD_DIMENSIONS:
+            specs.append(dataclasses.replace(spec, database=settings.database("lakehouse_gold")))
+        for one in specs:
+            register_table(glue, s3, one)
+            if one.database not in databases:
+                tag_glue_database(glue, sts, one.database, tags)
+                databases.add(one.database)
+            tag_glue_table(glue, sts, one.database, one.name, tags)
+            registered.append(f"{one.database}.{one.name}")
     return registered

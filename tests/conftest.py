@@ -7,8 +7,9 @@ in a temporary data directory and are stopped at the end; no AWS account is need
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -71,3 +72,45 @@ def landed_week(platform: Platform) -> list:
     config = GeneratorConfig(days=WEEK_DAYS, scale=WEEK_SCALE, seed=WEEK_SEED)
     sink = S3Sink(platform.aws.s3(), platform.settings.buckets.landing)
     return generate_sales(sink, config)
+
+
+# --- the three builds of the shared week, once per test run ------------------------------
+
+
+@dataclass(frozen=True)
+class LakeBuilt:
+    """What building the lake from the shared week did: its ingest and its build."""
+
+    ingested: list
+    result: Any
+
+
+@pytest.fixture(scope="session")
+def lake_built(platform: Platform, spark: SparkSession, landed_week: list) -> LakeBuilt:
+    """Ingest and build the shared week into the lake (raw -> curated -> analytics)."""
+    from lake import build, ingest
+
+    days = sorted(m.ingest_date for m in landed_week)
+    ingested = ingest(platform, days)
+    return LakeBuilt(ingested, build(platform, spark, date_from=days[0], date_to=days[-1]))
+
+
+@pytest.fixture(scope="session")
+def lakehouse_built(platform: Platform, spark: SparkSession, landed_week: list) -> Any:
+    """Build the shared week into the lakehouse (bronze -> silver -> gold)."""
+    from lakehouse import build_lakehouse
+
+    return build_lakehouse(spark, platform)
+
+
+@pytest.fixture(scope="session")
+def mesh_published(platform: Platform, spark: SparkSession, landed_week: list) -> dict[str, Any]:
+    """Publish every data product of the mesh from the shared week, in dependency order."""
+    import mesh
+
+    results = {}
+    for product_id in mesh.PUBLISH_ORDER:
+        result = mesh.publish_product(platform, spark, product_id, run_id=f"test-{product_id}")
+        assert result.published, result.check.summary()
+        results[product_id] = result
+    return results

@@ -1,4 +1,4 @@
--- Question: What was the revenue, order count and units per day in the second week of January 2024?
+-- Question: What was the revenue, order count and units per day in the week of 6 to 12 January 2025?
 -- Tables: daily_sales
 -- Shows: date-range filter (BETWEEN on DATE literals), GROUP BY, ORDER BY.
 SELECT order_date,
@@ -6,6 +6,6 @@ SELECT order_date,
        SUM(orders)      AS orders,
        SUM(units)       AS units
 FROM daily_sales
-WHERE order_date BETWEEN DATE '2024-01-08' AND DATE '2024-01-14'
+WHERE order_date BETWEEN DATE '2025-01-06' AND DATE '2025-01-12'
 GROUP BY order_date
 ORDER BY order_date

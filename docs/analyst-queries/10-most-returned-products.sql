@@ -1,4 +1,4 @@
--- Question: Per category, which three products had the highest return rate in February 2024?
+-- Question: Per category, which three products had the highest return rate in January 2025?
 -- Tables: product_monthly, products (dimension)
 -- Shows: join with a dimension, ROW_NUMBER per partition, filter on a month DATE.
 WITH ranked AS (
@@ -12,7 +12,7 @@ WITH ranked AS (
            ) AS rank_in_category
     FROM product_monthly m
     JOIN products p ON p.product_id = m.product_id
-    WHERE m.month = DATE '2024-02-01'
+    WHERE m.month = DATE '2025-01-01'
 )
 SELECT category, rank_in_category, product_id, units, returned_units, return_rate
 FROM ranked

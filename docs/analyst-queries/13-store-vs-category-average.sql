@@ -1,4 +1,4 @@
--- Question: Which stores beat their category's average order value in January, and by how much?
+-- Question: Which stores beat their category's average order value in January 2025, and by how much?
 -- Tables: daily_sales, stores (dimension)
 -- Shows: gold-with-gold self join through CTEs, AVG window per partition, exact DECIMAL division.
 WITH store_category AS (
@@ -6,7 +6,7 @@ WITH store_category AS (
            SUM(revenue_usd) AS revenue_usd,
            SUM(orders)      AS orders
     FROM daily_sales
-    WHERE order_date BETWEEN DATE '2024-01-01' AND DATE '2024-01-31'
+    WHERE order_date BETWEEN DATE '2025-01-01' AND DATE '2025-01-31'
     GROUP BY store_id, category
 ),
 with_average AS (

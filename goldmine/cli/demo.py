@@ -1,9 +1,9 @@
-"""``goldmine demo``: what ``make run`` runs."""
+"""``goldmine demo``: what ``make run`` runs (the three builds side by side)."""
 
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -11,40 +11,75 @@ from rich.table import Table
 
 from goldmine.cli._context import get_platform
 
+if TYPE_CHECKING:
+    from goldmine.demo import DemoReport
+
 console = Console()
 
 
 def demo(
-    days: Annotated[int, typer.Option(help="Days of source to generate.")] = 2,
-    scale: Annotated[float, typer.Option(help="Source scale (1 = ~10k order lines/day).")] = 0.02,
-    seed: Annotated[int, typer.Option(help="Generator seed.")] = 7,
+    days: Annotated[int, typer.Option(help="Days of source to generate.")] = 7,
+    scale: Annotated[float, typer.Option(help="Source scale (1 = ~10k order lines/day).")] = 0.05,
+    seed: Annotated[int, typer.Option(help="Generator seed.")] = 11,
 ) -> None:
-    """Run the platform end to end on the local services and print a summary.
+    """Generate a week, build the lake, lakehouse and mesh, answer questions on each.
 
-    Example: goldmine demo --days 2 --scale 0.02
+    Prints a side-by-side summary: time, rows per layer, quarantined records and
+    storage per build, and the answers to three standard analyst questions (which
+    must be the same on every build; exit 1 if they are not).
+
+    Example: goldmine demo --days 7 --scale 0.05
     """
-    from goldmine.smoke import land_source, run_smoke
+    from goldmine.demo import BUILDS, run_demo
     from goldmine.spark import build_session
 
     started = time.monotonic()
-    with console.status("starting local services"):
+    with console.status("starting local services") as status:
         platform = get_platform()
-    with console.status("starting Spark"):
+        status.update("starting Spark")
         spark = build_session(platform.aws, app_name="goldmine-demo")
-    with console.status(f"generating and landing {days} days of source"):
-        manifests = land_source(platform, days=days, scale=scale, seed=seed)
-    with console.status("reading the orders feed back through S3, writing Delta"):
-        result = run_smoke(platform, spark, manifests)
-    table = Table(title="goldmine demo (local)")
-    table.add_column("step")
-    table.add_column("result", justify="right")
-    table.add_row("batches landed", str(result.batches))
-    table.add_row("landing files", str(result.files))
-    table.add_row("order lines generated", f"{result.order_lines_generated:,}")
-    table.add_row("records read back with Spark (s3)", f"{result.records_read:,}")
-    table.add_row("Delta rows read back", f"{result.delta_rows:,}")
-    table.add_row("Delta version", str(result.delta_version))
-    table.add_row("Glue table", result.table)
-    table.add_row("location", result.location)
-    table.add_row("wall time", f"{time.monotonic() - started:.1f} s")
+        report = run_demo(
+            platform, spark, days=days, scale=scale, seed=seed, say=lambda m: status.update(m)
+        )
+    _print_builds(report, BUILDS)
+    _print_answers(report)
+    problems = report.disagreements()
+    console.print(f"wall time {time.monotonic() - started:.1f} s")
+    if problems:
+        console.print("[red]the builds disagree:[/red] " + "; ".join(problems))
+        raise typer.Exit(1)
+    console.print("[green]the three builds give the same answers[/green]")
+
+
+def _print_builds(report: DemoReport, builds: tuple[str, ...]) -> None:
+    table = Table(
+        title=f"one week, three builds ({report.batches} batches, "
+        f"{report.order_lines:,} order lines landed in {report.landing_seconds:.1f} s)"
+    )
+    table.add_column("")
+    for build in builds:
+        table.add_column(build, justify="right")
+    reports = [report.builds[b] for b in builds]
+    table.add_row("build time", *(f"{r.seconds:.1f} s" for r in reports))
+    table.add_row("storage", *(f"{r.storage_bytes / 1e6:.2f} MB" for r in reports))
+    table.add_row(
+        "quarantined records",
+        *("-" if r.quarantined is None else f"{r.quarantined:,}" for r in reports),
+    )
+    layers = [sorted(r.rows.items()) for r in reports]
+    for i in range(max(len(rows) for rows in layers)):
+        cells = [f"{rows[i][0]}: {rows[i][1]:,}" if i < len(rows) else "" for rows in layers]
+        table.add_row("rows per layer" if i == 0 else "", *cells)
     console.print(table)
+
+
+def _print_answers(report: DemoReport) -> None:
+    first = next(iter(report.builds.values()))
+    for name, answer in first.answers.items():
+        same = [b for b, r in report.builds.items() if name in r.answers]
+        table = Table(title=f"{name} (answered on {', '.join(same)})")
+        for column in answer.columns:
+            table.add_column(str(column))
+        for row in answer.head(10).itertuples(index=False):
+            table.add_row(*(str(v) for v in row))
+        console.print(table)

@@ -60,7 +60,7 @@ def build(layer: LayerOption = None, batch: BatchOption = None) -> None:
 
     Example: goldmine lakehouse build --layer bronze --layer silver --batch 20250106
     """
-    from lakehouse import LAYERS, build_lakehouse, register_tables
+    from lakehouse import LAYERS, build_lakehouse
 
     layers = tuple(layer or LAYERS)
     bad = [name for name in layers if name not in LAYERS]
@@ -79,12 +79,9 @@ def build(layer: LayerOption = None, batch: BatchOption = None) -> None:
             batches=batch,
             progress=lambda step: progress.update(task, description=step),
         )
-        progress.update(task, description="registering tables in Glue")
-        registered = register_tables(platform)
         progress.update(task, description="done")
     for line in summary.lines():
         console.print(line)
-    console.print(f"{len(registered)} tables registered in Glue (table_type=DELTA)")
 
 
 @app.command()

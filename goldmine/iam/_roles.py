@@ -94,6 +94,11 @@ def _spark_role(settings: Settings, architecture: str, buckets: list[str]) -> li
     ]
 
 
+#: Dimensions analysts join gold with, catalogued in the gold databases but stored in
+#: the lake's curated zone and the lakehouse's silver layer.
+GOLD_DIMENSIONS = ("products", "stores")
+
+
 def role_intents(settings: Settings, *, kms_key_arn: str | None = None) -> dict[str, list[Grant]]:
     """Return every platform role and its grants.
 
@@ -121,7 +126,13 @@ def role_intents(settings: Settings, *, kms_key_arn: str | None = None) -> dict[
         *grants(
             "analyst",
             _READ,
-            s3=[S3Location(bucket=b.analytics), S3Location(bucket=b.lakehouse, prefix="gold")],
+            s3=[
+                S3Location(bucket=b.analytics),
+                S3Location(bucket=b.lakehouse, prefix="gold"),
+                # The conformed dimensions the gold databases catalogue (ADR 0013).
+                *(S3Location(bucket=b.curated, prefix=d) for d in GOLD_DIMENSIONS),
+                *(S3Location(bucket=b.lakehouse, prefix=f"silver/{d}") for d in GOLD_DIMENSIONS),
+            ],
             glue=[
                 GlueLocation(database=settings.database("lake_analytics")),
                 GlueLocation(database=settings.database("lakehouse_gold")),

@@ -51,6 +51,13 @@ class ResolvedTable:
         return dict(self.columns + self.partition_keys)
 
 
+#: The mesh publishes gold ``daily_sales`` as the finance product ``revenue`` (DATASET
+#: section 5); an unqualified gold name on the mesh build resolves to its product.
+MESH_PRODUCTS = {"daily_sales": "revenue"}
+#: Gold tables the mesh has no product for (DATASET section 5 lists none).
+MESH_UNPUBLISHED = ("customer_lifetime", "product_monthly")
+
+
 def build_databases(settings: Settings, build: str) -> tuple[str, ...]:
     """Return the Glue databases an unqualified gold table name resolves to, in order.
 
@@ -87,6 +94,13 @@ def resolve_table(
     UnknownTable
         When no such table is catalogued.
     """
+    if database is None and default_database is None and build == "mesh":
+        if name in MESH_UNPUBLISHED:
+            raise UnknownTable(
+                f"unknown table {name} on the mesh build: no data product publishes it "
+                "(DATASET section 5); query it with --build lake or --build lakehouse"
+            )
+        name = MESH_PRODUCTS.get(name, name)
     if database is None:
         candidates = (default_database,) if default_database else build_databases(settings, build)
     else:

@@ -158,19 +158,8 @@ def run_query(
     """
     plan = plan_query(platform, sql, build, engine, database=database)
     started = time.perf_counter()
-    if engine == "local":
-        from goldmine.query._run_local import run_duckdb
-
-        frame = run_duckdb(plan.engine_sql, plan.tables, platform.aws).to_pandas()
-        return QueryResult(frame, plan, time.perf_counter() - started)
-    if engine == "spark":
-        from goldmine.query._run_spark import run_spark
-
-        if spark is None:
-            from goldmine.spark import build_session
-
-            spark = build_session(platform.aws, app_name="goldmine-query")
-        frame = run_spark(spark, plan.engine_sql, plan.tables)
+    if engine != "athena":
+        frame = _run_offline(platform, plan, spark)
         return QueryResult(frame, plan, time.perf_counter() - started)
     from goldmine.query._resolve_tables import build_databases
     from goldmine.query._run_athena import run_athena
@@ -185,6 +174,21 @@ def run_query(
         cost_usd=run.cost_usd,
         query_id=run.query_id,
     )
+
+
+def _run_offline(platform: Platform, plan: QueryPlan, spark: SparkSession | None) -> pd.DataFrame:
+    """Run a planned query on the local (DuckDB) or Spark engine."""
+    if plan.engine == "local":
+        from goldmine.query._run_local import run_duckdb
+
+        return run_duckdb(plan.engine_sql, plan.tables, platform.aws).to_pandas()
+    from goldmine.query._run_spark import run_spark
+
+    if spark is None:
+        from goldmine.spark import build_session
+
+        spark = build_session(platform.aws, app_name="goldmine-query")
+    return run_spark(spark, plan.engine_sql, plan.tables)
 
 
 def explain_query(

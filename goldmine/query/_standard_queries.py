@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,8 +54,11 @@ def run_standard_queries(
     spark: SparkSession | None = None,
     database: str | None = None,
     directory: Path = STANDARD_QUERIES_DIR,
+    names: Collection[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Answer every standard question on ``build`` with ``engine``: ``{name: DataFrame}``.
+
+    ``names`` answers only those questions (file stems); all of them by default.
 
     On Spark every query is planned first and each table registered as a view once for
     the whole set (registering lists the table's files); a query's views are the ones its
@@ -62,7 +66,7 @@ def run_standard_queries(
     """
     from goldmine.query._run_query import plan_query, run_query
 
-    queries = load_standard_queries(directory)
+    queries = [q for q in load_standard_queries(directory) if names is None or q.name in names]
     if engine == "spark":
         from goldmine.query._run_spark import register_view, run_spark
 

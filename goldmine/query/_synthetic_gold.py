@@ -9,15 +9,21 @@ registered in Glue like a build's tables.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from goldmine.catalog import TableSpec, register_table
+from goldmine.sales import DEFAULT_START_DATE
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from goldmine.platform import Platform
+
+#: Days since 1970-01-01 of the first synthetic order date: the sales source's start date,
+#: so that the standard questions' date filters select data here as on a real build.
+_FIRST_DAY = (DEFAULT_START_DATE - dt.date(1970, 1, 1)).days
 
 GOLD_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "daily_sales": (
@@ -128,7 +134,7 @@ def _order_lines(order_lines: int, shape: GoldShape, seed: int) -> pa.Table:
     return pa.table(
         {
             "order_id": order_no.astype("int64"),
-            "order_date": pa.array(day + 19723, pa.int32()).cast(pa.date32()),  # from 2024-01-01
+            "order_date": pa.array(day + _FIRST_DAY, pa.int32()).cast(pa.date32()),
             "customer_id": pa.array(customer.astype("int64")),
             "store_id": pa.array(store.astype("int64")),
             "product_id": pa.array(product.astype("int64")),

@@ -24,7 +24,6 @@ from goldmine.rules._build_gold import (
     round_money,
 )
 from goldmine.rules._clean_dimensions import (
-    CSV_COLUMNS,
     clean_customers,
     clean_fx_rates,
     clean_products,
@@ -39,9 +38,7 @@ from goldmine.rules._clean_orders import (
 )
 from goldmine.rules._model import (
     QUARANTINE_COLUMNS,
-    REASONS,
     BatchCounts,
-    Feed,
     FeedResult,
     LandedFile,
     ReconciliationError,
@@ -55,6 +52,7 @@ from goldmine.rules._validate_items import (
     select_current_lines,
     validate_items,
 )
+from goldmine.sales import CSV_COLUMNS, REASONS, Feed  # the source's schemas, re-exported
 
 __all__ = [
     "AMOUNT_TYPE",

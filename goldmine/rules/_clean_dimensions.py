@@ -6,30 +6,11 @@ import csv
 from typing import TYPE_CHECKING
 
 from goldmine.rules._model import Feed, FeedResult
+from goldmine.sales import CSV_COLUMNS
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
-#: Required columns per CSV feed (DATASET.md section 1), with their Spark types.
-CSV_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "customers": (
-        ("customer_id", "string"), ("email", "string"), ("first_name", "string"),
-        ("last_name", "string"), ("country", "string"), ("city", "string"),
-        ("segment", "string"), ("updated_at", "timestamp"),
-    ),
-    "products": (
-        ("product_id", "string"), ("sku", "string"), ("name", "string"),
-        ("category", "string"), ("subcategory", "string"), ("list_price", "decimal(10,2)"),
-        ("currency", "string"), ("active", "boolean"), ("updated_at", "timestamp"),
-    ),
-    "stores": (
-        ("store_id", "string"), ("name", "string"), ("channel", "string"),
-        ("region", "string"), ("country", "string"), ("opened_on", "date"),
-    ),
-    "fx_rates": (
-        ("rate_date", "date"), ("currency", "string"), ("usd_per_unit", "decimal(18,6)"),
-    ),
-}  # fmt: skip
 #: Lineage columns every accepted CSV record keeps.
 LINEAGE_COLUMNS: tuple[str, ...] = ("batch_id", "ingest_date", "source_file", "line_number")
 #: Split on commas outside double quotes (RFC 4180 fields without embedded newlines).

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from goldmine.sales import Feed
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-Feed = Literal["orders", "customers", "products", "stores", "fx_rates"]
-
-#: Every quarantine reason of DATASET.md section 2, in precedence order.
-REASONS: tuple[str, ...] = (
-    "unparseable",
-    "missing_order_id",
-    "missing_customer_id",
-    "missing_store_id",
-    "missing_order_ts",
-    "invalid_quantity",
-    "invalid_price",
-    "invalid_discount",
-    "unknown_product",
-    "missing_fx_rate",
-)
 
 #: Columns of every quarantine DataFrame, in this order.
 QUARANTINE_COLUMNS: tuple[str, ...] = (

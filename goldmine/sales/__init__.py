@@ -10,6 +10,7 @@ from goldmine.sales._config import (
     DirtRates,
     GeneratorConfig,
 )
+from goldmine.sales._feeds import CSV_COLUMNS, REASONS, Feed, Reason, csv_header
 from goldmine.sales._generate import (
     ProgressCallback,
     batch_id_for,
@@ -28,21 +29,26 @@ from goldmine.sales._manifest import (
 from goldmine.sales._sink import DirectorySink, LandingSink, S3Sink
 
 __all__ = [
+    "CSV_COLUMNS",
     "DEFAULT_START_DATE",
     "DIRT_KINDS",
     "LINES_PER_DAY_AT_SCALE_1",
+    "REASONS",
     "BadRecord",
     "BatchManifest",
     "DirectorySink",
     "DirtRates",
     "DuplicateRecord",
+    "Feed",
     "FileEntry",
     "GeneratorConfig",
     "LandingSink",
     "OutOfOrderRecord",
     "ProgressCallback",
+    "Reason",
     "S3Sink",
     "batch_id_for",
+    "csv_header",
     "fx_first_rate_dates",
     "generate_sales",
     "manifest_key",

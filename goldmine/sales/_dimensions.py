@@ -10,29 +10,12 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-STORES_HEADER = ("store_id", "name", "channel", "region", "country", "opened_on")
-CUSTOMERS_HEADER = (
-    "customer_id",
-    "email",
-    "first_name",
-    "last_name",
-    "country",
-    "city",
-    "segment",
-    "updated_at",
-)
-PRODUCTS_HEADER = (
-    "product_id",
-    "sku",
-    "name",
-    "category",
-    "subcategory",
-    "list_price",
-    "currency",
-    "active",
-    "updated_at",
-)
-FX_HEADER = ("rate_date", "currency", "usd_per_unit")
+from goldmine.sales._feeds import csv_header
+
+STORES_HEADER = csv_header("stores")
+CUSTOMERS_HEADER = csv_header("customers")
+PRODUCTS_HEADER = csv_header("products")
+FX_HEADER = csv_header("fx_rates")
 
 #: Extra columns a source may add without notice (D14), per feed.
 EXTRA_COLUMNS: dict[str, str] = {

@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Feed = Literal["orders", "customers", "products", "stores", "fx_rates"]
-Reason = Literal[
-    "unparseable",
-    "missing_order_id",
-    "missing_customer_id",
-    "missing_store_id",
-    "missing_order_ts",
-    "invalid_quantity",
-    "invalid_price",
-    "invalid_discount",
-    "unknown_product",
-    "missing_fx_rate",
-]
+from goldmine.sales._feeds import Feed, Reason
 
 #: Dirt kinds of DATASET.md section 2, in manifest order.
 DIRT_KINDS: tuple[str, ...] = tuple(f"D{i}" for i in range(1, 15))

@@ -11,11 +11,19 @@ typing happens in the curated zone.
 from __future__ import annotations
 
 from goldmine.catalog import TableSpec
+from goldmine.sales import csv_header
 
 #: First day partition projection enumerates (``NOW`` is the last).
 PROJECTION_START = "2020-01-01"
 
 _ITEM = "struct<line_no:int,product_id:string,quantity:int,unit_price:string,discount:string>"
+
+#: Comments of the raw CSV columns (the generator's headers decide the columns).
+_COMMENTS = {
+    "rate_date": "YYYY-MM-DD",
+    "currency": "ISO currency code",
+    "usd_per_unit": "USD for one unit, up to 6 decimals",
+}
 
 RAW_COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "orders": (
@@ -29,41 +37,10 @@ RAW_COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("items", f"array<{_ITEM}>", "order lines as sent"),
         ("promo_code", "string", "optional, from some day on (D13)"),
     ),
-    "customers": tuple(
-        (c, "string", "")
-        for c in (
-            "customer_id",
-            "email",
-            "first_name",
-            "last_name",
-            "country",
-            "city",
-            "segment",
-            "updated_at",
-        )
-    ),
-    "products": tuple(
-        (c, "string", "")
-        for c in (
-            "product_id",
-            "sku",
-            "name",
-            "category",
-            "subcategory",
-            "list_price",
-            "currency",
-            "active",
-            "updated_at",
-        )
-    ),
-    "fx_rates": (
-        ("rate_date", "string", "YYYY-MM-DD"),
-        ("currency", "string", "ISO currency"),
-        ("usd_per_unit", "string", "USD for one unit, up to 6 decimals"),
-    ),
-    "stores": tuple(
-        (c, "string", "") for c in ("store_id", "name", "channel", "region", "country", "opened_on")
-    ),
+    **{
+        feed: tuple((name, "string", _COMMENTS.get(name, "")) for name in csv_header(feed))
+        for feed in ("customers", "products", "fx_rates", "stores")
+    },
 }
 
 

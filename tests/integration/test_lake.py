@@ -4,8 +4,8 @@ The week (fixture ``landed_week``) is ingested and built into the platform's raw
 curated and analytics buckets; gold must equal the independent oracle to the cent,
 the quarantine must hold exactly the manifests' bad records, and rerunning every
 step must leave every object's ETag unchanged. A second test lands corrupted files
-on dates of their own (2025-03-17..) and checks they are quarantined or rejected
-with a clear message while the batches around them are built.
+on dates of their own (2025-03-17..), in a platform of its own, and checks they are
+quarantined or rejected with a clear message while the batches around them are built.
 """
 
 from __future__ import annotations
@@ -61,15 +61,14 @@ def _table(spark, bucket, name):
 
 
 def test_week_builds_gold_equal_to_the_oracle_and_reruns_change_nothing(
-    platform, spark, landed_week
+    platform, spark, landed_week, lake_built
 ):
     s3, buckets = platform.aws.s3(), platform.settings.buckets
     days = sorted(m.ingest_date for m in landed_week)
     first, last = days[0], days[-1]
 
-    ingested = ingest(platform, days)
+    ingested, result = lake_built.ingested, lake_built.result
     assert [r.batch_id for r in ingested] == [m.batch_id for m in landed_week]
-    result = build(platform, spark, date_from=first, date_to=last)
     assert result.batches == tuple(m.batch_id for m in landed_week)
 
     files = [
@@ -153,20 +152,18 @@ CORRUPT_DAYS = [dt.date(2025, 3, 17), dt.date(2025, 3, 18), dt.date(2025, 3, 19)
 
 
 def test_corrupted_files_are_quarantined_or_rejected_and_other_batches_go_on(platform, spark):
-    s3, buckets = platform.aws.s3(), platform.settings.buckets
+    from goldmine.platform import connect
+    from tests.conftest import make_settings
 
-    landed: list[str] = []
+    # A platform of its own (project ``corrupt``: its own buckets and Glue databases on
+    # the same local services), so the shared week's lake stays exactly the week.
+    isolated = connect(make_settings(platform.settings.data_dir, project="corrupt"))
+    s3, buckets = isolated.aws.s3(), isolated.settings.buckets
 
     def put(key, body):
         s3.put_object(Bucket=buckets.landing, Key=key, Body=body)
-        landed.append(key)
 
-    try:
-        _land_and_check_corrupted(platform, spark, put)
-    finally:
-        # The landing bucket is shared: leave it holding the week the other builds test.
-        for key in landed:
-            s3.delete_object(Bucket=buckets.landing, Key=key)
+    _land_and_check_corrupted(isolated, spark, put)
 
 
 def _land_and_check_corrupted(platform, spark, put):

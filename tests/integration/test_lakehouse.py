@@ -23,10 +23,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.spark]
 
 
 @pytest.fixture(scope="module")
-def built(platform: Platform, spark: SparkSession, landed_week: list) -> Any:
-    from lakehouse import build_lakehouse
-
-    return build_lakehouse(spark, platform)
+def built(lakehouse_built: Any) -> Any:
+    """The week built into the lakehouse (the session's build, conftest)."""
+    return lakehouse_built
 
 
 def _versions(spark: SparkSession, platform: Platform) -> dict[str, int]:

@@ -10,7 +10,6 @@ Spark registers each table once for the whole set) and the tests compare those a
 from __future__ import annotations
 
 import decimal
-import math
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -25,6 +24,7 @@ from goldmine.query import (
     run_standard_queries,
 )
 from goldmine.query._synthetic_gold import synthetic_gold_tables, write_synthetic_gold
+from tests.answers import normalized
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,25 +53,6 @@ def gold_databases(platform: Platform) -> dict[str, str]:
         )
         databases[table_format] = database
     return databases
-
-
-def normalized(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
-    """Rows as comparable Python values: Decimals by value, floats to 9 digits, NaN -> None."""
-
-    def value(v: Any) -> Any:
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            return None
-        if isinstance(v, decimal.Decimal):
-            return v.normalize()
-        if isinstance(v, float):
-            return round(v, 9)
-        if hasattr(v, "item"):
-            return value(v.item())
-        if hasattr(v, "date") and callable(v.date) and type(v).__name__ == "Timestamp":
-            return v.to_pydatetime()
-        return v
-
-    return [tuple(value(v) for v in row) for row in frame.astype(object).itertuples(index=False)]
 
 
 @pytest.fixture(scope="session")
@@ -156,12 +137,12 @@ def test_explain_lists_partitions_and_files(
 ) -> None:
     plan = explain_query(
         platform,
-        "SELECT SUM(revenue_usd) FROM daily_sales WHERE order_date = DATE '2024-01-02'",
+        "SELECT SUM(revenue_usd) FROM daily_sales WHERE order_date = DATE '2025-01-07'",
         "lake",
         database=gold_databases["parquet"],
     )
     files = plan.files[f"{gold_databases['parquet']}.daily_sales"]
-    assert "order_date=2024-01-02" in files.partitions
+    assert "order_date=2025-01-07" in files.partitions
     assert all(f.startswith("s3://") and f.endswith(".parquet") for f in files.files)
     assert "STRFTIME" not in plan.plan.engine_sql and "daily_sales" in plan.plan.engine_sql
 

@@ -83,6 +83,10 @@ def test_analyst_policy_is_exactly_this(settings: Settings) -> None:
                     "Resource": [
                         "arn:aws:s3:::goldmine-local-analytics/*",
                         "arn:aws:s3:::goldmine-local-lakehouse/gold/*",
+                        "arn:aws:s3:::goldmine-local-curated/products/*",
+                        "arn:aws:s3:::goldmine-local-curated/stores/*",
+                        "arn:aws:s3:::goldmine-local-lakehouse/silver/products/*",
+                        "arn:aws:s3:::goldmine-local-lakehouse/silver/stores/*",
                     ],
                 },
                 {
@@ -123,14 +127,28 @@ def test_analyst_policy_is_exactly_this(settings: Settings) -> None:
                     "Sid": "S3Access4",
                     "Effect": "Allow",
                     "Action": ["s3:GetBucketLocation"],
-                    "Resource": ["arn:aws:s3:::goldmine-local-lakehouse"],
+                    "Resource": [
+                        "arn:aws:s3:::goldmine-local-lakehouse",
+                        "arn:aws:s3:::goldmine-local-curated",
+                    ],
                 },
                 {
                     "Sid": "S3Access5",
                     "Effect": "Allow",
                     "Action": ["s3:ListBucket"],
                     "Resource": ["arn:aws:s3:::goldmine-local-lakehouse"],
-                    "Condition": {"StringLike": {"s3:prefix": ["gold/*"]}},
+                    "Condition": {
+                        "StringLike": {
+                            "s3:prefix": ["gold/*", "silver/products/*", "silver/stores/*"]
+                        }
+                    },
+                },
+                {
+                    "Sid": "S3Access6",
+                    "Effect": "Allow",
+                    "Action": ["s3:ListBucket"],
+                    "Resource": ["arn:aws:s3:::goldmine-local-curated"],
+                    "Condition": {"StringLike": {"s3:prefix": ["products/*", "stores/*"]}},
                 },
             ],
         }

@@ -1,0 +1,123 @@
+"""The three builds of the shared week agree: gold row for row, and every analyst answer.
+
+The lake (Parquet analytics zone), the lakehouse (Delta gold) and the mesh (the
+finance ``revenue`` product and the catalog products) are built once per test run
+(session fixtures in ``conftest.py``). Gold tables are read through the query path
+(``goldmine.query.run_query``, local engine), so the comparison sees what analysts see.
+Each standard analyst question (``docs/analyst-queries/``) is answered on each build
+with the local (DuckDB) and Spark engines: the answers are identical across engines
+and across builds. The mesh publishes no product for ``customer_lifetime`` or
+``product_monthly`` (DATASET section 5): the questions on those tables are refused on
+the mesh with a message saying so, and compared between lake and lakehouse.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from goldmine.query import UnknownTable, load_standard_queries, run_query, run_standard_queries
+from goldmine.query._parse_query import parse_select, table_references
+from goldmine.query._resolve_tables import MESH_UNPUBLISHED
+from tests.answers import normalized
+from tests.oracle import (
+    CUSTOMER_LIFETIME_COLUMNS,
+    DAILY_SALES_COLUMNS,
+    PRODUCT_MONTHLY_COLUMNS,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from goldmine.platform import Platform
+
+pytestmark = [pytest.mark.integration, pytest.mark.spark]
+
+GOLD = {
+    "daily_sales": DAILY_SALES_COLUMNS,
+    "customer_lifetime": CUSTOMER_LIFETIME_COLUMNS,
+    "product_monthly": PRODUCT_MONTHLY_COLUMNS,
+}
+BUILDS = ("lake", "lakehouse", "mesh")
+
+
+@pytest.fixture(scope="module")
+def built(lake_built: Any, lakehouse_built: Any, mesh_published: dict[str, Any]) -> None:
+    """All three builds of the week exist."""
+
+
+def _gold(platform: Platform, build: str, table: str) -> pd.DataFrame:
+    columns = GOLD[table]
+    sql = f"SELECT {', '.join(columns)} FROM {table} ORDER BY {', '.join(columns)}"
+    return run_query(platform, sql, build, "local").frame
+
+
+@pytest.mark.parametrize("table", sorted(GOLD))
+def test_lake_and_lakehouse_gold_are_equal_row_for_row(
+    platform: Platform, built: None, table: str
+) -> None:
+    lake, lakehouse = _gold(platform, "lake", table), _gold(platform, "lakehouse", table)
+    assert len(lakehouse) > 0
+    assert normalized(lake) == normalized(lakehouse)
+
+
+def test_mesh_revenue_equals_lakehouse_daily_sales_to_the_cent(
+    platform: Platform, built: None
+) -> None:
+    revenue = _gold(platform, "mesh", "daily_sales")  # resolves to finance.revenue
+    lakehouse = _gold(platform, "lakehouse", "daily_sales")
+    assert len(revenue) > 0
+    assert normalized(revenue) == normalized(lakehouse)
+
+
+def _mesh_answerable() -> set[str]:
+    answerable = set()
+    for query in load_standard_queries():
+        names = {name for _, name in table_references(parse_select(query.sql))}
+        if not names & set(MESH_UNPUBLISHED):
+            answerable.add(query.name)
+    return answerable
+
+
+@pytest.fixture(scope="module")
+def answers(platform: Platform, spark: Any, built: None) -> dict[tuple[str, str], dict]:
+    """``{(build, engine): {question: answer}}`` over the three builds and two engines."""
+    found = {}
+    for build in BUILDS:
+        names = _mesh_answerable() if build == "mesh" else None
+        for engine in ("local", "spark"):
+            found[(build, engine)] = run_standard_queries(
+                platform, build, engine, spark=spark, names=names
+            )
+    return found
+
+
+def test_standard_answers_are_equal_on_local_and_spark_for_each_build(
+    answers: dict[tuple[str, str], dict],
+) -> None:
+    for build in BUILDS:
+        local, on_spark = answers[(build, "local")], answers[(build, "spark")]
+        assert set(local) == set(on_spark)
+        for name, frame in local.items():
+            assert list(frame.columns) == list(on_spark[name].columns), (build, name)
+            assert normalized(frame) == normalized(on_spark[name]), (build, name)
+
+
+def test_standard_answers_are_equal_across_the_three_builds(
+    answers: dict[tuple[str, str], dict],
+) -> None:
+    lake, lakehouse, on_mesh = (answers[(b, "local")] for b in BUILDS)
+    assert len(lake) >= 12 and set(lake) == set(lakehouse)
+    for name, frame in lakehouse.items():
+        assert len(frame) > 0, f"{name} returned no rows on the week"
+        assert normalized(lake[name]) == normalized(frame), name
+    assert len(on_mesh) >= 9
+    for name, frame in on_mesh.items():
+        assert normalized(frame) == normalized(lakehouse[name]), name
+
+
+def test_mesh_refuses_gold_it_does_not_publish(platform: Platform, built: None) -> None:
+    for table in MESH_UNPUBLISHED:
+        with pytest.raises(UnknownTable, match="no data product publishes it"):
+            run_query(platform, f"SELECT * FROM {table}", "mesh", "local")
