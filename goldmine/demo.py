@@ -71,15 +71,21 @@ def run_demo(
     scale: float = 0.05,
     seed: int = 11,
     say: Say | None = None,
+    log: Say | None = None,
 ) -> DemoReport:
-    """Land ``days`` of source, build the three builds, answer the demo questions."""
+    """Land ``days`` of source, build the three builds, answer the demo questions.
+
+    ``say`` receives every step (a status line), ``log`` each finished stage.
+    """
     say = say or (lambda _message: None)
+    log = log or say
     started = time.monotonic()
     say(f"generating and landing {days} days of source (scale {scale})")
     config = GeneratorConfig(days=days, scale=scale, seed=seed)
     sink = S3Sink(platform.aws.s3(), platform.settings.buckets.landing)
     manifests = generate_sales(sink, config, keep_details=False)
     landed = time.monotonic() - started
+    log(f"landed {len(manifests)} batches in {landed:.1f} s")
     dates = sorted(m.ingest_date for m in manifests)
 
     reports = {}
@@ -91,7 +97,7 @@ def run_demo(
         began = time.monotonic()
         report = run()
         report.seconds = time.monotonic() - began
-        say(f"{build}: built in {report.seconds:.1f} s")
+        log(f"{build}: built in {report.seconds:.1f} s")
         say(f"{build}: answering {len(DEMO_QUESTIONS)} analyst questions")
         report.answers = run_standard_queries(platform, build, "local", names=DEMO_QUESTIONS)
         reports[build] = report
@@ -164,7 +170,7 @@ def _publish_mesh(platform: Platform, spark: SparkSession, say: Say) -> BuildRep
             raise mesh.PublishRefusedError(result.check)
         domain = product_id.split(".", 1)[0]
         rows[domain] = rows.get(domain, 0) + _delta_rows(result.location, options)
-        quarantined += result.quarantined_records
+        quarantined += result.quarantined_records + result.quarantined_items
     return BuildReport("mesh", rows=rows, quarantined=quarantined)
 
 

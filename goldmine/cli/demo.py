@@ -39,7 +39,13 @@ def demo(
         status.update("starting Spark")
         spark = build_session(platform.aws, app_name="goldmine-demo")
         report = run_demo(
-            platform, spark, days=days, scale=scale, seed=seed, say=lambda m: status.update(m)
+            platform,
+            spark,
+            days=days,
+            scale=scale,
+            seed=seed,
+            say=lambda m: status.update(m),
+            log=lambda m: console.log(m),
         )
     _print_builds(report, BUILDS)
     _print_answers(report)
@@ -63,7 +69,7 @@ def _print_builds(report: DemoReport, builds: tuple[str, ...]) -> None:
     table.add_row("build time", *(f"{r.seconds:.1f} s" for r in reports))
     table.add_row("storage", *(f"{r.storage_bytes / 1e6:.2f} MB" for r in reports))
     table.add_row(
-        "quarantined records",
+        "quarantined (records + items)",
         *("-" if r.quarantined is None else f"{r.quarantined:,}" for r in reports),
     )
     layers = [sorted(r.rows.items()) for r in reports]

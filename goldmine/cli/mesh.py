@@ -116,8 +116,9 @@ def publish(
         if result.published:
             _out.print(
                 f"[green]published[/green] {product_id} {result.version} "
-                f"(delta version {result.delta_version}, {result.check.rows} rows) "
-                f"-> {result.location}"
+                f"(delta version {result.delta_version}, {result.check.rows} rows, "
+                f"quarantined {result.quarantined_records} records + "
+                f"{result.quarantined_items} items) -> {result.location}"
             )
         else:
             refused += 1

@@ -121,3 +121,28 @@ def test_mesh_refuses_gold_it_does_not_publish(platform: Platform, built: None) 
     for table in MESH_UNPUBLISHED:
         with pytest.raises(UnknownTable, match="no data product publishes it"):
             run_query(platform, f"SELECT * FROM {table}", "mesh", "local")
+
+
+def test_demo_reports_the_three_builds_side_by_side(
+    platform: Platform, spark: Any, built: None
+) -> None:
+    """``make run``'s report on the same week: re-landing it builds nothing new."""
+    from goldmine.demo import DEMO_QUESTIONS, run_demo
+    from tests.conftest import WEEK_DAYS, WEEK_SCALE, WEEK_SEED
+
+    steps: list[str] = []
+    report = run_demo(
+        platform, spark, days=WEEK_DAYS, scale=WEEK_SCALE, seed=WEEK_SEED, say=steps.append
+    )
+    assert report.batches == WEEK_DAYS and report.disagreements() == []
+    lake, lakehouse, on_mesh = (report.builds[b] for b in BUILDS)
+    assert set(lake.rows) == {"raw", "curated", "analytics"}
+    assert set(lakehouse.rows) == {"bronze", "silver", "gold"}
+    assert set(on_mesh.rows) == {"sales", "customer", "catalog", "finance"}
+    assert lake.rows["analytics"] == lakehouse.rows["gold"] > 0
+    assert lake.quarantined == lakehouse.quarantined == on_mesh.quarantined > 0
+    assert all(
+        r.storage_bytes > 0 and set(r.answers) == set(DEMO_QUESTIONS)
+        for r in (lake, lakehouse, on_mesh)
+    )
+    assert any(s.startswith("mesh sales.orders") for s in steps)
