@@ -19,10 +19,31 @@ class UnsafeRetentionError(ValueError):
     """A vacuum retention below the safe minimum was asked without ``force``."""
 
 
+#: Delta's target size of the files OPTIMIZE writes (default 1 GiB).
+MAX_FILE_SIZE_CONF = "spark.databricks.delta.optimize.maxFileSize"
+
+
 def optimize_tables(
-    spark: SparkSession, settings: Settings, names: list[str] | None = None
+    spark: SparkSession,
+    settings: Settings,
+    names: list[str] | None = None,
+    *,
+    max_file_bytes: int | None = None,
 ) -> list[dict[str, Any]]:
     """Compact every (or the named) table; Z-ORDER by the columns analysts filter by.
+
+    Z-ORDER rewrites every file of the table, range-clustered by the Z-ORDER columns
+    (a single column, such as ``order_date`` for ``silver.orders``, gives a plain
+    range layout: each date lives in a few neighbouring files), in files of about
+    ``max_file_bytes``.
+
+    Parameters
+    ----------
+    names
+        Tables ``layer.name``; every table when ``None``.
+    max_file_bytes
+        Target file size for this call (``spark.databricks.delta.optimize.maxFileSize``,
+        restored afterwards); ``None`` keeps the session's value (Delta: 1 GiB).
 
     Returns
     -------
@@ -31,25 +52,35 @@ def optimize_tables(
     """
     from delta.tables import DeltaTable
 
+    previous = spark.conf.get(MAX_FILE_SIZE_CONF, None)
+    if max_file_bytes is not None:
+        spark.conf.set(MAX_FILE_SIZE_CONF, str(max_file_bytes))
     results = []
-    for info in [table(n) for n in names] if names else list(TABLES.values()):
-        uri = info.uri(settings)
-        if not is_table(spark, uri):
-            continue
-        optimizer = DeltaTable.forPath(spark, uri).optimize()
-        zorder = [c for c in info.zorder if c not in info.partition_by]
-        metrics = (
-            optimizer.executeZOrderBy(*zorder) if zorder else optimizer.executeCompaction()
-        ).first()
-        m = metrics["metrics"] if metrics is not None else None
-        results.append(
-            {
-                "table": info.qualified,
-                "zorder": ",".join(zorder),
-                "files_added": int(m["numFilesAdded"]) if m else 0,
-                "files_removed": int(m["numFilesRemoved"]) if m else 0,
-            }
-        )
+    try:
+        for info in [table(n) for n in names] if names else list(TABLES.values()):
+            uri = info.uri(settings)
+            if not is_table(spark, uri):
+                continue
+            optimizer = DeltaTable.forPath(spark, uri).optimize()
+            zorder = [c for c in info.zorder if c not in info.partition_by]
+            metrics = (
+                optimizer.executeZOrderBy(*zorder) if zorder else optimizer.executeCompaction()
+            ).first()
+            m = metrics["metrics"] if metrics is not None else None
+            results.append(
+                {
+                    "table": info.qualified,
+                    "zorder": ",".join(zorder),
+                    "files_added": int(m["numFilesAdded"]) if m else 0,
+                    "files_removed": int(m["numFilesRemoved"]) if m else 0,
+                }
+            )
+    finally:
+        if max_file_bytes is not None:
+            if previous is None:
+                spark.conf.unset(MAX_FILE_SIZE_CONF)
+            else:
+                spark.conf.set(MAX_FILE_SIZE_CONF, previous)
     return results
 
 

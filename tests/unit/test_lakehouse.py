@@ -93,3 +93,47 @@ def test_cli_help_has_examples() -> None:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, result.output
         assert "Example: goldmine lakehouse" in result.output
+
+
+def test_silver_orders_is_clustered_by_order_date_alone() -> None:
+    from lakehouse import TABLES
+
+    # A second Z-ORDER column scatters every date over every file, so a batch's MERGE
+    # (recent dates) would rewrite the whole table (ADR 0010, docs/benchmarks.md).
+    assert TABLES["silver.orders"].zorder == ("order_date",)
+
+
+class _Conf:
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = dict(values)
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self.values.get(key, default)
+
+    def set(self, key: str, value: str) -> None:
+        self.values[key] = value
+
+    def unset(self, key: str) -> None:
+        self.values.pop(key, None)
+
+
+@pytest.mark.parametrize("before", [{}, {"spark.databricks.delta.optimize.maxFileSize": "7"}])
+def test_optimize_target_file_size_applies_to_the_call_only(
+    monkeypatch: pytest.MonkeyPatch, before: dict[str, str]
+) -> None:
+    import lakehouse._maintenance as maintenance
+
+    seen: list[str | None] = []
+
+    def is_table(spark: Any, uri: str) -> bool:
+        seen.append(spark.conf.get(maintenance.MAX_FILE_SIZE_CONF))
+        return False  # nothing to optimize: no JVM needed
+
+    monkeypatch.setattr(maintenance, "is_table", is_table)
+    spark: Any = type("FakeSpark", (), {"conf": _Conf(before)})()
+    assert (
+        maintenance.optimize_tables(spark, load_settings(), ["silver.orders"], max_file_bytes=1024)
+        == []
+    )
+    assert seen == ["1024"]
+    assert spark.conf.values == before
