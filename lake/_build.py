@@ -10,11 +10,12 @@ publishing leaves every table as it was; a rerun of built batches is a no-op.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lake._ledger import list_ledgers, write_ledger
+from lake._ledger import LEDGER_PREFIX, list_ledgers, write_ledger
 from lake._status import BUILD_STEP
 from lake._tables import (
     STAGING_PREFIX,
@@ -33,7 +34,9 @@ if TYPE_CHECKING:
 
     from goldmine.platform import Platform
     from goldmine.rules import BatchCounts, FeedResult
+    from goldmine.validation import CheckedFrame, ValidationReport
 
+log = logging.getLogger(__name__)
 #: ``progress(step, done, total)``.
 BuildProgress = Callable[[str, int, int], None]
 _STEPS = ("clean", "curate", "stage curated", "analytics", "publish", "catalog")
@@ -67,6 +70,10 @@ class BuildResult:
         Partition values rewritten per table.
     rejected_files
         Files not read, with the reason (e.g. not UTF-8).
+    validation
+        The great-expectations reports of the run, one per rule set ``split`` applied
+        (``orders``, ``order_items``); each result JSON is under
+        :func:`validation_prefix`.
     """
 
     batches: tuple[str, ...]
@@ -75,6 +82,7 @@ class BuildResult:
     rows_written: dict[str, int] = field(default_factory=dict)
     touched: dict[str, tuple[str, ...]] = field(default_factory=dict)
     rejected_files: tuple[str, ...] = ()
+    validation: tuple[ValidationReport, ...] = ()
 
     def summary(self) -> str:
         """Return a one-paragraph summary for logs."""
@@ -91,7 +99,17 @@ class BuildResult:
             + "; ".join(parts)
             + f"; quarantined items {self.quarantined_items}; rows written: {written}"
             + "".join(f"; rejected {r}" for r in self.rejected_files)
+            + "".join(f"; validation {r.summary()}" for r in self.validation)
         )
+
+
+def validation_prefix(curated_bucket: str, run_id: str) -> str:
+    """Where a build run saves its validation result JSON, next to the build ledgers.
+
+    ``s3://<curated>/_ledger/validation/<run_id>/<suite>.json`` (``run_id`` =
+    ``<first batch>-<last batch>``); a rerun of the same batches overwrites it.
+    """
+    return f"s3://{curated_bucket}/{LEDGER_PREFIX}validation/{run_id}"
 
 
 def pending_batches(
@@ -168,7 +186,8 @@ def build(
     cur = curated_tables(buckets.curated)
     ana = analytics_tables(buckets.analytics)
     try:
-        work = _Run(spark, s3, cur, ana, run_id, batch_ids, step)
+        validation_uri = validation_prefix(buckets.curated, run_id)
+        work = _Run(spark, s3, cur, ana, run_id, batch_ids, step, validation_uri)
         outcome = work.run(files)
     finally:
         delete_prefix(s3, buckets.curated, f"{STAGING_PREFIX}{run_id}/")
@@ -212,6 +231,7 @@ def build(
         rows_written=_rows_published(platform, outcome.published),
         touched={k: tuple(sorted(v)) for k, v in outcome.touched_all.items()},
         rejected_files=tuple(f"{r['file']}: {r['problem']}" for r in rejected),
+        validation=outcome.validation,
     )
 
 
@@ -234,6 +254,7 @@ class _Outcome:
     published: dict[str, list[str]]
     touched_all: dict[str, set[str]]
     schemas: dict[str, DataFrame]
+    validation: tuple[ValidationReport, ...] = ()
 
 
 class _Run:
@@ -248,10 +269,14 @@ class _Run:
         run_id: str,
         batch_ids: tuple[str, ...],
         step: _Stepper,
+        validation_uri: str = "",
     ) -> None:
         self.spark, self.s3, self.cur, self.ana = spark, s3, cur, ana
         self.run_id, self.batch_ids, self.step = run_id, batch_ids, step
         self.cached: list[DataFrame] = []
+        #: What ``split`` judged in this run (reported with great-expectations).
+        self.checked: list[CheckedFrame] = []
+        self.validation_uri = validation_uri
 
     def read(self, table: LakeTable, empty: DataFrame) -> DataFrame:
         from lake._tables import read_table
@@ -290,6 +315,7 @@ class _Run:
         from pyspark.sql import functions as F
 
         from goldmine import rules
+        from goldmine.validation import record_splits
 
         spark, cur, ana = self.spark, self.cur, self.ana
         self.step("clean")
@@ -298,7 +324,9 @@ class _Run:
         known_schema = spark.createDataFrame([], "order_id string, updated_at timestamp")
         has_versions = partition_values(self.s3, cur["order_versions"])
         known = self.history(cur["order_versions"], known_schema) if has_versions else None
-        orders = rules.clean_orders(landed, known)
+        with record_splits() as checked:
+            orders = rules.clean_orders(landed, known)
+        self.checked.extend(checked)
         self._cache(orders.accepted, orders.items, orders.quarantine, orders.duplicates)
         dims = {
             "customers": rules.clean_customers(landed),
@@ -338,7 +366,9 @@ class _Run:
         else:
             stores = self.latest_snapshot(cur["stores"], stores_new.limit(0))
         assert orders.items is not None  # clean_orders always returns the items
-        lines, item_quarantine = rules.validate_items(orders.items, products, fx_rates)
+        with record_splits() as checked:
+            lines, item_quarantine = rules.validate_items(orders.items, products, fx_rates)
+        self.checked.extend(checked)
         self._cache(lines, item_quarantine)
         # Orders: every version of the orders this run touches, newest wins (D2).
         affected = accepted.select("order_id").distinct()
@@ -479,6 +509,9 @@ class _Run:
         touched["product_monthly"] = set(months)
         touched["customer_lifetime"] = set()
 
+        # Reported before publishing: the judged frames read files that publishing replaces.
+        validation = self._report()
+
         self.step("publish")
         from lake._tables import publish
 
@@ -497,7 +530,20 @@ class _Run:
         }
         for frame in self.cached:
             frame.unpersist()
-        return _Outcome(batch_counts, reasons, items_by_batch, published, touched, schemas)
+        return _Outcome(
+            batch_counts, reasons, items_by_batch, published, touched, schemas, validation
+        )
+
+    def _report(self) -> tuple[ValidationReport, ...]:
+        """Run great-expectations on what ``split`` judged; save the JSON; log one line each."""
+        from goldmine.validation import report_splits
+
+        if not self.validation_uri:
+            return ()
+        reports = report_splits(self.checked, self.validation_uri)
+        for report in reports:
+            log.info("validation %s -> %s", report.summary(), report.result_path)
+        return reports
 
     def _rewrite(
         self, table: LakeTable, dates: list[str], replacement: DataFrame, ids: DataFrame

@@ -6,6 +6,7 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any, overload
 
+from goldmine.validation._record_splits import note_split
 from goldmine.validation._rule import Rule, RuleSet
 
 if TYPE_CHECKING:
@@ -25,11 +26,14 @@ def split(df: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFrame, pd.DataFrame]
 def split(df: Any, rules: RuleSet) -> tuple[Any, Any]:
     """Split ``df`` into records passing every rule and records breaking at least one.
 
-    Spark: column predicates only (no action; a ``unique`` rule adds one window).
-    ``valid`` filters on the conjunction of the rules; ``quarantined`` on its
-    negation, and only there the array of failed rule ids is built. Consuming both
-    outputs reads ``df`` twice (one extra pass) unless ``df`` is cached. pandas: the same
-    predicates, vectorised.
+    Spark: column predicates only (no action, nothing cached; a ``unique`` rule adds
+    one window). ``valid`` filters on the conjunction of the rules; ``quarantined`` on
+    its negation, and only there the array of failed rule ids and the reason are
+    built (code-generated expressions, no lambda). Consuming both outputs reads ``df``
+    twice (one extra pass); caching ``df`` first trades that pass for building the
+    cache, which measured slower (``docs/benchmarks.md``). pandas: the same
+    predicates, vectorised. Inside :func:`record_splits` the frame is also recorded
+    for reporting (great-expectations); the outputs are the same.
 
     Parameters
     ----------
@@ -45,19 +49,38 @@ def split(df: Any, rules: RuleSet) -> tuple[Any, Any]:
         failing records, columns of ``df`` plus ``failed_rules`` (array of rule ids,
         precedence order) and ``reason`` (the first of them).
     """
+    note_split(rules, df)
     if hasattr(df, "sparkSession"):
         return _split_spark(df, rules)
     return _split_pandas(df, rules)
 
 
 def failed_rules_column(rules: RuleSet) -> Column:
-    """Return the Spark column of rule ids ``rules`` says a record breaks (maybe empty)."""
+    """Return the Spark column of rule ids ``rules`` says a record breaks (maybe empty).
+
+    Built as ``flatten`` of one- or zero-element arrays, which Spark compiles into the
+    stage's generated code (``array_compact`` is a lambda function that Spark
+    interprets row by row and that stops whole-stage code generation).
+    """
     from pyspark.sql import functions as F
 
-    flags = [F.when(_fails_spark(rule), F.lit(rule.rule_id)) for rule in rules.rules]
-    if not flags:
-        return F.array().cast("array<string>")
-    return F.array_compact(F.array(*flags))
+    none = F.array().cast("array<string>")
+    if not rules.rules:
+        return none
+    parts = [
+        F.when(_fails_spark(rule), F.array(F.lit(rule.rule_id))).otherwise(none)
+        for rule in rules.rules
+    ]
+    return F.flatten(F.array(*parts))
+
+
+def reason_column(rules: RuleSet) -> Column:
+    """Return the Spark column of the first rule id a record breaks (null: none)."""
+    from pyspark.sql import functions as F
+
+    if not rules.rules:
+        return F.lit(None).cast("string")
+    return F.coalesce(*[F.when(_fails_spark(r), F.lit(r.rule_id)) for r in rules.rules])
 
 
 def passes_column(rules: RuleSet) -> Column:
@@ -86,7 +109,7 @@ def _split_spark(df: DataFrame, rules: RuleSet) -> tuple[DataFrame, DataFrame]:
     quarantined = (
         marked.filter(~passes_column(rules))
         .withColumn(FAILED_RULES, failed_rules_column(rules))
-        .withColumn(REASON, F.col(FAILED_RULES)[0])
+        .withColumn(REASON, reason_column(rules))
         .drop(*helpers)
     )
     return valid, quarantined

@@ -23,6 +23,7 @@ from goldmine.rules import (
     validate_items,
 )
 from goldmine.settings import Settings
+from goldmine.validation import ValidationReport, record_splits, report_splits
 from lakehouse._delta import append_new_batches, is_table
 from lakehouse._tables import table
 from lakehouse.silver._merge import merge_newest, merge_replace_rows
@@ -48,12 +49,25 @@ class SilverCounts:
     #: What the batches touched (gold's incremental scope): ``order_dates``,
     #: ``customer_ids``, ``product_ids``.
     touched: dict[str, list] = field(default_factory=dict)
+    #: The great-expectations reports, one per rule set ``split`` applied (``orders``,
+    #: ``order_items``); result JSON under :func:`validation_prefix`.
+    validation: tuple[ValidationReport, ...] = ()
 
 
 def set_id(layer: str, name: str, batches: list[str]) -> str:
     """Return the idempotency id of one table's update for a set of batches."""
     digest = hashlib.sha1(",".join(sorted(batches)).encode()).hexdigest()[:16]
     return f"goldmine-lakehouse:{layer}:{name}:{digest}"
+
+
+def validation_prefix(settings: Settings, batches: list[str]) -> str:
+    """Where silver saves a batch set's validation result JSON, next to the build ledger.
+
+    ``s3://<lakehouse>/_system/validation/<first batch>-<last batch>/<suite>.json``
+    (the ledger is the Delta table ``_system/ledger``); a rerun overwrites it.
+    """
+    ordered = sorted(batches)
+    return f"s3://{settings.buckets.lakehouse}/_system/validation/{ordered[0]}-{ordered[-1]}"
 
 
 def read_bronze(spark: SparkSession, settings: Settings, batches: list[str]) -> DataFrame:
@@ -86,6 +100,9 @@ def build_silver(
     order lines, quarantine. Each table is one atomic commit (or none when the
     same batches were already applied); every statement is idempotent by content
     too, so a rerun after a crash completes what is missing and changes nothing else.
+    Last, great-expectations reports on what the rules' ``split`` judged (orders,
+    order items): result JSON under :func:`validation_prefix`, one line each in
+    ``SilverCounts.validation``, the log and the progress callback.
     """
     from pyspark.sql import functions as F
 
@@ -106,7 +123,8 @@ def build_silver(
             spark.read.format("delta").load(uri["order_versions"])
             .filter(~F.col("batch_id").isin(batches))
         )  # fmt: skip
-    orders = clean_orders(landed, known_orders=known)
+    with record_splits() as checked_orders:
+        orders = clean_orders(landed, known_orders=known)
     results = (stores, fx, products, customers, orders)
     say("silver: reconcile")
     for c in reconcile_all(results):
@@ -159,7 +177,8 @@ def build_silver(
     all_products = spark.read.format("delta").load(uri["products"])
     all_fx = spark.read.format("delta").load(uri["fx_rates"])
     assert orders.items is not None  # clean_orders always returns the items
-    valid, item_quarantine = validate_items(orders.items, all_products, all_fx)
+    with record_splits() as checked_items:
+        valid, item_quarantine = validate_items(orders.items, all_products, all_fx)
     silver_orders = spark.read.format("delta").load(uri["orders"])
     # The batches' versions that are current now: their lines replace the order's lines.
     current = silver_orders.join(
@@ -183,6 +202,13 @@ def build_silver(
         spark, uri["quarantine"], quarantine, app_id=set_id("silver", "quarantine", batches),
         partition_by=("batch_id",), batches=batches,
     )  # fmt: skip
+    say("silver: validation report (great-expectations)")
+    counts.validation = report_splits(
+        [*checked_orders, *checked_items], validation_prefix(settings, batches)
+    )
+    for report in counts.validation:
+        log.info("validation %s -> %s", report.summary(), report.result_path)
+        say(f"silver validation: {report.summary()}")
     landed.unpersist()
     accepted.unpersist()
     quarantine.unpersist()

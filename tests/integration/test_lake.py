@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 
 import pytest
 
@@ -132,6 +133,28 @@ def test_week_builds_gold_equal_to_the_oracle_and_reruns_change_nothing(
         ), feed
     assert result.counts["orders"].duplicates == sum(m.duplicate_count for m in landed_week)
 
+    # Validation: great-expectations reported on what the split judged, JSON next to the
+    # build ledgers; every bad record of the manifests is an unexpected value there.
+    reports = {r.suite: r for r in result.validation}
+    assert set(reports) == {"orders", "order_items"}
+    prefix = f"_ledger/validation/{result.batches[0]}-{result.batches[-1]}/"
+    record_bad = Counter(
+        b.reason for m in landed_week for b in m.bad_records
+        if b.feed == "orders" and b.line_no is None
+    )  # fmt: skip
+    item_bad = Counter(
+        b.reason for m in landed_week for b in m.bad_records if b.line_no is not None
+    )
+    for suite, bad in (("orders", record_bad), ("order_items", item_bad)):
+        report = reports[suite]
+        assert report.result_path == f"s3://{buckets.curated}/{prefix}{suite}.json"
+        saved = json.loads(
+            s3.get_object(Bucket=buckets.curated, Key=f"{prefix}{suite}.json")["Body"].read()
+        )
+        assert saved["success"] is False and len(saved["results"]) == len(report.outcomes)
+        assert bad and all(report.failed_rules.get(r, 0) >= n for r, n in bad.items()), suite
+    assert reports["orders"].element_count == result.counts["orders"].read
+
     # Every step again: nothing changes, byte for byte.
     before = _lake_etags(platform)
     again = ingest(platform, days)
@@ -180,6 +203,12 @@ def _land_and_check_corrupted(platform, spark, put):
         return f"sales/orders/ingest_date={day}/orders-{day:%Y%m%d}.jsonl"
 
     put(orders_key(good), (order % (1, good, good) + "\n").encode())
+    # The product the orders sell (this platform has no other source).
+    put(
+        f"catalog/products/ingest_date={good}/products-{good:%Y%m%d}.csv",
+        b"product_id,sku,name,category,subcategory,list_price,currency,active,updated_at\n"
+        b"P000001,SKU-1,Book,books,fiction,10.00,USD,true,2025-03-17T00:00:00+00:00\n",
+    )
     # The corrupted batch: a truncated JSON file, a CSV with a broken quote, an empty
     # file and files in the wrong encoding.
     full = order % (2, bad, bad)

@@ -52,6 +52,32 @@ def test_gold_equals_the_oracle_to_the_cent(platform: Platform, built: Any) -> N
     assert_frames_equal(gold["product_monthly"], expected.product_monthly, PRODUCT_MONTHLY_KEYS)
 
 
+def test_silver_saves_the_validation_result_next_to_the_ledger(
+    platform: Platform, landed_week: list, built: Any
+) -> None:
+    import json
+    from collections import Counter
+
+    s3, bucket = platform.aws.s3(), platform.settings.buckets.lakehouse
+    batches = sorted(m.batch_id for m in landed_week)
+    prefix = f"_system/validation/{batches[0]}-{batches[-1]}/"
+    record_bad = Counter(
+        b.reason for m in landed_week for b in m.bad_records
+        if b.feed == "orders" and b.line_no is None
+    )  # fmt: skip
+    item_bad = Counter(
+        b.reason for m in landed_week for b in m.bad_records if b.line_no is not None
+    )
+    for suite, bad in (("orders", record_bad), ("order_items", item_bad)):
+        saved = json.loads(s3.get_object(Bucket=bucket, Key=f"{prefix}{suite}.json")["Body"].read())
+        unexpected: Counter[str] = Counter()
+        for result in saved["results"]:
+            rule_id = result["expectation_config"]["meta"]["rule_id"]
+            unexpected[rule_id] += result["result"]["unexpected_count"]
+        assert saved["success"] is False
+        assert bad and all(unexpected[r] >= n for r, n in bad.items()), (suite, unexpected, bad)
+
+
 def test_customer_moving_twice_has_three_versions_one_current(
     platform: Platform, spark: SparkSession, built: Any
 ) -> None:
@@ -129,12 +155,19 @@ def test_tables_are_registered_in_glue_as_delta_with_real_columns(
     platform: Platform, built: Any
 ) -> None:
     from lakehouse import TABLES, register_tables
+    from lakehouse._catalog import GOLD_DIMENSIONS
 
     names = register_tables(platform)
-    assert len(names) == len(TABLES)
-    glue = platform.aws.client("glue")
     database = platform.settings.database("lakehouse_gold")
+    # Every table once, and silver's current dimensions once more in the gold database.
+    assert sorted(names) == sorted(
+        [f"{platform.settings.database(f'lakehouse_{t.layer}')}.{t.name}" for t in TABLES.values()]
+        + [f"{database}.{name}" for name in GOLD_DIMENSIONS]
+    )
+    glue = platform.aws.client("glue")
     got = glue.get_table(DatabaseName=database, Name="daily_sales")["Table"]
     assert got["Parameters"]["table_type"] == "DELTA"
     columns = {c["Name"]: c["Type"] for c in got["StorageDescriptor"]["Columns"]}
     assert columns["revenue_usd"] == "decimal(18,2)" and columns["order_date"] == "date"
+    stores = glue.get_table(DatabaseName=database, Name="stores")["Table"]
+    assert stores["StorageDescriptor"]["Location"].rstrip("/").endswith("/silver/stores")

@@ -10,7 +10,16 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from goldmine.validation import ITEM_RULES, Rule, RuleSet, build_suite, run_suite, split
+from goldmine.validation import (
+    ITEM_RULES,
+    Rule,
+    RuleSet,
+    build_suite,
+    record_splits,
+    report_splits,
+    run_suite,
+    split,
+)
 
 RULES = RuleSet.from_dicts(
     "people",
@@ -118,3 +127,101 @@ def test_run_suite_spark(spark: Any, tmp_path: Path) -> None:
 def test_rule_declaration_is_checked() -> None:
     with pytest.raises(ValueError, match="in_set needs values"):
         Rule("r", "c", "in_set")
+
+
+def _items(spark: Any) -> Any:
+    """Order items with one known fault each (b..e) or two (c), as ``validate_items`` joins."""
+    rows = [
+        ("a", 1, Decimal("1.00"), Decimal("0.10"), True, Decimal("1.000000")),
+        ("b", 0, Decimal("1.00"), Decimal("0.00"), True, Decimal("1.000000")),
+        ("c", 2, Decimal("-1.00"), Decimal("2.00"), True, Decimal("1.000000")),
+        ("d", 1, Decimal("3.00"), Decimal("0.00"), None, Decimal("1.085123")),
+        ("e", None, Decimal("4.00"), Decimal("0.50"), True, None),
+    ]
+    return spark.createDataFrame(
+        rows,
+        "order_id string, quantity int, unit_price decimal(10,2), discount decimal(5,2), "
+        "_product_known boolean, usd_per_unit decimal(12,6)",
+    )
+
+
+@pytest.mark.spark
+def test_split_records_what_it_judged_and_the_report_saves_json(spark: Any, tmp_path: Path) -> None:
+    items = _items(spark)
+    split(items, ITEM_RULES)  # outside a block: not recorded
+    with record_splits() as checked:
+        valid, quarantined = split(items, ITEM_RULES)
+    split(items, ITEM_RULES)  # after the block: not recorded either
+    assert [(c.rules, c.frame) for c in checked] == [(ITEM_RULES, items)]
+
+    # The split is the predicates' (recording changes nothing), whole rows:
+    assert [r.order_id for r in valid.collect()] == ["a"]
+    assert sorted((r.order_id, list(r.failed_rules), r.reason) for r in quarantined.collect()) == [
+        ("b", ["invalid_quantity"], "invalid_quantity"),
+        ("c", ["invalid_price", "invalid_discount"], "invalid_price"),
+        ("d", ["unknown_product"], "unknown_product"),
+        ("e", ["invalid_quantity", "missing_fx_rate"], "invalid_quantity"),
+    ]
+
+    (report,) = report_splits(checked, tmp_path / "run")
+    path = tmp_path / "run" / "order_items.json"
+    assert report.result_path == str(path)
+    assert report.summary() == (
+        "order_items: FAILED (2/8 expectations, 5 records); invalid_quantity=2, "
+        "invalid_price=1, invalid_discount=1, unknown_product=1, missing_fx_rate=1"
+    )
+    saved = json.loads(path.read_text())
+    got = [
+        (
+            r["expectation_config"]["type"],
+            r["expectation_config"]["kwargs"]["column"],
+            r["expectation_config"]["meta"]["rule_id"],
+            r["success"],
+            r["result"]["element_count"],
+            r["result"]["unexpected_count"],
+        )
+        for r in saved["results"]
+    ]
+    assert saved["success"] is False
+    assert sorted(got) == sorted(
+        [
+            ("expect_column_values_to_be_between", "quantity", "invalid_quantity", False, 5, 1),
+            ("expect_column_values_to_not_be_null", "quantity", "invalid_quantity", False, 5, 1),
+            ("expect_column_values_to_be_between", "unit_price", "invalid_price", False, 5, 1),
+            ("expect_column_values_to_not_be_null", "unit_price", "invalid_price", True, 5, 0),
+            ("expect_column_values_to_be_between", "discount", "invalid_discount", False, 5, 1),
+            ("expect_column_values_to_not_be_null", "discount", "invalid_discount", True, 5, 0),
+            (
+                "expect_column_values_to_not_be_null", "_product_known", "unknown_product",
+                False, 5, 1,
+            ),
+            (
+                "expect_column_values_to_not_be_null", "usd_per_unit", "missing_fx_rate",
+                False, 5, 1,
+            ),
+        ]
+    )  # fmt: skip
+    # Counts only: no sample of unexpected values (each would cost a Spark job).
+    assert all(not r["result"].get("partial_unexpected_list") for r in saved["results"])
+
+
+@pytest.mark.spark
+def test_run_suite_writes_a_uri_through_the_spark_session(spark: Any, tmp_path: Path) -> None:
+    uri = f"file://{tmp_path}/uri/order_items.json"
+    report = run_suite(_items(spark), ITEM_RULES, uri)
+    assert report.result_path == uri
+    assert json.loads((tmp_path / "uri" / "order_items.json").read_text())["success"] is False
+
+
+def test_run_suite_refuses_a_uri_for_pandas(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="a URI needs a Spark DataFrame"):
+        run_suite(people(), RULES, "s3://bucket/people.json")
+
+
+def test_report_splits_names_a_second_frame_of_the_same_suite(tmp_path: Path) -> None:
+    with record_splits() as checked:
+        split(people(), RULES)
+        split(people().head(1), RULES)
+    reports = report_splits(checked, tmp_path)
+    assert [Path(str(r.result_path)).name for r in reports] == ["people.json", "people-2.json"]
+    assert [(r.success, r.element_count) for r in reports] == [(False, 5), (True, 1)]
