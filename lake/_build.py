@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from goldmine.platform import Platform
-    from goldmine.rules import BatchCounts, FeedResult
     from goldmine.validation import CheckedFrame, ValidationReport
 
 log = logging.getLogger(__name__)
@@ -339,7 +338,7 @@ class _Run:
         batch_counts: dict[str, dict[str, FeedCounts]] = {b: {} for b in self.batch_ids}
         for landed_file in files:  # a feed with an empty file still shows, with zeros
             batch_counts[landed_file.batch_id].setdefault(landed_file.feed, FeedCounts())
-        counts = _count_batches([orders, *dims.values()])
+        counts = rules.count_records([orders, *dims.values()])
         rules.check_reconciliation(counts)  # unbalanced: stop before writing anything
         for c in counts:
             if c.batch_id in batch_counts:
@@ -570,54 +569,6 @@ def _rows_published(platform: Platform, published: dict[str, list[str]]) -> dict
         table = cur.get(name) or ana[name]
         rows[name] = sum(f.rows for f in read_footers(filesystem, table.bucket, keys))
     return rows
-
-
-def _count_batches(results: list[FeedResult]) -> list[BatchCounts]:
-    """Count every feed's records per batch in one Spark job.
-
-    Same figures as ``goldmine.rules.reconcile`` (which runs four jobs per feed):
-    read lines, accepted records, quarantined records (distinct lines; item-level
-    rows are not records), duplicates dropped.
-    """
-    from functools import reduce
-
-    from pyspark.sql import functions as F
-
-    from goldmine.rules import BatchCounts
-
-    def per_batch(frame: DataFrame, feed: str, kind: str) -> DataFrame:
-        counted = frame.groupBy("batch_id").agg(F.count(F.lit(1)).alias("n"))
-        return counted.select("batch_id", F.lit(feed).alias("feed"), F.lit(kind).alias("kind"), "n")
-
-    parts = []
-    for r in results:
-        parts.append(
-            r.read.select(
-                "batch_id",
-                F.lit(r.feed).alias("feed"),
-                F.lit("read").alias("kind"),
-                F.col("read").cast("long").alias("n"),
-            )
-        )
-        parts.append(per_batch(r.accepted, r.feed, "accepted"))
-        quarantined = r.quarantine.select("batch_id", "source_file", "line_number").distinct()
-        parts.append(per_batch(quarantined, r.feed, "quarantined"))
-        parts.append(per_batch(r.duplicates, r.feed, "duplicates"))
-    rows = reduce(lambda a, b: a.unionByName(b), parts).collect()
-    figures: dict[tuple[str, str], dict[str, int]] = {}
-    for row in rows:
-        figures.setdefault((row["batch_id"], row["feed"]), {})[row["kind"]] = int(row["n"])
-    return [
-        BatchCounts(
-            batch_id=batch_id,
-            feed=feed,  # type: ignore[arg-type]
-            read=f.get("read", 0),
-            accepted=f.get("accepted", 0),
-            quarantined=f.get("quarantined", 0),
-            duplicates=f.get("duplicates", 0),
-        )
-        for (batch_id, feed), f in sorted(figures.items())
-    ]
 
 
 def _last_landed(frame: DataFrame, keys: list[str]) -> DataFrame:

@@ -49,7 +49,7 @@ from mesh._publish import (
     publish_product,
     read_product,
 )
-from mesh._reconcile_sources import SourceReport, count_batches, reconcile_sources
+from mesh._reconcile_sources import SourceReport, reconcile_sources
 from mesh._registry import (
     list_entries,
     publication,
@@ -89,7 +89,6 @@ __all__ = [
     "consumer_role",
     "contract_path",
     "cost_tags",
-    "count_batches",
     "default_naming",
     "diff_contracts",
     "disagreements",

@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
-from goldmine.rules import QUARANTINE_COLUMNS, BatchCounts, ReconciliationError
+from goldmine.rules import QUARANTINE_COLUMNS, BatchCounts, ReconciliationError, count_records
 from goldmine.rules import check_reconciliation as rules_check_reconciliation
 from mesh._check_data import Check
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from goldmine.rules import FeedResult
     from mesh._build_context import BuildContext
 
 #: Name and kind of the reconciliation check among a publish run's checks.
@@ -165,46 +164,6 @@ def quarantine_frame(context: BuildContext) -> DataFrame:
     return reduce(lambda a, b: a.unionByName(b), typed, empty)
 
 
-def count_batches(results: list[FeedResult]) -> list[BatchCounts]:
-    """Count the records of cleaned feeds per batch in one Spark job (never raises).
-
-    The figures of ``goldmine.rules.reconcile`` (a quarantined record is a distinct
-    source line; item-level rows are not records), gathered with one ``collect`` and
-    returned even when they do not balance, so a refused run records them.
-    """
-    from pyspark.sql import functions as F
-
-    def tally(frame: DataFrame, feed: str, kind: str) -> DataFrame:
-        counted = frame.groupBy("batch_id").agg(F.count(F.lit(1)).cast("long").alias("n"))
-        return counted.select("batch_id", F.lit(feed).alias("feed"), F.lit(kind).alias("kind"), "n")
-
-    parts = []
-    for r in results:
-        read = r.read.select("batch_id", F.col("read").cast("long").alias("n"))
-        parts.append(read.select("batch_id", F.lit(r.feed).alias("feed"),
-                                 F.lit("read").alias("kind"), "n"))  # fmt: skip
-        parts.append(tally(r.accepted, r.feed, "accepted"))
-        lines = r.quarantine.select("batch_id", "source_file", "line_number").distinct()
-        parts.append(tally(lines, r.feed, "quarantined"))
-        parts.append(tally(r.duplicates, r.feed, "duplicates"))
-    if not parts:
-        return []
-    figures: dict[tuple[str, str], dict[str, int]] = {}
-    for row in reduce(lambda a, b: a.unionByName(b), parts).collect():
-        figures.setdefault((row["feed"], row["batch_id"]), {})[row["kind"]] = int(row["n"])
-    return [
-        BatchCounts(
-            batch_id=batch_id,
-            feed=feed,  # type: ignore[arg-type]
-            read=f.get("read", 0),
-            accepted=f.get("accepted", 0),
-            quarantined=f.get("quarantined", 0),
-            duplicates=f.get("duplicates", 0),
-        )
-        for (feed, batch_id), f in sorted(figures.items())
-    ]
-
-
 def reconcile_sources(
     context: BuildContext, location: str
 ) -> tuple[SourceReport, DataFrame] | None:
@@ -229,7 +188,7 @@ def reconcile_sources(
     if not context.landed and not context.cleaned:
         return None
     quarantine = quarantine_frame(context).cache()
-    counts = count_batches(list(context.cleaned.values()))
+    counts = count_records(list(context.cleaned.values()))
     reasons = quarantine.groupBy("reason", F.col("line_no").isNotNull().alias("item")).agg(
         F.count(F.lit(1)).alias("n")
     )

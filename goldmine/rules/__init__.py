@@ -44,7 +44,7 @@ from goldmine.rules._model import (
     ReconciliationError,
 )
 from goldmine.rules._read_landed import LANDED_SCHEMA, list_landed_files, read_landed
-from goldmine.rules._reconcile import check_reconciliation, reconcile
+from goldmine.rules._reconcile import check_reconciliation, count_records, reconcile
 from goldmine.rules._resolve_current import resolve_current_orders, resolve_current_products
 from goldmine.rules._validate_items import (
     AMOUNT_TYPE,
@@ -82,6 +82,7 @@ __all__ = [
     "clean_orders",
     "clean_products",
     "clean_stores",
+    "count_records",
     "customer_lifetime",
     "daily_sales",
     "list_landed_files",

@@ -18,6 +18,7 @@ from goldmine.rules import (
     clean_orders,
     clean_products,
     clean_stores,
+    count_records,
     resolve_current_orders,
     select_current_lines,
     validate_items,
@@ -253,49 +254,11 @@ def touched_by(orders: DataFrame, products: DataFrame, customers: DataFrame) -> 
 def reconcile_all(results: tuple[FeedResult, ...]) -> list[BatchCounts]:
     """Count every feed's records per batch in one Spark job and check they balance.
 
-    The same figures as :func:`goldmine.rules.reconcile` (a quarantined record is a
-    distinct line), gathered with one ``collect`` instead of four per feed.
-
     Raises
     ------
     goldmine.rules.ReconciliationError
         When a batch has read != accepted + quarantined + duplicates.
     """
-    from pyspark.sql import functions as F
-
-    def tally(frame: DataFrame, feed: str, kind: str) -> DataFrame:
-        return (
-            frame.groupBy("batch_id")
-            .agg(F.count(F.lit(1)).alias("n"))
-            .select(F.lit(feed).alias("feed"), "batch_id", F.lit(kind).alias("kind"), "n")
-        )
-
-    parts = []
-    for r in results:
-        read = r.read.select(
-            F.lit(r.feed).alias("feed"), "batch_id", F.lit("read").alias("kind"), F.col("read")
-        )
-        parts.append(read.withColumnRenamed("read", "n"))
-        parts.append(tally(r.accepted, r.feed, "accepted"))
-        lines = r.quarantine.select("batch_id", "source_file", "line_number").distinct()
-        parts.append(tally(lines, r.feed, "quarantined"))
-        parts.append(tally(r.duplicates, r.feed, "duplicates"))
-    union = parts[0]
-    for part in parts[1:]:
-        union = union.unionByName(part)
-    figures: dict[tuple[str, str], dict[str, int]] = {}
-    for row in union.collect():
-        figures.setdefault((row["feed"], row["batch_id"]), {})[row["kind"]] = int(row["n"])
-    counts = [
-        BatchCounts(
-            batch_id=batch,
-            feed=feed,  # type: ignore[arg-type]
-            read=f.get("read", 0),
-            accepted=f.get("accepted", 0),
-            quarantined=f.get("quarantined", 0),
-            duplicates=f.get("duplicates", 0),
-        )
-        for (feed, batch), f in sorted(figures.items())
-    ]
+    counts = count_records(results)
     check_reconciliation(counts)
     return counts
