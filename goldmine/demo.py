@@ -4,7 +4,8 @@ Generate a week into the landing bucket, build the raw S3 lake, the Delta lakeho
 and the data mesh from it, answer the same standard analyst questions on each build
 (``docs/analyst-queries/``, local engine) and report, per build: the time it took,
 the rows per layer, the records it quarantined, the bytes it stores and the answers.
-Every step is idempotent: a second run re-lands the same bytes and builds nothing new.
+A second run re-lands the same bytes; the lake and the lakehouse find nothing new to
+build, and the mesh publishes every product again (same rows, a new Delta version).
 """
 
 from __future__ import annotations
