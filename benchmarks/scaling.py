@@ -68,7 +68,7 @@ class Measurement:
     jvm_hwm_mib: float  # the driver JVM's VmHWM (exact peak of that process)
     python_hwm_mib: float  # the largest VmHWM of the job's Python processes
     steps: dict[str, float] = field(default_factory=dict)  # step -> seconds from submit
-    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average at start, at end
+    load: tuple[float, float, float] = (0.0, 0.0, 0.0)  # 1-min load: start, mean, end
     ok: bool = True
     log: str = ""
 
@@ -136,6 +136,7 @@ def _measure_in_child(millions: float, args: argparse.Namespace) -> Measurement:
             return Measurement(millions, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, ok=False)
         data = json.loads(result.read_text())
     data["load"] = tuple(data["load"])
+    data["steps"] = dict(data["steps"])
     return Measurement(**data)
 
 
@@ -200,7 +201,8 @@ def _build(
         print(f"build failed at {millions:g}M (exit {run.returncode}); log: {run.log}")
     return Measurement(
         millions, lines, landed, generate_s, build_s, sampler.peak_mib,
-        sampler.hwm_mib("java"), sampler.hwm_mib("python"), steps, (load_start, _load()),
+        sampler.hwm_mib("java"), sampler.hwm_mib("python"), steps,
+        (load_start, sampler.mean_load(), _load()),
         run.succeeded, str(run.log),
     )  # fmt: skip
 
@@ -215,7 +217,7 @@ def _print_row(m: Measurement) -> None:
     print(f"{m.lines:>12,} order lines ({m.landed_mb:,.0f} MB)  generate {m.generate_s:7.1f} s  "
           f"build {m.build_s:7.1f} s  peak RSS {m.peak_rss_mib:7,.0f} MiB "
           f"(JVM HWM {m.jvm_hwm_mib:,.0f}, Python HWM {m.python_hwm_mib:,.0f})  "
-          f"load {m.load[0]:.1f}->{m.load[1]:.1f}"
+          f"load {m.load[0]:.1f}/{m.load[1]:.1f}/{m.load[2]:.1f} (start/mean/end)"
           f"{'' if m.ok else '  FAILED'}", flush=True)  # fmt: skip
     if m.steps:
         steps = ", ".join(f"{name} @{t:.0f}" for name, t in m.steps.items())
@@ -234,6 +236,7 @@ class _JobTreeRss:
         self.root, self.peak_mib = root, 0.0
         self._before = set(_children_of(root))
         self._hwm: dict[int, tuple[str, float]] = {}
+        self._loads: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -243,6 +246,10 @@ class _JobTreeRss:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
+
+    def mean_load(self) -> float:
+        """The mean 1-minute load average over the samples."""
+        return sum(self._loads) / len(self._loads) if self._loads else _load()
 
     def hwm_mib(self, name: str) -> float:
         """The largest high-water mark of a process whose command name starts with ``name``."""
@@ -276,6 +283,7 @@ class _JobTreeRss:
                 if hwm is not None:
                     self._hwm[pid] = (names.get(pid, ""), hwm)
             self.peak_mib = max(self.peak_mib, total / 2**20)
+            self._loads.append(_load())
 
 
 def _children_of(pid: int) -> list[int]:

@@ -7,11 +7,11 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from goldmine.rules import LANDED_SCHEMA, LandedFile
+from goldmine.rules import LANDED_SCHEMA, LandedFile, read_landed
 from lakehouse._delta import append_new_batches, is_table
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -36,8 +36,19 @@ def bronze_app_id(feed: str, batches: list[str], etags: list[str]) -> str:
     return f"goldmine-lakehouse:bronze:{feed}:{digest}"
 
 
+#: Files up to this size are read with one GET into the driver (fast for the many small
+#: files of a batch); larger ones by Spark (:func:`goldmine.rules.read_landed`), so the
+#: driver never holds a large file and its memory does not grow with the data.
+DRIVER_READ_MAX_BYTES = 8 * 2**20
+
+
 def append_bronze(
-    spark: SparkSession, s3: Any, uris: dict[str, str], files: list[LandedFile]
+    spark: SparkSession,
+    s3: Any,
+    uris: dict[str, str],
+    files: list[LandedFile],
+    *,
+    driver_read_max_bytes: int = DRIVER_READ_MAX_BYTES,
 ) -> list[AppendResult]:
     """Append every physical line of ``files`` to the bronze table of its feed.
 
@@ -46,17 +57,21 @@ def append_bronze(
     :func:`goldmine.rules.read_landed` plus ``source_etag`` and ``ingested_at``.
     Partitioned by ``batch_id``. ``uris`` maps a feed to its table location.
 
+    Files of at most ``driver_read_max_bytes`` are read in the driver
+    (:func:`read_lines`), larger ones by Spark (:func:`goldmine.rules.read_landed`);
+    both give the same rows. Each feed is read and appended on its own.
+
     Idempotent per batch: batches a table already holds are not appended again
     (an append commits all its batches or none), and each write carries
     ``txnAppId``/``txnVersion`` so that replaying the same append commits nothing.
     The stores list is appended again only when its content (ETag) changed.
     """
-    from pyspark.sql import functions as F
-
-    etags = {}
+    etags, sizes = {}, {}
     for f in files:
         bucket, key = f.uri.removeprefix("s3://").split("/", 1)
-        etags[f.uri] = s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
+        head = s3.head_object(Bucket=bucket, Key=key)
+        etags[f.uri] = head["ETag"].strip('"')
+        sizes[f.uri] = int(head["ContentLength"])
     stores_uri = uris["stores"]
     if is_table(spark, stores_uri):
         seen = {
@@ -68,28 +83,49 @@ def append_bronze(
             .collect()
         }
         files = [f for f in files if f.feed != "stores" or etags[f.uri] not in seen]
-    if not files:
-        return []
-    landed = spark.createDataFrame(
-        [(*row, etags[row[3]]) for f in files for row in read_lines(s3, f)],
-        f"{LANDED_SCHEMA}, source_etag string",
-    ).withColumn("ingested_at", F.current_timestamp())
     results = []
     for feed in sorted({f.feed for f in files}):
         mine = [f for f in files if f.feed == feed]
         app_id = bronze_app_id(
             feed, sorted({f.batch_id for f in mine}), sorted(etags[f.uri] for f in mine)
         )
+        landed = _landed_lines(spark, s3, mine, etags, sizes, driver_read_max_bytes)
         rows = append_new_batches(
             spark,
             uris[feed],
-            landed.filter(F.col("feed") == feed),
+            landed,
             app_id=app_id,
             partition_by=("batch_id",),
             batches=sorted({f.batch_id for f in mine}),
         )
         results.append(AppendResult(f"bronze.{feed}", app_id, rows))
     return results
+
+
+def _landed_lines(
+    spark: SparkSession,
+    s3: Any,
+    files: list[LandedFile],
+    etags: dict[str, str],
+    sizes: dict[str, int],
+    driver_read_max_bytes: int,
+) -> DataFrame:
+    """Return the lines of ``files`` with ``source_etag`` and ``ingested_at``."""
+    from pyspark.sql import functions as F
+
+    small = [f for f in files if sizes[f.uri] <= driver_read_max_bytes]
+    large = [f for f in files if sizes[f.uri] > driver_read_max_bytes]
+    frames = []
+    if small:
+        rows = [(*row, etags[row[3]]) for f in small for row in read_lines(s3, f)]
+        frames.append(spark.createDataFrame(rows, f"{LANDED_SCHEMA}, source_etag string"))
+    if large:
+        etag_of = F.create_map(*[F.lit(v) for f in large for v in (f.uri, etags[f.uri])])
+        frames.append(
+            read_landed(spark, large).withColumn("source_etag", etag_of[F.col("source_file")])
+        )
+    landed = frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1])
+    return landed.withColumn("ingested_at", F.current_timestamp())
 
 
 def read_lines(s3: Any, file: LandedFile) -> list[tuple[Any, ...]]:

@@ -1,11 +1,23 @@
-"""Every job runs end to end on a real Spark standalone cluster and matches local[*].
+"""Every job runs end to end on a real Spark standalone cluster and matches local runs.
 
 The cluster (one master, two 1-core workers) is started with ``spark-class`` in the
-session platform's data directory. Each case runs its pipeline of jobs with
-``--target local`` (``spark-submit`` to ``local[*]``), snapshots the tables it wrote,
-deletes them, reruns with ``--target standalone`` and compares table content. The
-master's and workers' JSON APIs prove the executors ran on both workers (separate
-JVMs, whose process ids the executor logs name).
+session platform's data directory. The master's and workers' JSON APIs prove that the
+executors of each application ran on both workers (separate JVMs, whose process ids
+the executor logs name).
+
+Which run proves what:
+
+- ``make test`` (not ``slow``; a few minutes on top of the session's builds): the
+  ``smoke`` job, ``--target local`` vs ``--target standalone``; and
+  ``lakehouse_build`` submitted to the cluster against the session's landed week,
+  its tables (bronze, silver, gold, ledger) and validation results equal to those of
+  the session's in-process ``build_lakehouse`` (``lakehouse_built``, local[2]).
+- ``make test-slow`` (``-m slow``; tens of minutes): every job, by pipeline. Each case
+  lands its own copy of the test week in a private platform, runs its jobs with
+  ``--target local`` (``spark-submit`` to ``local[*]``), snapshots what they wrote,
+  deletes it, reruns with ``--target standalone`` and compares table content:
+  ``lake`` (``lake_ingest`` + ``lake_build``), ``lakehouse-steps`` (bronze, silver,
+  gold as three jobs), ``lakehouse-build`` (one job) and ``mesh`` (``mesh_publish``).
 
 Cases are defined for the pipelines whose entry points exist in ``jobs/``; a job
 without a case fails ``test_every_job_has_a_case``, so a new entry point gets one.
@@ -141,6 +153,35 @@ def test_job_on_standalone_equals_local(name, case, platform, cluster, tmp_path_
         stop_services(target.settings)
 
 
+def test_lakehouse_build_on_standalone_equals_the_session_build(
+    platform, cluster, lakehouse_built, tmp_path_factory
+):
+    """``lakehouse_build`` on the cluster writes what the in-process build wrote.
+
+    The default run's proof: it reuses the session's landed week and its
+    ``lakehouse_built`` tables (``build_lakehouse`` on the test session, local[2]),
+    submits one job to the cluster, and compares every lakehouse table (bronze, silver,
+    gold, ledger) and validation result. The slow cases compare ``--target local``
+    (``spark-submit``) with ``--target standalone`` for every job.
+    """
+    target = _sibling_platform(platform, tmp_path_factory.mktemp("jobs-sibling"))
+    case = Case(steps=(("lakehouse_build", ()),), outputs=(("lakehouse", ""),))
+    local = _snapshot(platform, case)
+    assert any(key.startswith("lakehouse:gold/") for key in local), sorted(local)
+
+    before = {a["id"] for a in master_json(cluster)["completedapps"]}
+    run = submit_local(
+        target, get_job("lakehouse_build"), [], master=cluster.master_url,
+        extra_conf=ClusterSpec().submit_conf(),
+    )  # fmt: skip
+    assert run.succeeded, f"lakehouse_build failed on the cluster:\n{_errors(run.output)}"
+    apps = [a for a in master_json(cluster)["completedapps"] if a["id"] not in before]
+    assert len(apps) == 1
+    _assert_ran_on_both_workers(platform, cluster, apps[0]["id"])
+
+    assert _snapshot(target, case) == local
+
+
 def _errors(output: str) -> str:
     """The lines of a job's output worth reading (pytest's tmp dirs do not outlive runs)."""
     keep = [line for line in output.splitlines() if re.search(r"Error|Exception|Caused by", line)]
@@ -160,6 +201,36 @@ def _private_platform(data_dir, *, land: bool):
         return target
     sink = S3Sink(target.aws.s3(), target.settings.buckets.landing)
     generate_sales(sink, GeneratorConfig(days=WEEK_DAYS, scale=WEEK_SCALE, seed=WEEK_SEED))
+    return target
+
+
+#: The sibling platform's project: not named ``goldmine*``, so the session platform's
+#: cost audit (resources named after its project) does not count its buckets and
+#: Glue databases, as for the demo's ``demo`` project.
+SIBLING_PROJECT = "standalone"
+
+
+def _sibling_platform(platform, data_dir):
+    """A platform on the session's running services with its own buckets and Glue
+    databases (project :data:`SIBLING_PROJECT`) that reads the session's landing bucket.
+
+    Its jobs see the landed week as the session's builds did (same source URIs in
+    bronze and silver) and write nothing the session's fixtures hold. The buckets it
+    creates get its cost tags; the shared landing bucket keeps the session's.
+    """
+    from goldmine.platform import connect, ensure_buckets
+    from goldmine.tags import bucket_domains, tag_bucket, tags_for
+
+    settings = make_settings(
+        data_dir,
+        project=SIBLING_PROJECT,
+        buckets={"landing": platform.settings.buckets.landing},
+        endpoints=platform.aws.endpoints,
+    )
+    target = connect(settings)  # endpoints given: starts and tags nothing
+    s3, domains = target.aws.s3(), bucket_domains(settings)
+    for bucket in ensure_buckets(target):
+        tag_bucket(s3, bucket, tags_for(settings, domain=domains[bucket]))
     return target
 
 
@@ -195,45 +266,90 @@ def _bucket(target, role: str) -> str:
 
 
 def _clear(target, case: Case) -> None:
+    """Delete what ``case`` writes, deepest keys first.
+
+    The local store lists folders as keys (``zone/table/``) and retries deleting a
+    non-empty one for about ten seconds, so a folder goes after the objects under it
+    (reverse key order).
+    """
     s3 = target.aws.s3()
     for role, prefix in case.outputs:
         bucket = _bucket(target, role)
-        for obj in _objects(target, bucket, prefix):
-            s3.delete_object(Bucket=bucket, Key=obj["Key"])
+        keys = sorted((o["Key"] for o in _objects(target, bucket, prefix)), reverse=True)
+        for key in keys:
+            s3.delete_object(Bucket=bucket, Key=key)
 
 
 def _snapshot(target, case: Case) -> dict[str, Any]:
-    """Return ``{s3 uri: sorted rows}`` for each Delta table and Parquet dataset written,
-    and ``{s3 uri: md5}`` for plain objects outside tables, ledgers and catalog files."""
+    """Return what ``case`` wrote, keyed ``<bucket role>:<key>`` (bucket names may differ).
+
+    Each Delta table and Parquet dataset as its sorted rows (without run-time columns),
+    each JSON document (validation results, mesh registry) without what names or times
+    its run, and each other plain object outside tables, ledgers and catalog files as
+    its ETag.
+    """
+    import pyarrow as pa
     import pyarrow.parquet as pq
     from deltalake import DeltaTable
 
     options = target.aws.storage_options()
+    s3 = target.aws.s3()
     snapshot: dict[str, Any] = {}
     for role, prefix in case.outputs:
         bucket = _bucket(target, role)
-        keys = [o["Key"] for o in _objects(target, bucket, prefix)]
+        objects = _objects(target, bucket, prefix)
+        keys = [o["Key"] for o in objects]
         tables = sorted({k.split("/_delta_log/")[0] for k in keys if "/_delta_log/" in k})
         for table in tables:
-            uri = f"s3://{bucket}/{table}"
-            data = DeltaTable(uri, storage_options=options).to_pyarrow_table()
-            snapshot[uri] = _rows(data)
+            data = DeltaTable(f"s3://{bucket}/{table}", storage_options=options).to_pyarrow_table()
+            snapshot[f"{role}:{table}"] = _rows(data)
         rest = [k for k in keys if not any(k.startswith(f"{t}/") for t in tables)]
         datasets: dict[str, list[str]] = {}
         for key in rest:
             if key.endswith(".parquet"):
                 datasets.setdefault(_dataset_root(key), []).append(key)
-        s3 = target.aws.s3()
         for root, files in sorted(datasets.items()):
-            parts = [
-                pq.read_table(s3.get_object(Bucket=bucket, Key=k)["Body"]) for k in sorted(files)
-            ]
-            snapshot[f"s3://{bucket}/{root}"] = sorted(r for p in parts for r in _rows(p))
-        for obj in _objects(target, bucket, prefix):
+            parts = [pq.read_table(pa.BufferReader(_body(s3, bucket, k))) for k in sorted(files)]
+            snapshot[f"{role}:{root}"] = sorted(r for p in parts for r in _rows(p))
+        for obj in objects:
             key = obj["Key"]
-            if key in rest and not key.endswith((".parquet", "/")) and not _is_metadata(key):
-                snapshot[f"s3://{bucket}/{key}"] = obj.get("ETag") or obj["Size"]
+            if key not in rest or key.endswith((".parquet", "/")) or _is_metadata(key):
+                continue
+            name = f"{role}:{_RUN_ID.sub('<run>', key)}"
+            if key.endswith(".json"):
+                snapshot[name] = _without_run(json.loads(_body(s3, bucket, key)))
+            else:
+                snapshot[name] = obj.get("ETag") or obj["Size"]
     return snapshot
+
+
+def _body(s3: Any, bucket: str, key: str) -> bytes:
+    body: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return body
+
+
+#: Keys of a JSON document (validation results, mesh registry and run records) that
+#: name or time its run, or sample rows in an order that depends on partitioning: not
+#: what the run computed.
+RUN_KEYS = frozenset(
+    {"id", "run_id", "run_time", "validation_time", "ge_load_time", "checked_at", "published_at"}
+)
+#: A run id (uuid4 hex) inside a key or a value, e.g. ``_registry/orders/v1/runs/<id>/``.
+_RUN_ID = re.compile(r"\b[0-9a-f]{32}\b")
+
+
+def _without_run(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _without_run(v)
+            for k, v in value.items()
+            if k not in RUN_KEYS and not k.startswith("partial_unexpected")
+        }
+    if isinstance(value, list):
+        return [_without_run(v) for v in value]
+    if isinstance(value, str):
+        return _RUN_ID.sub("<run>", value)
+    return value
 
 
 #: Columns that record when a run happened, not what it computed (run ledgers, load times).
