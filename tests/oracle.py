@@ -749,3 +749,23 @@ def expected_from_dir(path: Path | str) -> Expected:
 def expected_from_s3(s3_client: Any, bucket: str) -> Expected:
     """Recompute from the landing bucket through an injected boto3 S3 client."""
     return recompute(read_landing(s3_client, bucket))
+
+
+def manifest_bad_reasons(manifests: list[Any]) -> dict[str, dict[str, int]]:
+    """Count the generator manifests' bad orders per validation suite and reason.
+
+    ``orders``: whole order records (D4, D5, ...); ``order_items``: rejected lines of an
+    order (D6, D7, D10). The validation reports of the lake and the lakehouse must count
+    at least these as unexpected values of their rules.
+    """
+    from collections import Counter
+
+    records: Counter[str] = Counter()
+    items: Counter[str] = Counter()
+    for manifest in manifests:
+        for bad in manifest.bad_records:
+            if bad.line_no is not None:
+                items[bad.reason] += 1
+            elif bad.feed == "orders":
+                records[bad.reason] += 1
+    return {"orders": dict(records), "order_items": dict(items)}

@@ -134,14 +134,21 @@ def optimize(
     table: Annotated[
         list[str] | None, typer.Option("--table", help="layer.name (repeatable); default all.")
     ] = None,
+    max_file_mb: Annotated[
+        int | None,
+        typer.Option(
+            "--max-file-mb", min=1, help="Target file size in MiB (default: Delta's, 1 GiB)."
+        ),
+    ] = None,
 ) -> None:
     """Compact small files and Z-ORDER by the columns analysts filter by.
 
-    Example: goldmine lakehouse optimize --table gold.daily_sales
+    Example: goldmine lakehouse optimize --table gold.daily_sales --max-file-mb 128
     """
     from lakehouse import optimize_tables
 
-    results = optimize_tables(_spark(), get_platform().settings, table)
+    max_bytes = None if max_file_mb is None else max_file_mb * 2**20
+    results = optimize_tables(_spark(), get_platform().settings, table, max_file_bytes=max_bytes)
     out = Table("table", "zorder", "files removed", "files added")
     for r in results:
         out.add_row(r["table"], r["zorder"], str(r["files_removed"]), str(r["files_added"]))

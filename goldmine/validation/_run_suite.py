@@ -126,7 +126,9 @@ def _validate(checked: Any, rules: RuleSet, result_path: Path | str) -> Validati
 
     spark = hasattr(checked, "sparkSession")
     context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    # ``metric_calculations`` must be off too: the validator reads it after ``globally``
+    # and it defaults to on ("Calculating Metrics" bars on stderr at every run).
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     suite = context.suites.add(build_suite(rules))
     source: Any
     if spark:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter
 
 import pytest
 
@@ -22,6 +21,7 @@ from tests.oracle import (
     DAILY_SALES_KEYS,
     PRODUCT_MONTHLY_KEYS,
     assert_frames_equal,
+    manifest_bad_reasons,
     read_landing,
     recompute,
 )
@@ -138,14 +138,7 @@ def test_week_builds_gold_equal_to_the_oracle_and_reruns_change_nothing(
     reports = {r.suite: r for r in result.validation}
     assert set(reports) == {"orders", "order_items"}
     prefix = f"_ledger/validation/{result.batches[0]}-{result.batches[-1]}/"
-    record_bad = Counter(
-        b.reason for m in landed_week for b in m.bad_records
-        if b.feed == "orders" and b.line_no is None
-    )  # fmt: skip
-    item_bad = Counter(
-        b.reason for m in landed_week for b in m.bad_records if b.line_no is not None
-    )
-    for suite, bad in (("orders", record_bad), ("order_items", item_bad)):
+    for suite, bad in manifest_bad_reasons(landed_week).items():
         report = reports[suite]
         assert report.result_path == f"s3://{buckets.curated}/{prefix}{suite}.json"
         saved = json.loads(

@@ -12,6 +12,7 @@ from tests.oracle import (
     PRODUCT_MONTHLY_KEYS,
     assert_frames_equal,
     expected_from_s3,
+    manifest_bad_reasons,
 )
 
 if TYPE_CHECKING:
@@ -61,14 +62,7 @@ def test_silver_saves_the_validation_result_next_to_the_ledger(
     s3, bucket = platform.aws.s3(), platform.settings.buckets.lakehouse
     batches = sorted(m.batch_id for m in landed_week)
     prefix = f"_system/validation/{batches[0]}-{batches[-1]}/"
-    record_bad = Counter(
-        b.reason for m in landed_week for b in m.bad_records
-        if b.feed == "orders" and b.line_no is None
-    )  # fmt: skip
-    item_bad = Counter(
-        b.reason for m in landed_week for b in m.bad_records if b.line_no is not None
-    )
-    for suite, bad in (("orders", record_bad), ("order_items", item_bad)):
+    for suite, bad in manifest_bad_reasons(landed_week).items():
         saved = json.loads(s3.get_object(Bucket=bucket, Key=f"{prefix}{suite}.json")["Body"].read())
         unexpected: Counter[str] = Counter()
         for result in saved["results"]:

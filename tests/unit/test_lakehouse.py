@@ -93,6 +93,8 @@ def test_cli_help_has_examples() -> None:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, result.output
         assert "Example: goldmine lakehouse" in result.output
+    refused = runner.invoke(app, ["optimize", "--max-file-mb", "0"])
+    assert refused.exit_code == 2 and "--max-file-mb" in refused.output
 
 
 def test_silver_orders_is_clustered_by_order_date_alone() -> None:
