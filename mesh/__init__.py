@@ -67,6 +67,8 @@ PUBLISH_ORDER: tuple[str, ...] = (
     "customer.customers",
     "sales.orders",
     "finance.revenue",
+    "finance.customer_lifetime",
+    "finance.product_monthly",
 )
 
 __all__ = [

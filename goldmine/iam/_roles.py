@@ -13,13 +13,15 @@ DATA_PRODUCTS: dict[str, tuple[str, ...]] = {
     "sales": ("orders",),
     "customer": ("customers",),
     "catalog": ("products", "stores"),
-    "finance": ("fx_rates", "revenue"),
+    "finance": ("fx_rates", "revenue", "customer_lifetime", "product_monthly"),
 }
-#: Products a domain consumes from other domains (finance.revenue is built from them).
-#: The products each domain's producer reads (mesh contracts' inputProducts).
+#: The products each domain's producer reads from other domains (the mesh contracts'
+#: inputProducts): sales.orders is built with catalog.products and finance.fx_rates;
+#: finance's consumer-aligned products (revenue, customer_lifetime, product_monthly)
+#: from sales.orders, catalog.products and customer.customers.
 CONSUMES: dict[str, tuple[str, ...]] = {
     "sales": ("catalog.products", "finance.fx_rates"),
-    "finance": ("sales.orders", "catalog.products"),
+    "finance": ("sales.orders", "catalog.products", "customer.customers"),
 }
 ARCHITECTURE_DATABASES: dict[str, tuple[str, ...]] = {
     "lake": ("lake_raw", "lake_curated", "lake_analytics"),
@@ -104,9 +106,9 @@ def role_intents(settings: Settings, *, kms_key_arn: str | None = None) -> dict[
 
     Roles: ``spark-lake``, ``spark-lakehouse``, ``spark-mesh`` (the Spark job role of
     each architecture), ``analyst`` (Athena workgroup, gold read-only, Athena results),
-    ``producer-{domain}`` (its own mesh bucket and Glue database; finance also reads
-    the products it builds revenue from) and ``consumer-{domain}.{product}`` (one
-    product's prefix and Glue table).
+    ``producer-{domain}`` (its own mesh bucket and Glue database, and read on the
+    other domains' products it builds from, :data:`CONSUMES`) and
+    ``consumer-{domain}.{product}`` (one product's prefix and Glue table).
 
     Parameters
     ----------

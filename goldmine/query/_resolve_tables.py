@@ -51,18 +51,21 @@ class ResolvedTable:
         return dict(self.columns + self.partition_keys)
 
 
-#: The mesh publishes gold ``daily_sales`` as the finance product ``revenue`` (DATASET
-#: section 5); an unqualified gold name on the mesh build resolves to its product.
-MESH_PRODUCTS = {"daily_sales": "revenue"}
-#: Gold tables the mesh has no product for (DATASET section 5 lists none).
-MESH_UNPUBLISHED = ("customer_lifetime", "product_monthly")
+#: The data product that publishes each gold table on the mesh (DATASET section 5: the
+#: finance domain's consumer-aligned products, built only from other domains' products).
+#: An unqualified gold name on the mesh build resolves to its product's Glue table.
+MESH_PRODUCTS: dict[str, str] = {
+    "daily_sales": "finance.revenue",
+    "customer_lifetime": "finance.customer_lifetime",
+    "product_monthly": "finance.product_monthly",
+}
 
 
 def build_databases(settings: Settings, build: str) -> tuple[str, ...]:
     """Return the Glue databases an unqualified gold table name resolves to, in order.
 
     ``lake``: the analytics zone; ``lakehouse``: the gold layer; ``mesh``: the domain
-    databases (``finance`` first: it owns ``revenue`` and the gold answers).
+    databases (``finance`` first: it owns the products of the gold answers).
     """
     if build == "lake":
         return (settings.database("lake_analytics"),)
@@ -87,20 +90,22 @@ def resolve_table(
 
     A qualified name may use the Glue database name or its short form
     (``lake_analytics`` for ``<project>_<environment>_lake_analytics``);
-    ``default_database`` replaces the build's databases for unqualified names.
+    ``default_database`` replaces the build's databases for unqualified names. On the
+    mesh build an unqualified gold name (:data:`MESH_PRODUCTS`) resolves to its data
+    product in the owning domain's database (``daily_sales`` is
+    ``mesh_finance.revenue``); other names to the first domain database that has them.
 
     Raises
     ------
     UnknownTable
         When no such table is catalogued.
     """
+    asked, product = name, None
     if database is None and default_database is None and build == "mesh":
-        if name in MESH_UNPUBLISHED:
-            raise UnknownTable(
-                f"unknown table {name} on the mesh build: no data product publishes it "
-                "(DATASET section 5); query it with --build lake or --build lakehouse"
-            )
-        name = MESH_PRODUCTS.get(name, name)
+        product = MESH_PRODUCTS.get(name)
+    if product is not None:
+        domain, _, name = product.partition(".")
+        default_database = settings.database(f"mesh_{domain}")
     if database is None:
         candidates = (default_database,) if default_database else build_databases(settings, build)
     else:
@@ -112,6 +117,8 @@ def resolve_table(
             return _from_glue(candidate, table)
     where = ", ".join(candidates)
     shown = f"{database}.{name}" if database else name
+    if product is not None:
+        shown = f"{asked} (data product {product}: goldmine mesh publish {product})"
     raise UnknownTable(f"unknown table {shown}: not in Glue database(s) {where} (build {build})")
 
 

@@ -1,14 +1,13 @@
 """The three builds of the shared week agree: gold row for row, and every analyst answer.
 
 The lake (Parquet analytics zone), the lakehouse (Delta gold) and the mesh (the
-finance ``revenue`` product and the catalog products) are built once per test run
-(session fixtures in ``conftest.py``). Gold tables are read through the query path
-(``goldmine.query.run_query``, local engine), so the comparison sees what analysts see.
-Each standard analyst question (``docs/analyst-queries/``) is answered on each build
-with the local (DuckDB) and Spark engines: the answers are identical across engines
-and across builds. The mesh publishes no product for ``customer_lifetime`` or
-``product_monthly`` (DATASET section 5): the questions on those tables are refused on
-the mesh with a message saying so, and compared between lake and lakehouse.
+finance products ``revenue``, ``customer_lifetime`` and ``product_monthly`` and the
+catalog products) are built once per test run (session fixtures in ``conftest.py``).
+Gold tables are read through the query path (``goldmine.query.run_query``, local
+engine), so the comparison sees what analysts see: on the mesh each gold name resolves
+to its finance product (``MESH_PRODUCTS``). Each standard analyst question
+(``docs/analyst-queries/``) is answered on each build with the local (DuckDB) and Spark
+engines: the answers are identical across engines and across the three builds.
 """
 
 from __future__ import annotations
@@ -17,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from goldmine.query import UnknownTable, load_standard_queries, run_query, run_standard_queries
-from goldmine.query._parse_query import parse_select, table_references
-from goldmine.query._resolve_tables import MESH_UNPUBLISHED
+from goldmine.query import load_standard_queries, run_query, run_standard_queries
+from goldmine.query._resolve_tables import MESH_PRODUCTS
 from tests.answers import normalized
 from tests.oracle import (
     CUSTOMER_LIFETIME_COLUMNS,
@@ -31,6 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from goldmine.platform import Platform
+    from goldmine.query import QueryResult
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
 
@@ -47,10 +46,14 @@ def built(lake_built: Any, lakehouse_built: Any, mesh_published: dict[str, Any])
     """All three builds of the week exist."""
 
 
-def _gold(platform: Platform, build: str, table: str) -> pd.DataFrame:
+def _gold_result(platform: Platform, build: str, table: str) -> QueryResult:
     columns = GOLD[table]
     sql = f"SELECT {', '.join(columns)} FROM {table} ORDER BY {', '.join(columns)}"
-    return run_query(platform, sql, build, "local").frame
+    return run_query(platform, sql, build, "local")
+
+
+def _gold(platform: Platform, build: str, table: str) -> pd.DataFrame:
+    return _gold_result(platform, build, table).frame
 
 
 @pytest.mark.parametrize("table", sorted(GOLD))
@@ -62,22 +65,19 @@ def test_lake_and_lakehouse_gold_are_equal_row_for_row(
     assert normalized(lake) == normalized(lakehouse)
 
 
-def test_mesh_revenue_equals_lakehouse_daily_sales_to_the_cent(
-    platform: Platform, built: None
+@pytest.mark.parametrize("table", sorted(GOLD))
+def test_mesh_products_equal_lakehouse_gold_to_the_cent(
+    platform: Platform, built: None, table: str
 ) -> None:
-    revenue = _gold(platform, "mesh", "daily_sales")  # resolves to finance.revenue
-    lakehouse = _gold(platform, "lakehouse", "daily_sales")
-    assert len(revenue) > 0
-    assert normalized(revenue) == normalized(lakehouse)
-
-
-def _mesh_answerable() -> set[str]:
-    answerable = set()
-    for query in load_standard_queries():
-        names = {name for _, name in table_references(parse_select(query.sql))}
-        if not names & set(MESH_UNPUBLISHED):
-            answerable.add(query.name)
-    return answerable
+    """finance.revenue, .customer_lifetime and .product_monthly are the gold tables."""
+    on_mesh = _gold_result(platform, "mesh", table)
+    domain, _, product = MESH_PRODUCTS[table].partition(".")
+    assert [t.qualified_name for t in on_mesh.plan.tables] == [
+        f"{platform.settings.database(f'mesh_{domain}')}.{product}"
+    ]
+    lakehouse = _gold(platform, "lakehouse", table)
+    assert len(on_mesh.frame) > 0
+    assert normalized(on_mesh.frame) == normalized(lakehouse)
 
 
 @pytest.fixture(scope="module")
@@ -85,11 +85,8 @@ def answers(platform: Platform, spark: Any, built: None) -> dict[tuple[str, str]
     """``{(build, engine): {question: answer}}`` over the three builds and two engines."""
     found = {}
     for build in BUILDS:
-        names = _mesh_answerable() if build == "mesh" else None
         for engine in ("local", "spark"):
-            found[(build, engine)] = run_standard_queries(
-                platform, build, engine, spark=spark, names=names
-            )
+            found[(build, engine)] = run_standard_queries(platform, build, engine, spark=spark)
     return found
 
 
@@ -108,19 +105,13 @@ def test_standard_answers_are_equal_across_the_three_builds(
     answers: dict[tuple[str, str], dict],
 ) -> None:
     lake, lakehouse, on_mesh = (answers[(b, "local")] for b in BUILDS)
-    assert len(lake) >= 12 and set(lake) == set(lakehouse)
+    questions = {q.name for q in load_standard_queries()}
+    assert len(questions) >= 13
+    assert set(lake) == set(lakehouse) == set(on_mesh) == questions
     for name, frame in lakehouse.items():
         assert len(frame) > 0, f"{name} returned no rows on the week"
         assert normalized(lake[name]) == normalized(frame), name
-    assert len(on_mesh) >= 9
-    for name, frame in on_mesh.items():
-        assert normalized(frame) == normalized(lakehouse[name]), name
-
-
-def test_mesh_refuses_gold_it_does_not_publish(platform: Platform, built: None) -> None:
-    for table in MESH_UNPUBLISHED:
-        with pytest.raises(UnknownTable, match="no data product publishes it"):
-            run_query(platform, f"SELECT * FROM {table}", "mesh", "local")
+        assert normalized(on_mesh[name]) == normalized(frame), name
 
 
 def test_demo_reports_the_three_builds_side_by_side(platform: Platform, spark: Any) -> None:

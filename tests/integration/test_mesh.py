@@ -1,6 +1,6 @@
 """The mesh on the local services: every product publishes from the landed week.
 
-One module-scoped publication of all six products is shared by the tests; the
+One module-scoped publication of all eight products is shared by the tests; the
 refusal test then tries to publish a broken sales.orders on top of it.
 """
 
@@ -17,10 +17,28 @@ from moto import mock_aws
 import mesh
 from goldmine.platform import Platform
 from tests.moto_iam import denied, enforce, s3_client_for
-from tests.oracle import DAILY_SALES_KEYS, expected_from_s3
+from tests.oracle import (
+    CUSTOMER_LIFETIME_KEYS,
+    DAILY_SALES_KEYS,
+    PRODUCT_MONTHLY_KEYS,
+    expected_from_s3,
+)
 from tests.oracle_compare import assert_frames_equal
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
+
+#: The finance products built only from other domains' products, with their inputs.
+BUILT_FROM_PRODUCTS = {
+    "finance.revenue": ["sales.orders", "catalog.products"],
+    "finance.customer_lifetime": ["sales.orders", "customer.customers"],
+    "finance.product_monthly": ["sales.orders"],
+}
+#: Each of them is one gold table of DATASET section 4: (oracle table, its key).
+GOLD_OF = {
+    "finance.revenue": ("daily_sales", DAILY_SALES_KEYS),
+    "finance.customer_lifetime": ("customer_lifetime", CUSTOMER_LIFETIME_KEYS),
+    "finance.product_monthly": ("product_monthly", PRODUCT_MONTHLY_KEYS),
+}
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +67,10 @@ def test_every_product_is_published_and_registered(
         for name in mesh.table_names(contract):
             table = glue.get_table(DatabaseName=pub["database"], Name=name)["Table"]
             assert table["StorageDescriptor"]["Location"] == pub["location"]
-    revenue = mesh.publication(entries["finance.revenue"], 1)
-    assert [i["product"] for i in revenue["lineage"]["inputs"]] == [
-        "sales.orders",
-        "catalog.products",
-    ]
-    assert revenue["lineage"]["source_feeds"] == {}
+    for product_id, inputs in BUILT_FROM_PRODUCTS.items():
+        pub = mesh.publication(entries[product_id], 1)
+        assert [i["product"] for i in pub["lineage"]["inputs"]] == inputs, product_id
+        assert pub["lineage"]["source_feeds"] == {}, product_id
 
 
 def _read_json(platform: Platform, uri: str) -> Any:
@@ -88,13 +104,16 @@ def test_every_publication_records_its_great_expectations_report(
         assert mesh.quality_line(pub).startswith("passed: ")
 
 
-def test_revenue_equals_the_oracle_daily_sales(
-    platform: Platform, published: dict[str, mesh.PublishResult]
+@pytest.mark.parametrize("product_id", sorted(GOLD_OF))
+def test_finance_products_equal_the_oracle_gold(
+    platform: Platform, published: dict[str, mesh.PublishResult], product_id: str
 ) -> None:
+    """revenue, customer_lifetime, product_monthly: the gold recomputed from the source."""
+    table, keys = GOLD_OF[product_id]
     expected = expected_from_s3(platform.aws.s3(), platform.settings.buckets.landing)
-    actual = _delta(platform, published["finance.revenue"].location).to_pandas()
+    actual = _delta(platform, published[product_id].location).to_pandas()
     assert len(actual) > 0
-    assert_frames_equal(actual, expected.daily_sales, DAILY_SALES_KEYS)
+    assert_frames_equal(actual, getattr(expected, table), keys)
 
 
 def test_outside_reader_sees_the_contract_schema(
@@ -225,7 +244,7 @@ def test_orders_quarantine_holds_exactly_the_weeks_bad_records_and_reconciles(
     assert mesh.quarantine_line(pub).startswith(f"quarantined {result.quarantined_records} records")
 
 
-def test_every_feed_product_keeps_its_rejects_and_revenue_has_none(
+def test_every_feed_product_keeps_its_rejects_and_products_of_products_have_none(
     platform: Platform, published: dict[str, mesh.PublishResult], landed_week: list
 ) -> None:
     for product_id, feed in FEEDS.items():
@@ -238,15 +257,18 @@ def test_every_feed_product_keeps_its_rejects_and_revenue_has_none(
             (b.key, b.line, b.reason) for m in landed_week for b in m.bad_records if b.feed == feed
         )
         assert got == expected, product_id
-    revenue = published["finance.revenue"]
-    assert revenue.sources is None
-    assert (revenue.quarantined_records, revenue.quarantined_items) == (0, 0)
-    entry = mesh.read_entry(platform.aws.s3(), platform.settings, "finance.revenue")
-    assert entry is not None
-    pub = mesh.publication(entry, 1)
-    assert (pub["quarantine"], pub["reconciliation"]) == (None, None)
+    assert set(FEEDS) | set(BUILT_FROM_PRODUCTS) == set(mesh.PUBLISH_ORDER)
     finance = platform.settings.buckets.mesh["finance"]
-    assert _keys(platform, finance, "_quarantine/revenue/") == []
+    for product_id in BUILT_FROM_PRODUCTS:
+        result = published[product_id]
+        assert result.sources is None, product_id
+        assert (result.quarantined_records, result.quarantined_items) == (0, 0), product_id
+        entry = mesh.read_entry(platform.aws.s3(), platform.settings, product_id)
+        assert entry is not None
+        pub = mesh.publication(entry, 1)
+        assert (pub["quarantine"], pub["reconciliation"]) == (None, None), product_id
+        name = product_id.split(".", 1)[1]
+        assert _keys(platform, finance, f"_quarantine/{name}/") == [], product_id
 
 
 def test_broken_data_is_refused_and_the_previous_version_stays(

@@ -220,6 +220,8 @@ def test_role_names(settings: Settings) -> None:
         "consumer-catalog.stores",
         "consumer-finance.fx_rates",
         "consumer-finance.revenue",
+        "consumer-finance.customer_lifetime",
+        "consumer-finance.product_monthly",
     ]
 
 

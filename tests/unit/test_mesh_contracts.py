@@ -9,6 +9,8 @@ import pytest
 from pyspark.sql import types as T
 
 import mesh
+from goldmine.query._resolve_tables import MESH_PRODUCTS
+from goldmine.rules import CUSTOMER_LIFETIME_COLUMNS, DAILY_SALES_COLUMNS, PRODUCT_MONTHLY_COLUMNS
 from goldmine.settings import Settings
 from goldmine.validation import Rule
 
@@ -16,14 +18,46 @@ PRODUCTS = [
     "catalog.products",
     "catalog.stores",
     "customer.customers",
+    "finance.customer_lifetime",
     "finance.fx_rates",
+    "finance.product_monthly",
     "finance.revenue",
     "sales.orders",
 ]
+#: The gold tables of DATASET section 4 and their columns, in order.
+GOLD_COLUMNS = {
+    "daily_sales": DAILY_SALES_COLUMNS,
+    "customer_lifetime": CUSTOMER_LIFETIME_COLUMNS,
+    "product_monthly": PRODUCT_MONTHLY_COLUMNS,
+}
 
 
 def test_one_contract_per_product() -> None:
     assert [c.product_id for c in mesh.list_contracts()] == PRODUCTS
+
+
+def test_publish_order_puts_every_product_after_its_inputs() -> None:
+    order = list(mesh.PUBLISH_ORDER)
+    assert sorted(order) == PRODUCTS
+    for contract in mesh.list_contracts():
+        for spec in contract.input_products():
+            upstream = spec.split("@")[0]
+            assert order.index(upstream) < order.index(contract.product_id), spec
+
+
+@pytest.mark.parametrize("table", sorted(GOLD_COLUMNS))
+def test_every_gold_table_is_a_finance_product_built_from_other_domains(table: str) -> None:
+    """The query path's mesh names (MESH_PRODUCTS) are contracts with the gold columns."""
+    assert set(MESH_PRODUCTS) == set(GOLD_COLUMNS)
+    contract = mesh.load_product_contract(MESH_PRODUCTS[table])
+    assert contract.domain == "finance"
+    assert tuple(c.name for c in contract.columns) == GOLD_COLUMNS[table]
+    assert contract.custom("sourceFeeds") == []
+    inputs = [spec.split("@")[0] for spec in contract.input_products()]
+    assert inputs and all(not i.startswith("finance.") for i in inputs)
+    for upstream in inputs:  # each input grants the finance producer read
+        upstream_roles = mesh.load_product_contract(upstream).role_access()
+        assert upstream_roles.get("producer-finance") == "read", upstream
 
 
 @pytest.mark.parametrize("product_id", PRODUCTS)
@@ -111,6 +145,35 @@ def test_glue_table_of_revenue() -> None:
     }
 
 
+def test_glue_table_of_customer_lifetime() -> None:
+    spec = mesh.glue_table_spec(
+        mesh.load_product_contract("finance.customer_lifetime"), Settings(), run_id="r1"
+    )
+    assert (spec.database, spec.name, spec.location, spec.partition_keys) == (
+        "goldmine_local_mesh_finance",
+        "customer_lifetime_v1",
+        "s3://goldmine-local-mesh-finance/customer_lifetime/v1/",
+        (),
+    )
+    assert spec.parameters["data_product"] == "finance.customer_lifetime"
+
+
+def test_rule_set_of_product_monthly() -> None:
+    rules = mesh.rule_set(mesh.load_product_contract("finance.product_monthly"))
+    assert [(r.rule_id, r.column, r.kind) for r in rules.rules] == [
+        ("month_required", "month", "not_null"),
+        ("product_id_required", "product_id", "not_null"),
+        ("units_required", "units", "not_null"),
+        ("non_negative_units", "units", "between"),
+        ("revenue_usd_required", "revenue_usd", "not_null"),
+        ("non_negative_revenue", "revenue_usd", "between"),
+        ("returned_units_required", "returned_units", "not_null"),
+        ("non_negative_returned_units", "returned_units", "between"),
+        ("return_rate_required", "return_rate", "not_null"),
+        ("rate_fraction", "return_rate", "between"),
+    ]
+
+
 def test_orders_partition_column_goes_to_glue_partition_keys() -> None:
     spec = mesh.glue_table_spec(mesh.load_product_contract("sales.orders"), Settings())
     assert spec.partition_keys == (
@@ -175,7 +238,7 @@ def test_cli_validate_and_grant() -> None:
     runner = CliRunner()
     validated = runner.invoke(app, ["validate"])
     assert validated.exit_code == 0, validated.output
-    assert "6 of 6 contracts valid" in validated.output
+    assert "8 of 8 contracts valid" in validated.output
     granted = runner.invoke(app, ["grant", "sales.orders", "--to", "consumer-sales.orders"])
     assert granted.exit_code == 0, granted.output
     assert (

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mesh._build_context import BuildContext
+from mesh.finance._gold_lines import gold_lines
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -20,9 +21,8 @@ def revenue(orders: DataFrame, products: DataFrame) -> DataFrame:
 
     from goldmine.rules import daily_sales
 
-    lines = orders.withColumnRenamed("line_amount_usd", "amount_usd")
     return (
-        daily_sales(lines, products)
+        daily_sales(gold_lines(orders), products)
         .select(
             "order_date",
             "store_id",
