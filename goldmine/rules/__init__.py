@@ -35,6 +35,7 @@ from goldmine.rules._clean_orders import (
     ORDER_COLUMNS,
     ORDER_SCHEMA,
     clean_orders,
+    parse_orders,
 )
 from goldmine.rules._model import (
     QUARANTINE_COLUMNS,
@@ -86,6 +87,7 @@ __all__ = [
     "customer_lifetime",
     "daily_sales",
     "list_landed_files",
+    "parse_orders",
     "product_monthly",
     "read_landed",
     "reconcile",

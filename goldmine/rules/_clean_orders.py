@@ -33,7 +33,52 @@ DUPLICATE_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def clean_orders(landed: DataFrame, known_orders: DataFrame | None = None) -> FeedResult:
+def parse_orders(landed: DataFrame) -> DataFrame:
+    """Parse the orders lines of ``landed``; no rule applied, one row per line.
+
+    The costly part of :func:`clean_orders` (the JSON of every line): every output of
+    ``clean_orders`` recomputes it, so a caller that consumes several of them persists
+    this frame and passes it as ``parsed``.
+
+    Returns
+    -------
+    DataFrame
+        ``batch_id, ingest_date, source_file, line_number, raw``, the order fields
+        (``order_ts``/``updated_at`` timestamp UTC, D9; ``order_date``, D3; blank
+        text null), ``items`` (array of ``ITEM_SCHEMA`` structs) and ``_json_ok``
+        (false: D4).
+    """
+    from pyspark.sql import functions as F
+
+    lines = landed.filter(F.col("feed") == "orders")
+    parsed = lines.withColumn(
+        "j",
+        F.from_json(
+            "raw", ORDER_SCHEMA, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt"}
+        ),
+    )
+    return parsed.select(
+        "batch_id",
+        "ingest_date",
+        "source_file",
+        "line_number",
+        "raw",
+        _json_ok().alias("_json_ok"),
+        _text("j.order_id").alias("order_id"),
+        _text("j.customer_id").alias("customer_id"),
+        _text("j.store_id").alias("store_id"),
+        _order_ts(F.col("j.order_ts")).alias("order_ts"),
+        F.col("j.status").alias("status"),
+        F.col("j.currency").alias("currency"),
+        F.to_timestamp(F.col("j.updated_at")).alias("updated_at"),
+        F.col("j.promo_code").alias("promo_code"),
+        F.col("j.items").alias("items"),
+    ).withColumn("order_date", F.to_date("order_ts"))
+
+
+def clean_orders(
+    landed: DataFrame, known_orders: DataFrame | None = None, parsed: DataFrame | None = None
+) -> FeedResult:
     """Parse and clean order lines: record-level rules and duplicates.
 
     Rules: D4 (not a JSON object in the orders format -> ``unparseable``, raw kept),
@@ -56,6 +101,9 @@ def clean_orders(landed: DataFrame, known_orders: DataFrame | None = None) -> Fe
         ``order_id, updated_at`` of records accepted from earlier batches (the
         current state), so duplicates across batches are dropped and counted in
         the batch they land in. ``None``: no earlier batch.
+    parsed
+        :func:`parse_orders` of ``landed``, when the caller persisted it (every
+        output then reads it instead of parsing the JSON again). ``None``: parsed here.
 
     Returns
     -------
@@ -72,30 +120,7 @@ def clean_orders(landed: DataFrame, known_orders: DataFrame | None = None) -> Fe
     """
     from pyspark.sql import functions as F
 
-    lines = landed.filter(F.col("feed") == "orders")
-    parsed = lines.withColumn(
-        "j",
-        F.from_json(
-            "raw", ORDER_SCHEMA, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt"}
-        ),
-    )
-    flat = parsed.select(
-        "batch_id",
-        "ingest_date",
-        "source_file",
-        "line_number",
-        "raw",
-        _json_ok().alias("_json_ok"),
-        _text("j.order_id").alias("order_id"),
-        _text("j.customer_id").alias("customer_id"),
-        _text("j.store_id").alias("store_id"),
-        _order_ts(F.col("j.order_ts")).alias("order_ts"),
-        F.col("j.status").alias("status"),
-        F.col("j.currency").alias("currency"),
-        F.to_timestamp(F.col("j.updated_at")).alias("updated_at"),
-        F.col("j.promo_code").alias("promo_code"),
-        F.col("j.items").alias("items"),
-    ).withColumn("order_date", F.to_date("order_ts"))
+    flat = parse_orders(landed) if parsed is None else parsed
     valid, rejected = split(flat, ORDER_RULES)
     quarantine = rejected.select(
         F.lit("orders").alias("feed"),
@@ -138,7 +163,7 @@ def clean_orders(landed: DataFrame, known_orders: DataFrame | None = None) -> Fe
         "line_number",
         "raw",
     )
-    read = lines.groupBy("batch_id").agg(F.count(F.lit(1)).alias("read"))
+    read = flat.groupBy("batch_id").agg(F.count(F.lit(1)).alias("read"))
     return FeedResult("orders", accepted, quarantine, duplicates, read, items)
 
 

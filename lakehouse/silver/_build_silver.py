@@ -19,6 +19,7 @@ from goldmine.rules import (
     clean_products,
     clean_stores,
     count_records,
+    parse_orders,
     resolve_current_orders,
     select_current_lines,
     validate_items,
@@ -105,6 +106,7 @@ def build_silver(
     order items): result JSON under :func:`validation_prefix`, one line each in
     ``SilverCounts.validation``, the log and the progress callback.
     """
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     say = progress or (lambda _step: None)
@@ -112,12 +114,19 @@ def build_silver(
         "stores", "fx_rates", "products", "customers", "order_versions", "orders",
         "order_lines", "quarantine",
     )}  # fmt: skip
-    landed = read_bronze(spark, settings, batches).cache()
+    landed = read_bronze(spark, settings, batches)
+    # The dimension feeds are small and read by several steps: cached. The orders are
+    # parsed once and kept on local disk (the page cache serves them back): their JSON
+    # is read by the reconciliation, SCD2, order versions, lines, quarantine and the
+    # report, and at 10 M lines the parsed orders (items included) outgrow a 4 GiB
+    # driver heap, where an in-memory cache ran out of memory.
+    dimensions = landed.filter(F.col("feed") != "orders").cache()
+    parsed = parse_orders(landed).persist(StorageLevel.DISK_ONLY)
     counts = SilverCounts()
-    stores = clean_stores(landed)
-    fx = clean_fx_rates(landed)
-    products = clean_products(landed)
-    customers = clean_customers(landed)
+    stores = clean_stores(dimensions)
+    fx = clean_fx_rates(dimensions)
+    products = clean_products(dimensions)
+    customers = clean_customers(dimensions)
     known = None
     if is_table(spark, uri["order_versions"]):
         known = (
@@ -125,7 +134,7 @@ def build_silver(
             .filter(~F.col("batch_id").isin(batches))
         )  # fmt: skip
     with record_splits() as checked_orders:
-        orders = clean_orders(landed, known_orders=known)
+        orders = clean_orders(landed, known_orders=known, parsed=parsed)
     results = (stores, fx, products, customers, orders)
     say("silver: reconcile")
     for c in reconcile_all(results):
@@ -210,7 +219,8 @@ def build_silver(
     for report in counts.validation:
         log.info("validation %s -> %s", report.summary(), report.result_path)
         say(f"silver validation: {report.summary()}")
-    landed.unpersist()
+    dimensions.unpersist()
+    parsed.unpersist()
     accepted.unpersist()
     quarantine.unpersist()
     return counts

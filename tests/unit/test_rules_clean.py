@@ -15,6 +15,7 @@ from goldmine.rules import (
     clean_customers,
     clean_orders,
     clean_products,
+    parse_orders,
     read_landed,
     reconcile,
 )
@@ -91,6 +92,31 @@ def test_orders_record_rules(spark: Any) -> None:
     assert [(r.line_number, r.order_id) for r in result.duplicates.collect()] == [(10, "O1")]
     counts = reconcile(result)
     assert [(c.read, c.accepted, c.quarantined, c.duplicates) for c in counts] == [(11, 4, 6, 1)]
+
+
+def test_orders_from_a_persisted_parse_are_the_same_and_parse_once(spark: Any) -> None:
+    lines = [
+        order("O1"),
+        order("O2", order_ts=1736121600000, items=[{"product_id": "P9", "quantity": 2}]),
+        '{"order_id":"O4","customer_id":"C1"',
+        order(None),
+        order("O7", customer_id="<absent>"),
+        order("O1"),
+    ]
+    frame = landed(spark, lines)
+    parsed = parse_orders(frame).persist()
+    try:
+        alone, shared = clean_orders(frame), clean_orders(frame, parsed=parsed)
+        for name in ("accepted", "quarantine", "duplicates", "items", "read"):
+            mine, theirs = getattr(shared, name), getattr(alone, name)
+            assert sorted(mine.collect()) == sorted(theirs.collect()), name
+            # Every output reads the persisted parse; none parses the JSON again.
+            plan = mine._jdf.queryExecution().executedPlan().toString()
+            assert "InMemoryTableScan" in plan, name
+            assert "from_json" not in plan.split("InMemoryRelation")[0], name
+        assert sorted(r.order_id for r in shared.accepted.collect()) == ["O1", "O2"]
+    finally:
+        parsed.unpersist()
 
 
 def test_order_items_typed_and_discount_default(spark: Any) -> None:
