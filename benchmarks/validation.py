@@ -70,6 +70,15 @@ class RunResult:
 
     reports: tuple[ValidationReport, ...] = ()
     quarantined: int = 0
+    #: Seconds per step, in order.
+    steps: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Time one step of the run."""
+        start = time.perf_counter()
+        yield
+        self.steps[name] = time.perf_counter() - start
 
 
 def transform(spark: Any, bronze: Path, out: Path, *, validate: bool) -> RunResult:
@@ -88,17 +97,21 @@ def transform(spark: Any, bronze: Path, out: Path, *, validate: bool) -> RunResu
         assert orders.items is not None
         lines, item_quarantine = validate_items(orders.items, products.accepted, fx.accepted)
     if validate:
-        check_reconciliation(count_records((products, fx, orders)))
-    accepted = orders.accepted
-    accepted.write.format("delta").mode("overwrite").save(str(out / "orders"))
-    lines.write.format("delta").mode("overwrite").save(str(out / "order_lines"))
+        with result.step("reconcile"):
+            check_reconciliation(count_records((products, fx, orders)))
+    with result.step("orders"):
+        orders.accepted.write.format("delta").mode("overwrite").save(str(out / "orders"))
+    with result.step("order_lines"):
+        lines.write.format("delta").mode("overwrite").save(str(out / "order_lines"))
     if validate:
         quarantine = item_quarantine
         for feed in (products, fx, orders):
             quarantine = quarantine.unionByName(feed.quarantine)
         quarantine = quarantine.withColumn("line_number", F.col("line_number").cast("long"))
-        quarantine.write.format("delta").mode("overwrite").save(str(out / "quarantine"))
-        result.reports = report_splits(checked, out / "validation")
+        with result.step("quarantine"):
+            quarantine.write.format("delta").mode("overwrite").save(str(out / "quarantine"))
+        with result.step("report"):
+            result.reports = report_splits(checked, out / "validation")
         result.quarantined = spark.read.format("delta").load(str(out / "quarantine")).count()
     dimensions.unpersist()
     parsed.unpersist()
@@ -271,8 +284,9 @@ def main() -> None:
             for name, fn in variants.items():
                 timing = timings[name] if round_ else Timing()
                 last[name] = meter.run(timing, fn, spark, bronze, out)
+                steps = ", ".join(f"{k} {v:.1f}" for k, v in last[name].steps.items())
                 print(f"round {round_}{' (warm-up)' if not round_ else ''}: {name} "
-                      f"{timing.wall[-1]:.1f} s", flush=True)  # fmt: skip
+                      f"{timing.wall[-1]:.1f} s ({steps})", flush=True)  # fmt: skip
         load_after = os.getloadavg()
         for report in last["with"].reports:
             print(f"report: {report.summary()}")

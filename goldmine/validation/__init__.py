@@ -15,6 +15,7 @@ from goldmine.validation._rule import KINDS, Rule, RuleSet
 from goldmine.validation._run_suite import (
     RESULT_FORMAT,
     ExpectationOutcome,
+    Judged,
     ValidationReport,
     run_suite,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "RESULT_FORMAT",
     "CheckedFrame",
     "ExpectationOutcome",
+    "Judged",
     "Rule",
     "RuleSet",
     "ValidationReport",

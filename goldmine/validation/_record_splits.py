@@ -22,10 +22,20 @@ class CheckedFrame:
     frame
         The DataFrame it was given (lazy; the caller keeps its inputs readable until
         it has reported).
+    rejected
+        Spark: the ``quarantined`` output :func:`split` returned, persisted (the build
+        computes it when it writes its quarantine; the report reads it back).
+        ``None`` for pandas.
+    observation
+        Spark: the ``pyspark.sql.Observation`` of ``frame``: records judged and
+        failures per rule, collected by the first action that reads the split.
+        ``None`` for pandas.
     """
 
     rules: RuleSet
     frame: Any
+    rejected: Any = None
+    observation: Any = None
 
 
 _RECORDING: ContextVar[list[CheckedFrame] | None] = ContextVar(
@@ -39,8 +49,10 @@ def record_splits() -> Iterator[list[CheckedFrame]]:
 
     The rules stay pure (``split`` keeps its signature and its outputs); a build
     opens this block around its calls of ``goldmine.rules`` and then reports on the
-    frames with :func:`report_splits`. Nothing is recorded outside a block, and
-    recording neither caches nor computes anything.
+    frames with :func:`report_splits`. Nothing is recorded outside a block. Inside
+    it, a Spark split also observes its input (a count per rule, computed by the
+    actions that read it anyway) and persists its rejected records, which the build
+    computes when it writes them; the report unpersists them (ADR 0014).
 
     Yields
     ------
@@ -62,8 +74,13 @@ def record_splits() -> Iterator[list[CheckedFrame]]:
         _RECORDING.reset(token)
 
 
-def note_split(rules: RuleSet, frame: Any) -> None:
+def recording() -> bool:
+    """Whether a :func:`record_splits` block is open."""
+    return _RECORDING.get() is not None
+
+
+def note_split(rules: RuleSet, frame: Any, rejected: Any = None, observation: Any = None) -> None:
     """Record ``frame`` when a :func:`record_splits` block is open (called by ``split``)."""
     recorded = _RECORDING.get()
     if recorded is not None:
-        recorded.append(CheckedFrame(rules, frame))
+        recorded.append(CheckedFrame(rules, frame, rejected, observation))

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from goldmine.validation._record_splits import CheckedFrame
-from goldmine.validation._run_suite import ValidationReport, run_suite
+from goldmine.validation._run_suite import Judged, ValidationReport, run_suite
+from goldmine.validation._split import RECORDS, failure_counts, mark_unique
+
+log = logging.getLogger(__name__)
+
+#: How long to wait for a split's observation after the build's actions (Spark hands
+#: the metrics over on its listener bus, shortly after the action returns).
+OBSERVATION_WAIT_S = 5.0
 
 
 def report_splits(
@@ -15,9 +24,16 @@ def report_splits(
     """Run each recorded frame's great-expectations suite; save ``<suite>.json`` under ``location``.
 
     The reports describe what :func:`split` judged; they decide nothing (the split
-    is the exact predicate computation and has already been applied). Call this
-    while the recorded frames' inputs are still readable (before the run replaces
-    the files they were read from).
+    is the exact predicate computation and has already been applied). On Spark the
+    suite validates the records the split rejected (persisted by the split, computed
+    when the build wrote its quarantine): every value that breaks a rule lies in a
+    rejected record, because suite and split come from one declaration, so the
+    unexpected counts are those of the whole frame, without reading it again. The
+    records judged and the failures per rule over the whole frame come from the
+    split's observation (counted while the build wrote its outputs) and are checked
+    against great-expectations' counts (ADR 0014). pandas: the suite runs on the
+    whole frame. Call this after the build consumed the split's outputs and while
+    the recorded frames' inputs are still readable.
 
     Parameters
     ----------
@@ -39,5 +55,30 @@ def report_splits(
         name = item.rules.name
         seen[name] = seen.get(name, 0) + 1
         stem = name if seen[name] == 1 else f"{name}-{seen[name]}"
-        reports.append(run_suite(item.frame, item.rules, f"{base}/{stem}.json"))
+        path = f"{base}/{stem}.json"
+        if item.rejected is None:
+            reports.append(run_suite(item.frame, item.rules, path))
+            continue
+        try:
+            reports.append(run_suite(item.rejected, item.rules, path, judged=_judged(item)))
+        finally:
+            item.rejected.unpersist()
     return tuple(reports)
+
+
+def _judged(item: CheckedFrame) -> Judged:
+    """Return the records judged and failures per rule: observed, else counted again."""
+    observation = item.observation
+    deadline = time.monotonic() + OBSERVATION_WAIT_S
+    while not observation._jo.future().isCompleted() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if observation._jo.future().isCompleted():
+        metrics = observation.get
+    else:
+        # Nothing read the split's outputs (or not all of them): one pass to count.
+        log.warning("validation %s: split not observed, counting its input", item.rules.name)
+        marked, _ = mark_unique(item.frame, item.rules)
+        row = marked.agg(*failure_counts(item.rules)).first()
+        metrics = row.asDict() if row is not None else {}
+    failures = {r.rule_id: int(metrics.get(r.rule_id) or 0) for r in item.rules.rules}
+    return Judged(records=int(metrics.get(RECORDS) or 0), failures=failures)

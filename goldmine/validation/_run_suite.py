@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from goldmine.validation._build_suite import build_suite
 from goldmine.validation._rule import RuleSet
+
+log = logging.getLogger(__name__)
 
 #: Counts only: element and unexpected counts and percentages per expectation, no
 #: sample of unexpected values. Each sample costs great-expectations one more Spark
@@ -29,6 +32,14 @@ class ExpectationOutcome:
 
 
 @dataclass(frozen=True)
+class Judged:
+    """What a split judged, over its whole input: records and records failing each rule."""
+
+    records: int
+    failures: dict[str, int]
+
+
+@dataclass(frozen=True)
 class ValidationReport:
     """The outcome of :func:`run_suite`; never raised, always returned.
 
@@ -39,12 +50,19 @@ class ValidationReport:
     success
         Whether every expectation held.
     element_count
-        Records validated.
+        Records judged (the whole frame).
     outcomes
         One per expectation, in suite order.
     result_path
         Where the great-expectations validation result JSON was written (a local
         path or a URI such as ``s3://bucket/key.json``).
+    validated
+        Records great-expectations read: ``element_count``, or only the rejected
+        records when the split's counts were given (``judged``).
+    disagreements
+        Rule id -> (failures the split counted, unexpected values great-expectations
+        found), for the rules where they differ; empty when they agree (always,
+        unless the split's observation saw only part of its input).
     """
 
     suite: str
@@ -52,6 +70,8 @@ class ValidationReport:
     element_count: int
     outcomes: tuple[ExpectationOutcome, ...] = field(default_factory=tuple)
     result_path: str | None = None
+    validated: int = 0
+    disagreements: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def failed_rules(self) -> dict[str, int]:
@@ -72,10 +92,16 @@ class ValidationReport:
         )
         if self.failed_rules:
             text += "; " + ", ".join(f"{k}={v}" for k, v in self.failed_rules.items())
+        if self.disagreements:
+            text += "; split and great-expectations disagree: " + ", ".join(
+                f"{k} {a} vs {b}" for k, (a, b) in self.disagreements.items()
+            )
         return text
 
 
-def run_suite(df: Any, rules: RuleSet, result_path: Path | str) -> ValidationReport:
+def run_suite(
+    df: Any, rules: RuleSet, result_path: Path | str, judged: Judged | None = None
+) -> ValidationReport:
     """Validate ``df`` with the suite built from ``rules`` and save the result JSON.
 
     Uses an ephemeral great-expectations context with a Spark data source for a
@@ -97,6 +123,12 @@ def run_suite(df: Any, rules: RuleSet, result_path: Path | str) -> ValidationRep
         created), for example ``<run dir>/validation/orders.json``, or, for a Spark
         DataFrame, a URI its session can write (``s3://bucket/_ledger/.../orders.json``:
         S3A locally, EMRFS on EMR).
+    judged
+        When ``df`` holds only the records a split rejected: the split's counts over
+        its whole input. The report's ``element_count`` is then ``judged.records``,
+        the saved JSON's ``meta.goldmine`` says so (records judged, records
+        validated, failures per rule), and each rule's unexpected values are checked
+        against ``judged.failures`` (``disagreements``; logged as a warning).
 
     Returns
     -------
@@ -108,19 +140,23 @@ def run_suite(df: Any, rules: RuleSet, result_path: Path | str) -> ValidationRep
     if "://" in str(result_path) and not spark:
         raise ValueError(f"{result_path}: a URI needs a Spark DataFrame; give a local path")
     if not spark:
-        return _validate(df[columns], rules, result_path)
+        return _validate(df[columns], rules, result_path, judged)
+    if judged is not None:  # the split's rejects: already persisted, and small
+        return _validate(df.select(*columns), rules, result_path, judged)
     from pyspark import StorageLevel
 
     # great-expectations runs several jobs; they read a cached copy of the rule
     # columns instead of recomputing ``df`` (joins and all) each time.
     checked = df.select(*columns).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        return _validate(checked, rules, result_path)
+        return _validate(checked, rules, result_path, judged)
     finally:
         checked.unpersist()
 
 
-def _validate(checked: Any, rules: RuleSet, result_path: Path | str) -> ValidationReport:
+def _validate(
+    checked: Any, rules: RuleSet, result_path: Path | str, judged: Judged | None
+) -> ValidationReport:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -140,6 +176,29 @@ def _validate(checked: Any, rules: RuleSet, result_path: Path | str) -> Validati
     batch = definition.get_batch(batch_parameters={"dataframe": checked})
     result = batch.validate(suite, result_format=RESULT_FORMAT)
     payload = result.to_json_dict()
+    outcomes, validated = _outcomes(payload)
+    disagreements: dict[str, tuple[int, int]] = {}
+    if judged is not None:
+        found = {rule.rule_id: 0 for rule in rules.rules}
+        for o in outcomes:
+            found[o.rule_id] = found.get(o.rule_id, 0) + o.unexpected_count
+        disagreements = {
+            k: (judged.failures.get(k, 0), v)
+            for k, v in found.items()
+            if judged.failures.get(k, 0) != v
+        }
+        if disagreements:
+            log.warning("validation %s: split and suite disagree: %s", rules.name, disagreements)
+        payload["meta"] = {
+            **(payload.get("meta") or {}),
+            "goldmine": {
+                "validated": "the records the split rejected (ADR 0014)",
+                "records_judged": judged.records,
+                "records_validated": validated,
+                "split_failures_per_rule": judged.failures,
+                "disagreements": {k: list(v) for k, v in disagreements.items()},
+            },
+        }
     text = json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
     location = str(result_path)
     if "://" in location:
@@ -148,6 +207,19 @@ def _validate(checked: Any, rules: RuleSet, result_path: Path | str) -> Validati
         path = Path(location)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+    return ValidationReport(
+        suite=rules.name,
+        success=bool(payload.get("success")),
+        element_count=validated if judged is None else judged.records,
+        outcomes=tuple(outcomes),
+        result_path=location,
+        validated=validated,
+        disagreements=disagreements,
+    )
+
+
+def _outcomes(payload: dict[str, Any]) -> tuple[list[ExpectationOutcome], int]:
+    """Return each expectation's outcome and the records validated, from result JSON."""
     outcomes = []
     element_count = 0
     for res in payload.get("results", []):
@@ -165,13 +237,7 @@ def _validate(checked: Any, rules: RuleSet, result_path: Path | str) -> Validati
                 unexpected_count=int(details.get("unexpected_count") or 0),
             )
         )
-    return ValidationReport(
-        suite=rules.name,
-        success=bool(payload.get("success")),
-        element_count=element_count,
-        outcomes=tuple(outcomes),
-        result_path=location,
-    )
+    return outcomes, element_count
 
 
 def _write_uri(spark: Any, uri: str, text: str) -> None:

@@ -6,7 +6,7 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any, overload
 
-from goldmine.validation._record_splits import note_split
+from goldmine.validation._record_splits import note_split, recording
 from goldmine.validation._rule import Rule, RuleSet
 
 if TYPE_CHECKING:
@@ -26,14 +26,16 @@ def split(df: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFrame, pd.DataFrame]
 def split(df: Any, rules: RuleSet) -> tuple[Any, Any]:
     """Split ``df`` into records passing every rule and records breaking at least one.
 
-    Spark: column predicates only (no action, nothing cached; a ``unique`` rule adds
-    one window). ``valid`` filters on the conjunction of the rules; ``quarantined`` on
-    its negation, and only there the array of failed rule ids and the reason are
-    built (code-generated expressions, no lambda). Consuming both outputs reads ``df``
+    Spark: column predicates only (no action; a ``unique`` rule adds one window).
+    ``valid`` filters on the conjunction of the rules; ``quarantined`` on its
+    negation, and only there the array of failed rule ids and the reason are built
+    (code-generated expressions, no lambda). Consuming both outputs reads ``df``
     twice (one extra pass); caching ``df`` first trades that pass for building the
     cache, which measured slower (``docs/benchmarks.md``). pandas: the same
     predicates, vectorised. Inside :func:`record_splits` the frame is also recorded
-    for reporting (great-expectations); the outputs are the same.
+    for reporting (great-expectations) and, on Spark, observed (records and failures
+    per rule, counted by the first action that reads either output) with
+    ``quarantined`` persisted for the report; the outputs' rows are the same.
 
     Parameters
     ----------
@@ -49,10 +51,58 @@ def split(df: Any, rules: RuleSet) -> tuple[Any, Any]:
         failing records, columns of ``df`` plus ``failed_rules`` (array of rule ids,
         precedence order) and ``reason`` (the first of them).
     """
-    note_split(rules, df)
     if hasattr(df, "sparkSession"):
+        if recording():
+            return _split_recorded(df, rules)
         return _split_spark(df, rules)
+    note_split(rules, df)
     return _split_pandas(df, rules)
+
+
+#: Name of the records count in a recorded split's observation (rule ids name the others).
+RECORDS = "__records"
+
+
+def failure_counts(rules: RuleSet) -> list[Column]:
+    """Return aggregate columns: records (:data:`RECORDS`) and records failing each rule.
+
+    For a frame marked by :func:`mark_unique` (``unique`` rules need their counts).
+    """
+    from pyspark.sql import functions as F
+
+    return [
+        F.count(F.lit(1)).alias(RECORDS),
+        *[
+            F.count(F.when(F.coalesce(_fails_spark(r), F.lit(False)), 1)).alias(r.rule_id)
+            for r in rules.rules
+        ],
+    ]
+
+
+def mark_unique(df: DataFrame, rules: RuleSet) -> tuple[DataFrame, list[str]]:
+    """Add the per-value count a ``unique`` rule checks; return the frame and helper columns."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    marked = df
+    unique_cols = list(dict.fromkeys(r.column for r in rules.rules if r.kind == "unique"))
+    for column in unique_cols:
+        marked = marked.withColumn(
+            f"__count_{column}", F.count(F.lit(1)).over(Window.partitionBy(column))
+        )
+    return marked, [f"__count_{c}" for c in unique_cols]
+
+
+def _split_recorded(df: DataFrame, rules: RuleSet) -> tuple[DataFrame, DataFrame]:
+    """Split as :func:`_split_spark`, observed, rejects persisted; record it for the report."""
+    from pyspark import StorageLevel
+    from pyspark.sql import Observation
+
+    observation = Observation()
+    valid, quarantined = _split_spark(df, rules, observation)
+    quarantined = quarantined.persist(StorageLevel.MEMORY_AND_DISK)
+    note_split(rules, df, quarantined, observation)
+    return valid, quarantined
 
 
 def failed_rules_column(rules: RuleSet) -> Column:
@@ -93,17 +143,14 @@ def passes_column(rules: RuleSet) -> Column:
     return ok
 
 
-def _split_spark(df: DataFrame, rules: RuleSet) -> tuple[DataFrame, DataFrame]:
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
+def _split_spark(
+    df: DataFrame, rules: RuleSet, observation: Any = None
+) -> tuple[DataFrame, DataFrame]:
 
-    marked = df
-    unique_cols = list(dict.fromkeys(r.column for r in rules.rules if r.kind == "unique"))
-    for column in unique_cols:
-        marked = marked.withColumn(
-            f"__count_{column}", F.count(F.lit(1)).over(Window.partitionBy(column))
-        )
-    helpers = [f"__count_{c}" for c in unique_cols]
+    marked, helpers = mark_unique(df, rules)
+    if observation is not None:
+        # Counted as rows flow to either output (Spark pushes no filter below it).
+        marked = marked.observe(observation, *failure_counts(rules))
     # Valid rows only evaluate the predicates; the rule-id array is built for rejects only.
     valid = marked.filter(passes_column(rules)).drop(*helpers)
     quarantined = (

@@ -12,6 +12,7 @@ import pytest
 
 from goldmine.validation import (
     ITEM_RULES,
+    Judged,
     Rule,
     RuleSet,
     build_suite,
@@ -153,6 +154,8 @@ def test_split_records_what_it_judged_and_the_report_saves_json(spark: Any, tmp_
         valid, quarantined = split(items, ITEM_RULES)
     split(items, ITEM_RULES)  # after the block: not recorded either
     assert [(c.rules, c.frame) for c in checked] == [(ITEM_RULES, items)]
+    # Recorded: the rejects are persisted for the report, the input observed.
+    assert checked[0].rejected is quarantined and quarantined.is_cached
 
     # The split is the predicates' (recording changes nothing), whole rows:
     assert [r.order_id for r in valid.collect()] == ["a"]
@@ -166,11 +169,25 @@ def test_split_records_what_it_judged_and_the_report_saves_json(spark: Any, tmp_
     (report,) = report_splits(checked, tmp_path / "run")
     path = tmp_path / "run" / "order_items.json"
     assert report.result_path == str(path)
+    # Records judged: the whole frame (the split's observation); great-expectations
+    # read only the 4 rejected records, and found every unexpected value there.
+    assert (report.element_count, report.validated, report.disagreements) == (5, 4, {})
     assert report.summary() == (
         "order_items: FAILED (2/8 expectations, 5 records); invalid_quantity=2, "
         "invalid_price=1, invalid_discount=1, unknown_product=1, missing_fx_rate=1"
     )
+    assert not quarantined.is_cached  # the report unpersists the rejects
     saved = json.loads(path.read_text())
+    assert saved["meta"]["goldmine"] == {
+        "validated": "the records the split rejected (ADR 0014)",
+        "records_judged": 5,
+        "records_validated": 4,
+        "split_failures_per_rule": {
+            "invalid_quantity": 2, "invalid_price": 1, "invalid_discount": 1,
+            "unknown_product": 1, "missing_fx_rate": 1,
+        },
+        "disagreements": {},
+    }  # fmt: skip
     got = [
         (
             r["expectation_config"]["type"],
@@ -185,19 +202,19 @@ def test_split_records_what_it_judged_and_the_report_saves_json(spark: Any, tmp_
     assert saved["success"] is False
     assert sorted(got) == sorted(
         [
-            ("expect_column_values_to_be_between", "quantity", "invalid_quantity", False, 5, 1),
-            ("expect_column_values_to_not_be_null", "quantity", "invalid_quantity", False, 5, 1),
-            ("expect_column_values_to_be_between", "unit_price", "invalid_price", False, 5, 1),
-            ("expect_column_values_to_not_be_null", "unit_price", "invalid_price", True, 5, 0),
-            ("expect_column_values_to_be_between", "discount", "invalid_discount", False, 5, 1),
-            ("expect_column_values_to_not_be_null", "discount", "invalid_discount", True, 5, 0),
+            ("expect_column_values_to_be_between", "quantity", "invalid_quantity", False, 4, 1),
+            ("expect_column_values_to_not_be_null", "quantity", "invalid_quantity", False, 4, 1),
+            ("expect_column_values_to_be_between", "unit_price", "invalid_price", False, 4, 1),
+            ("expect_column_values_to_not_be_null", "unit_price", "invalid_price", True, 4, 0),
+            ("expect_column_values_to_be_between", "discount", "invalid_discount", False, 4, 1),
+            ("expect_column_values_to_not_be_null", "discount", "invalid_discount", True, 4, 0),
             (
                 "expect_column_values_to_not_be_null", "_product_known", "unknown_product",
-                False, 5, 1,
+                False, 4, 1,
             ),
             (
                 "expect_column_values_to_not_be_null", "usd_per_unit", "missing_fx_rate",
-                False, 5, 1,
+                False, 4, 1,
             ),
         ]
     )  # fmt: skip
@@ -225,3 +242,60 @@ def test_report_splits_names_a_second_frame_of_the_same_suite(tmp_path: Path) ->
     reports = report_splits(checked, tmp_path)
     assert [Path(str(r.result_path)).name for r in reports] == ["people.json", "people-2.json"]
     assert [(r.success, r.element_count) for r in reports] == [(False, 5), (True, 1)]
+
+
+@pytest.mark.spark
+def test_a_recorded_split_not_consumed_is_counted_by_the_report(spark: Any, tmp_path: Path) -> None:
+    items = _items(spark)
+    with record_splits() as checked:
+        split(items, ITEM_RULES)  # neither output read: nothing observed
+    (report,) = report_splits(checked, tmp_path)
+    assert (report.element_count, report.validated, report.disagreements) == (5, 4, {})
+    assert report.failed_rules["invalid_quantity"] == 2
+
+
+@pytest.mark.spark
+def test_a_clean_recorded_split_reports_success_on_no_rejects(spark: Any, tmp_path: Path) -> None:
+    items = _items(spark).filter("order_id = 'a'")
+    with record_splits() as checked:
+        valid, _ = split(items, ITEM_RULES)
+    assert valid.count() == 1
+    (report,) = report_splits(checked, tmp_path)
+    assert (report.success, report.element_count, report.validated) == (True, 1, 0)
+    assert report.failed_rules == {} and report.disagreements == {}
+
+
+@pytest.mark.spark
+def test_report_names_rules_where_split_counts_and_the_suite_disagree(
+    spark: Any, tmp_path: Path
+) -> None:
+    _, quarantined = split(_items(spark), ITEM_RULES)
+    judged = Judged(
+        records=5,
+        failures={"invalid_quantity": 3, "invalid_price": 1, "invalid_discount": 1,
+                  "unknown_product": 1, "missing_fx_rate": 0},
+    )  # fmt: skip
+    report = run_suite(quarantined, ITEM_RULES, tmp_path / "items.json", judged=judged)
+    assert report.disagreements == {"invalid_quantity": (3, 2), "missing_fx_rate": (0, 1)}
+    assert report.summary().endswith(
+        "; split and great-expectations disagree: invalid_quantity 3 vs 2, missing_fx_rate 0 vs 1"
+    )
+
+
+@pytest.mark.spark
+def test_recorded_spark_split_counts_a_unique_rule_over_the_whole_frame(
+    spark: Any, tmp_path: Path
+) -> None:
+    rows = [
+        (r.id, None if pd.isna(r.age) else int(r.age), r.channel, r.email)
+        for r in people().itertuples()
+    ]
+    frame = spark.createDataFrame(rows, "id string, age int, channel string, email string")
+    with record_splits() as checked:
+        valid, quarantined = split(frame, RULES)
+    assert valid.count() + quarantined.count() == len(people())
+    (report,) = report_splits(checked, tmp_path)
+    # The same counts as great-expectations over the whole pandas frame.
+    whole = run_suite(people(), RULES, tmp_path / "pandas.json")
+    assert report.failed_rules == whole.failed_rules and report.disagreements == {}
+    assert report.element_count == whole.element_count == len(people())
