@@ -206,7 +206,8 @@ def build_silver(
     for result in results:
         quarantine = quarantine.unionByName(result.quarantine)
     quarantine = quarantine.withColumn("line_number", F.col("line_number").cast("long")).cache()
-    counts.quarantined_items = item_quarantine.count()
+    # Item rejects are the rows with a line_no (counted while the cache is built).
+    counts.quarantined_items = quarantine.filter(F.col("line_no").isNotNull()).count()
     say("silver.quarantine")
     append_new_batches(
         spark, uri["quarantine"], quarantine, app_id=set_id("silver", "quarantine", batches),
