@@ -121,7 +121,12 @@ def build_silver(
     # report, and at 10 M lines the parsed orders (items included) outgrow a 4 GiB
     # driver heap, where an in-memory cache ran out of memory.
     dimensions = landed.filter(F.col("feed") != "orders").cache()
-    parsed = parse_orders(landed).persist(StorageLevel.DISK_ONLY)
+    # Kept partitioned by the duplicate-version key: every removal of duplicates (D1)
+    # downstream (accepted, duplicates, items, their rejects) is then a sort within
+    # these partitions, not another shuffle of the whole orders with their JSON.
+    parsed = (
+        parse_orders(landed).repartition("order_id", "updated_at").persist(StorageLevel.DISK_ONLY)
+    )
     counts = SilverCounts()
     stores = clean_stores(dimensions)
     fx = clean_fx_rates(dimensions)
@@ -136,6 +141,8 @@ def build_silver(
     with record_splits() as checked_orders:
         orders = clean_orders(landed, known_orders=known, parsed=parsed)
     results = (stores, fx, products, customers, orders)
+    # Cached before the reconciliation counts it, for the SCD2 ids, versions and orders.
+    accepted = orders.accepted.cache()
     say("silver: reconcile")
     for c in reconcile_all(results):
         counts.read += c.read
@@ -166,11 +173,10 @@ def build_silver(
     )  # fmt: skip
     say("silver.customers (SCD2)")
     merge_scd2(
-        spark, uri["customers"], customers.accepted, orders.accepted.select("customer_id"),
+        spark, uri["customers"], customers.accepted, accepted.select("customer_id"),
         app_id=set_id("silver", "customers", batches),
     )  # fmt: skip
 
-    accepted = orders.accepted.cache()
     counts.touched = touched_by(accepted, products.accepted, customers.accepted)
     say("silver.order_versions")
     append_new_batches(

@@ -147,6 +147,8 @@ def test_week_builds_gold_equal_to_the_oracle_and_reruns_change_nothing(
         assert saved["success"] is False and len(saved["results"]) == len(report.outcomes)
         assert bad and all(report.failed_rules.get(r, 0) >= n for r, n in bad.items()), suite
     assert reports["orders"].element_count == result.counts["orders"].read
+    # great-expectations read the rejects only, and agrees with the split's counts.
+    assert all(r.validated < r.element_count and not r.disagreements for r in reports.values())
 
     # Every step again: nothing changes, byte for byte.
     before = _lake_etags(platform)

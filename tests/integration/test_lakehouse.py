@@ -70,6 +70,14 @@ def test_silver_saves_the_validation_result_next_to_the_ledger(
             unexpected[rule_id] += result["result"]["unexpected_count"]
         assert saved["success"] is False
         assert bad and all(unexpected[r] >= n for r, n in bad.items()), (suite, unexpected, bad)
+        # The suite read the rejects only; the split counted every record (ADR 0014),
+        # and its failures per rule are the suite's unexpected values.
+        judged = saved["meta"]["goldmine"]
+        assert judged["disagreements"] == {}
+        assert judged["split_failures_per_rule"] == {r: unexpected[r] for r in unexpected}
+        assert 0 < judged["records_validated"] < judged["records_judged"]
+        if suite == "orders":
+            assert judged["records_judged"] == sum(m.order_lines for m in landed_week)
 
 
 def test_customer_moving_twice_has_three_versions_one_current(
