@@ -110,6 +110,9 @@ def build(spark: Any, platform: Any, batches: list[str], *, validate: bool) -> R
         if not message.startswith("silver validation:"):
             step = message.removeprefix("silver: ").removeprefix("silver.")
             marks.append((step, time.perf_counter()))
+            spark.sparkContext.setJobDescription(step)  # passes are counted per step
+
+    spark.sparkContext.setJobDescription("read")
 
     if validate:
         counts = build_silver(spark, settings, batches, progress=mark)
@@ -133,6 +136,8 @@ class Timing:
     runs: list[Run] = field(default_factory=list)
     jobs: int = 0
     passes: int = 0
+    #: Passes of the last run per step (the job description ``build`` sets).
+    passes_by_step: dict[str, int] = field(default_factory=dict)
 
 
 class Meter:
@@ -166,8 +171,15 @@ class Meter:
         timing.cpu.append(self.cpu_seconds() - cpu)
         timing.runs.append(run)
         jobs = self.tracker.getJobIdsForGroup(group)
-        stages = {s for j in jobs if (info := self.tracker.getJobInfo(j)) for s in info.stageIds}
-        timing.jobs, timing.passes = len(jobs), sum(map(self._is_pass, stages))
+        timing.jobs, timing.passes, timing.passes_by_step = len(jobs), 0, {}
+        for job in jobs:
+            info = self.tracker.getJobInfo(job)
+            passes = sum(map(self._is_pass, info.stageIds)) if info else 0
+            if passes:
+                described = self.store.job(job).description()
+                step = str(described.get()) if described.isDefined() else "?"
+                timing.passes += passes
+                timing.passes_by_step[step] = timing.passes_by_step.get(step, 0) + passes
         return run
 
     def _is_pass(self, stage: int) -> bool:
@@ -264,6 +276,7 @@ def main() -> None:
                 f"  cpu {min(t.cpu):7.1f} s ({min(t.cpu) / min(base.cpu):.2f}x)"
                 f"  jobs {t.jobs}, passes over the data {t.passes}"
             )
+            print(f"  passes by step: {t.passes_by_step}")
         ratio = min(timings["with"].wall) / min(base.wall)
         extra = timings["with"].passes - base.passes
         print(f"ratio: {ratio:.2f}x (target <= 1.2x); extra passes: {extra} (target <= 2)")
