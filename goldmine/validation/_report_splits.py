@@ -31,9 +31,11 @@ def report_splits(
     unexpected counts are those of the whole frame, without reading it again. The
     records judged and the failures per rule over the whole frame come from the
     split's observation (counted while the build wrote its outputs) and are checked
-    against great-expectations' counts (ADR 0014). pandas: the suite runs on the
-    whole frame. Call this after the build consumed the split's outputs and while
-    the recorded frames' inputs are still readable.
+    against great-expectations' counts (ADR 0014); when they differ (the first
+    action that read the split stopped early) or nothing read the split, they are
+    counted again with one pass. pandas: the suite runs on the whole frame. Call
+    this after the build consumed the split's outputs and while the recorded
+    frames' inputs are still readable.
 
     Parameters
     ----------
@@ -60,25 +62,38 @@ def report_splits(
             reports.append(run_suite(item.frame, item.rules, path))
             continue
         try:
-            reports.append(run_suite(item.rejected, item.rules, path, judged=_judged(item)))
+            observed = _observed(item)
+            report = run_suite(item.rejected, item.rules, path, judged=observed or _counted(item))
+            if observed is not None and report.disagreements:
+                # The first action that read the split stopped early (``isEmpty``,
+                # ``limit``): its observation saw part of the frame. Count it again.
+                log.info("validation %s: observation partial, counting again", item.rules.name)
+                report = run_suite(item.rejected, item.rules, path, judged=_counted(item))
+            reports.append(report)
         finally:
             item.rejected.unpersist()
     return tuple(reports)
 
 
-def _judged(item: CheckedFrame) -> Judged:
-    """Return the records judged and failures per rule: observed, else counted again."""
+def _observed(item: CheckedFrame) -> Judged | None:
+    """Return the split's observation (records, failures per rule), or None if never made."""
     observation = item.observation
     deadline = time.monotonic() + OBSERVATION_WAIT_S
     while not observation._jo.future().isCompleted() and time.monotonic() < deadline:
         time.sleep(0.05)
-    if observation._jo.future().isCompleted():
-        metrics = observation.get
-    else:
-        # Nothing read the split's outputs (or not all of them): one pass to count.
-        log.warning("validation %s: split not observed, counting its input", item.rules.name)
-        marked, _ = mark_unique(item.frame, item.rules)
-        row = marked.agg(*failure_counts(item.rules)).first()
-        metrics = row.asDict() if row is not None else {}
+    if not observation._jo.future().isCompleted():
+        return None
+    return _judged(item, observation.get)
+
+
+def _counted(item: CheckedFrame) -> Judged:
+    """Count the records judged and failures per rule: one pass over the split's input."""
+    log.info("validation %s: counting the split's input", item.rules.name)
+    marked, _ = mark_unique(item.frame, item.rules)
+    row = marked.agg(*failure_counts(item.rules)).first()
+    return _judged(item, row.asDict() if row is not None else {})
+
+
+def _judged(item: CheckedFrame, metrics: dict) -> Judged:
     failures = {r.rule_id: int(metrics.get(r.rule_id) or 0) for r in item.rules.rules}
     return Judged(records=int(metrics.get(RECORDS) or 0), failures=failures)

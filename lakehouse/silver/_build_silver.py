@@ -195,6 +195,14 @@ def build_silver(
     assert orders.items is not None  # clean_orders always returns the items
     with record_splits() as checked_items:
         valid, item_quarantine = validate_items(orders.items, all_products, all_fx)
+    quarantine = item_quarantine
+    for result in results:
+        quarantine = quarantine.unionByName(result.quarantine)
+    quarantine = quarantine.withColumn("line_number", F.col("line_number").cast("long")).cache()
+    # Item rejects are the rows with a line_no, counted while the cache is built: the
+    # first action that reads the item split, and a whole one, so the split's
+    # observation counts every item (the lines' MERGE first asks ``isEmpty``).
+    counts.quarantined_items = quarantine.filter(F.col("line_no").isNotNull()).count()
     silver_orders = spark.read.format("delta").load(uri["orders"])
     # The batches' versions that are current now: their lines replace the order's lines.
     current = silver_orders.join(
@@ -208,12 +216,6 @@ def build_silver(
         app_id=set_id("silver", "order_lines", batches),
     )  # fmt: skip
 
-    quarantine = item_quarantine
-    for result in results:
-        quarantine = quarantine.unionByName(result.quarantine)
-    quarantine = quarantine.withColumn("line_number", F.col("line_number").cast("long")).cache()
-    # Item rejects are the rows with a line_no (counted while the cache is built).
-    counts.quarantined_items = quarantine.filter(F.col("line_no").isNotNull()).count()
     say("silver.quarantine")
     append_new_batches(
         spark, uri["quarantine"], quarantine, app_id=set_id("silver", "quarantine", batches),
