@@ -69,6 +69,8 @@ def report_splits(
                 # ``limit``): its observation saw part of the frame. Count it again.
                 log.info("validation %s: observation partial, counting again", item.rules.name)
                 report = run_suite(item.rejected, item.rules, path, judged=_counted(item))
+            if report.disagreements:
+                log.warning("validation %s", report.summary())
             reports.append(report)
         finally:
             item.rejected.unpersist()

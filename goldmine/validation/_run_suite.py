@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from goldmine.validation._build_suite import build_suite
 from goldmine.validation._rule import RuleSet
-
-log = logging.getLogger(__name__)
 
 #: Counts only: element and unexpected counts and percentages per expectation, no
 #: sample of unexpected values. Each sample costs great-expectations one more Spark
@@ -128,7 +125,7 @@ def run_suite(
         its whole input. The report's ``element_count`` is then ``judged.records``,
         the saved JSON's ``meta.goldmine`` says so (records judged, records
         validated, failures per rule), and each rule's unexpected values are checked
-        against ``judged.failures`` (``disagreements``; logged as a warning).
+        against ``judged.failures`` (``disagreements``, named in ``summary()``).
 
     Returns
     -------
@@ -187,8 +184,6 @@ def _validate(
             for k, v in found.items()
             if judged.failures.get(k, 0) != v
         }
-        if disagreements:
-            log.warning("validation %s: split and suite disagree: %s", rules.name, disagreements)
         payload["meta"] = {
             **(payload.get("meta") or {}),
             "goldmine": {
