@@ -42,10 +42,16 @@ from goldmine.rules._model import (
     BatchCounts,
     FeedResult,
     LandedFile,
+    ObservedCounts,
     ReconciliationError,
 )
 from goldmine.rules._read_landed import LANDED_SCHEMA, list_landed_files, read_landed
-from goldmine.rules._reconcile import check_reconciliation, count_records, reconcile
+from goldmine.rules._reconcile import (
+    check_reconciliation,
+    count_records,
+    observe_batches,
+    reconcile,
+)
 from goldmine.rules._resolve_current import resolve_current_orders, resolve_current_products
 from goldmine.rules._validate_items import (
     AMOUNT_TYPE,
@@ -75,6 +81,7 @@ __all__ = [
     "Feed",
     "FeedResult",
     "LandedFile",
+    "ObservedCounts",
     "ReconciliationError",
     "build_customer_scd2",
     "check_reconciliation",
@@ -87,6 +94,7 @@ __all__ = [
     "customer_lifetime",
     "daily_sales",
     "list_landed_files",
+    "observe_batches",
     "parse_orders",
     "product_monthly",
     "read_landed",

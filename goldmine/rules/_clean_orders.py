@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from goldmine.rules._model import FeedResult
+from goldmine.rules._model import FeedResult, ObservedCounts
+from goldmine.rules._reconcile import observe_batches
 from goldmine.validation import ORDER_RULES, split
 
 if TYPE_CHECKING:
@@ -77,7 +79,10 @@ def parse_orders(landed: DataFrame) -> DataFrame:
 
 
 def clean_orders(
-    landed: DataFrame, known_orders: DataFrame | None = None, parsed: DataFrame | None = None
+    landed: DataFrame,
+    known_orders: DataFrame | None = None,
+    parsed: DataFrame | None = None,
+    batches: Sequence[str] | None = None,
 ) -> FeedResult:
     """Parse and clean order lines: record-level rules and duplicates.
 
@@ -104,6 +109,12 @@ def clean_orders(
     parsed
         :func:`parse_orders` of ``landed``, when the caller persisted it (every
         output then reads it instead of parsing the JSON again). ``None``: parsed here.
+    batches
+        The batches of ``landed``, when the caller reconciles the result with
+        :func:`count_records` and reads ``accepted`` and ``quarantine`` whole in that
+        job: the lines read and the duplicates of these batches are then observed
+        as those outputs are computed (``FeedResult.observed``) instead of counted
+        with passes of their own. ``None``: counted from ``read`` and ``duplicates``.
 
     Returns
     -------
@@ -121,6 +132,10 @@ def clean_orders(
     from pyspark.sql import functions as F
 
     flat = parse_orders(landed) if parsed is None else parsed
+    observed: list[ObservedCounts] = []
+    if batches is not None:
+        flat, lines_read = observe_batches(flat, batches, "read")
+        observed.append(lines_read)
     valid, rejected = split(flat, ORDER_RULES)
     quarantine = rejected.select(
         F.lit("orders").alias("feed"),
@@ -134,7 +149,8 @@ def clean_orders(
         "reason",
         "raw",
     )
-    accepted_all, duplicates = _drop_duplicates(valid, known_orders)
+    accepted_all, duplicates, dropped = _drop_duplicates(valid, known_orders, batches)
+    observed.extend(dropped)
     accepted = accepted_all.select(*ORDER_COLUMNS)
     items = accepted_all.select(
         "order_id",
@@ -164,7 +180,7 @@ def clean_orders(
         "raw",
     )
     read = flat.groupBy("batch_id").agg(F.count(F.lit(1)).alias("read"))
-    return FeedResult("orders", accepted, quarantine, duplicates, read, items)
+    return FeedResult("orders", accepted, quarantine, duplicates, read, items, tuple(observed))
 
 
 def _json_ok() -> Column:
@@ -207,8 +223,8 @@ def _exact(value: Column, target: str) -> Column:
 
 
 def _drop_duplicates(
-    valid: DataFrame, known_orders: DataFrame | None
-) -> tuple[DataFrame, DataFrame]:
+    valid: DataFrame, known_orders: DataFrame | None, batches: Sequence[str] | None
+) -> tuple[DataFrame, DataFrame, list[ObservedCounts]]:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -230,6 +246,10 @@ def _drop_duplicates(
     else:
         is_dup = F.col("_rank") > 1
     marked = ranked.withColumn("_dup", is_dup)
+    observed = []
+    if batches is not None:
+        marked, dropped = observe_batches(marked, batches, "duplicates", F.col("_dup"))
+        observed.append(dropped)
     accepted = marked.filter(~F.col("_dup"))
     duplicates = marked.filter(F.col("_dup")).select(*DUPLICATE_COLUMNS)
-    return accepted, duplicates
+    return accepted, duplicates, observed

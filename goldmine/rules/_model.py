@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from goldmine.sales import Feed
 
@@ -53,6 +53,34 @@ class LandedFile:
 
 
 @dataclass(frozen=True)
+class ObservedCounts:
+    """Rows per batch of one reconciliation figure, observed while the build reads them.
+
+    A ``pyspark.sql.Observation`` on a frame the build reads anyway counts the rows
+    of each batch that ``where`` selects (:func:`goldmine.rules.observe_batches`), so
+    the figure costs no pass of its own; the first action that reads the frame
+    whole makes it.
+
+    Attributes
+    ----------
+    kind
+        The figure: ``read`` or ``duplicates``.
+    observation
+        The ``pyspark.sql.Observation``; metric ``n<i>`` counts ``batches[i]``.
+    batches
+        The batches counted (a row of another batch is not counted).
+    frame
+        The rows the figure counts (column ``batch_id``), counted with a Spark job
+        instead when the observation is missing or does not balance.
+    """
+
+    kind: Literal["read", "duplicates"]
+    observation: Any
+    batches: tuple[str, ...]
+    frame: DataFrame
+
+
+@dataclass(frozen=True)
 class FeedResult:
     """Outcome of cleaning one feed of one or more batches.
 
@@ -72,6 +100,9 @@ class FeedResult:
         ``batch_id, read``.
     items
         Orders only: one row per item of an accepted record (else ``None``).
+    observed
+        Figures observed instead of counted (:class:`ObservedCounts`); when one is
+        given, its kind's frame above is not counted again on the fast path.
     """
 
     feed: Feed
@@ -80,6 +111,7 @@ class FeedResult:
     duplicates: DataFrame
     read: DataFrame
     items: DataFrame | None = None
+    observed: tuple[ObservedCounts, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from goldmine.rules._model import BatchCounts, FeedResult, ReconciliationError
+from goldmine.rules._model import BatchCounts, FeedResult, ObservedCounts, ReconciliationError
+from goldmine.spark import observed_metrics
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
+
+log = logging.getLogger(__name__)
+_KINDS = ("read", "accepted", "quarantined", "duplicates")
+
+
+def observe_batches(
+    frame: DataFrame,
+    batches: Sequence[str],
+    kind: Literal["read", "duplicates"],
+    where: Column | None = None,
+) -> tuple[DataFrame, ObservedCounts]:
+    """Observe ``frame``'s rows per batch (those ``where`` selects) as a reconciliation figure.
+
+    Returns ``frame`` with a ``pyspark.sql.Observation`` attached, to be read instead
+    of ``frame`` by the build, and the :class:`ObservedCounts` to put in the
+    :class:`FeedResult`. The rows are counted as the build's actions read them (the
+    first one that completes makes the figures): no pass of its own. ``where``:
+    null counts as false; ``None`` counts every row.
+    """
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    selected = F.lit(True) if where is None else F.coalesce(where, F.lit(False))
+    observation = Observation(f"goldmine_{kind}")
+    metrics = [
+        F.count(F.when(selected & (F.col("batch_id") == batch), 1)).alias(f"n{i}")
+        for i, batch in enumerate(batches)
+    ]
+    counted = frame if where is None else frame.filter(selected)
+    return frame.observe(observation, *metrics), ObservedCounts(
+        kind, observation, tuple(batches), counted
+    )
 
 
 def count_records(results: Sequence[FeedResult]) -> list[BatchCounts]:
@@ -18,6 +52,13 @@ def count_records(results: Sequence[FeedResult]) -> list[BatchCounts]:
     source lines: an order record's item-level quarantine rows are not records) and
     duplicates dropped. Returned even when they do not balance, so a refused run can
     record its figures; :func:`check_reconciliation` decides.
+
+    A figure a result observed (``FeedResult.observed``) is taken from its
+    observation, made by the same job: that figure costs no pass over the data. When
+    the observation is missing (nothing read the frame) or a batch of that feed does
+    not balance with it (an action that stopped early made it from part of the
+    frame), the observed figures of the feed are counted again from their frames
+    (one more job) and those counts are returned.
 
     Returns
     -------
@@ -32,20 +73,37 @@ def count_records(results: Sequence[FeedResult]) -> list[BatchCounts]:
         counted = frame.groupBy("batch_id").agg(F.count(F.lit(1)).cast("long").alias("n"))
         return counted.select("batch_id", F.lit(feed).alias("feed"), F.lit(kind).alias("kind"), "n")
 
+    def collect(parts: list[DataFrame]) -> None:
+        for row in reduce(lambda a, b: a.unionByName(b), parts).collect():
+            figures.setdefault((row["feed"], row["batch_id"]), {})[row["kind"]] = int(row["n"])
+
     parts = []
     for r in results:
-        read = r.read.select("batch_id", F.col("read").cast("long").alias("n"))
-        parts.append(read.select("batch_id", F.lit(r.feed).alias("feed"),
-                                 F.lit("read").alias("kind"), "n"))  # fmt: skip
+        observed = {o.kind for o in r.observed}
+        if "read" not in observed:
+            read = r.read.select("batch_id", F.col("read").cast("long").alias("n"))
+            parts.append(read.select("batch_id", F.lit(r.feed).alias("feed"),
+                                     F.lit("read").alias("kind"), "n"))  # fmt: skip
         parts.append(tally(r.accepted, r.feed, "accepted"))
         lines = r.quarantine.select("batch_id", "source_file", "line_number").distinct()
         parts.append(tally(lines, r.feed, "quarantined"))
-        parts.append(tally(r.duplicates, r.feed, "duplicates"))
+        if "duplicates" not in observed:
+            parts.append(tally(r.duplicates, r.feed, "duplicates"))
     if not parts:
         return []
     figures: dict[tuple[str, str], dict[str, int]] = {}
-    for row in reduce(lambda a, b: a.unionByName(b), parts).collect():
-        figures.setdefault((row["feed"], row["batch_id"]), {})[row["kind"]] = int(row["n"])
+    collect(parts)
+    recount = []
+    for r in results:
+        if r.observed and not _fill_observed(r, figures):
+            log.info("reconciliation %s: observed figures missing or unbalanced, counting", r.feed)
+            for o in r.observed:
+                for (feed, _batch), f in figures.items():
+                    if feed == r.feed:
+                        f.pop(o.kind, None)
+                recount.append(tally(o.frame, r.feed, o.kind))
+    if recount:
+        collect(recount)
     return [
         BatchCounts(
             batch_id=batch_id,
@@ -56,7 +114,25 @@ def count_records(results: Sequence[FeedResult]) -> list[BatchCounts]:
             duplicates=f.get("duplicates", 0),
         )
         for (feed, batch_id), f in sorted(figures.items())
+        if f
     ]
+
+
+def _fill_observed(result: FeedResult, figures: dict[tuple[str, str], dict[str, int]]) -> bool:
+    """Put ``result``'s observed figures in ``figures``; False if missing or unbalanced."""
+    for o in result.observed:
+        metrics = observed_metrics(o.observation)
+        if metrics is None:
+            return False
+        for i, batch in enumerate(o.batches):
+            n = int(metrics.get(f"n{i}") or 0)
+            if n or (result.feed, batch) in figures:  # a batch without the feed: no figures
+                figures.setdefault((result.feed, batch), {})[o.kind] = n
+    for (feed, _batch), f in figures.items():
+        read, *parts = (f.get(k, 0) for k in _KINDS)
+        if feed == result.feed and read != sum(parts):
+            return False
+    return True
 
 
 def reconcile(result: FeedResult) -> list[BatchCounts]:

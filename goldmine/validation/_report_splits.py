@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from goldmine.spark import observed_metrics
 from goldmine.validation._record_splits import CheckedFrame
 from goldmine.validation._run_suite import Judged, ValidationReport, run_suite
 from goldmine.validation._split import RECORDS, failure_counts, mark_unique
 
 log = logging.getLogger(__name__)
-
-#: How long to wait for a split's observation after the build's actions (Spark hands
-#: the metrics over on its listener bus, shortly after the action returns).
-OBSERVATION_WAIT_S = 5.0
 
 
 def report_splits(
@@ -79,13 +75,8 @@ def report_splits(
 
 def _observed(item: CheckedFrame) -> Judged | None:
     """Return the split's observation (records, failures per rule), or None if never made."""
-    observation = item.observation
-    deadline = time.monotonic() + OBSERVATION_WAIT_S
-    while not observation._jo.future().isCompleted() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if not observation._jo.future().isCompleted():
-        return None
-    return _judged(item, observation.get)
+    metrics = observed_metrics(item.observation)
+    return None if metrics is None else _judged(item, metrics)
 
 
 def _counted(item: CheckedFrame) -> Judged:

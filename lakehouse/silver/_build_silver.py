@@ -139,9 +139,13 @@ def build_silver(
             .filter(~F.col("batch_id").isin(batches))
         )  # fmt: skip
     with record_splits() as checked_orders:
-        orders = clean_orders(landed, known_orders=known, parsed=parsed)
+        orders = clean_orders(landed, known_orders=known, parsed=parsed, batches=batches)
     results = (stores, fx, products, customers, orders)
     # Cached before the reconciliation counts it, for the SCD2 ids, versions and orders.
+    # The reconciliation is the first action on the orders and reads accepted orders and
+    # rejects whole: the lines read and the duplicates are observed in that job
+    # (``batches`` above), so the only read of the parse validation adds here is the
+    # rejects' (persisted for the quarantine and the report).
     accepted = orders.accepted.cache()
     say("silver: reconcile")
     for c in reconcile_all(results):

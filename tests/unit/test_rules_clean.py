@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from goldmine.rules import (
     clean_customers,
     clean_orders,
     clean_products,
+    count_records,
     parse_orders,
     read_landed,
     reconcile,
@@ -117,6 +120,62 @@ def test_orders_from_a_persisted_parse_are_the_same_and_parse_once(spark: Any) -
         assert sorted(r.order_id for r in shared.accepted.collect()) == ["O1", "O2"]
     finally:
         parsed.unpersist()
+
+
+def two_batches(spark: Any) -> Any:
+    """Two batches of orders with rejects and duplicates (in a batch and across them)."""
+    first = [order("O1"), order("O2"), order("O1"), order(None), "not json", order("O3")]
+    second = [order("O4"), order("O2"), order("O5", store_id=None), order("O4"), order("O6")]
+    return landed(spark, first, batch="20250106").unionByName(
+        landed(spark, second, batch="20250107", day=dt.date(2025, 1, 7))
+    )
+
+
+FIGURES = [  # (batch, read, accepted, quarantined, duplicates), by hand from two_batches
+    ("20250106", 6, 3, 2, 1),
+    ("20250107", 5, 2, 1, 2),
+]
+
+
+def figures(counts: list) -> list[tuple[str, int, int, int, int]]:
+    return [(c.batch_id, c.read, c.accepted, c.quarantined, c.duplicates) for c in counts]
+
+
+def test_observed_reconciliation_takes_no_pass_of_its_own(
+    spark: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    frame = two_batches(spark)
+    parsed = parse_orders(frame).persist()
+    try:
+        result = clean_orders(frame, parsed=parsed, batches=["20250106", "20250107"])
+        assert sorted(o.kind for o in result.observed) == ["duplicates", "read"]
+        with caplog.at_level(logging.INFO, logger="goldmine.rules"):
+            assert figures(count_records([result])) == FIGURES
+        # Made by the one job that counted accepted and quarantined: nothing recounted.
+        assert "counting" not in caplog.text
+        assert figures(count_records([clean_orders(frame)])) == FIGURES  # counted frames
+    finally:
+        parsed.unpersist()
+
+
+def test_observed_reconciliation_counts_again_after_a_partial_first_action(
+    spark: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Four partitions: ``limit(1)`` reads only the first, so the observations it makes
+    # see part of the lines read and of the duplicates.
+    frame = two_batches(spark).repartition(4, "line_number")
+    result = clean_orders(frame, batches=["20250106", "20250107"])
+    assert result.accepted.limit(1).count() == 1
+    with caplog.at_level(logging.INFO, logger="goldmine.rules"):
+        assert figures(count_records([result])) == FIGURES
+    assert "reconciliation orders: observed figures missing or unbalanced" in caplog.text
+
+
+def test_observed_reconciliation_still_fails_on_lost_records(spark: Any) -> None:
+    result = clean_orders(two_batches(spark), batches=["20250106", "20250107"])
+    lost = dataclasses.replace(result, accepted=result.accepted.filter("order_id != 'O3'"))
+    with pytest.raises(ReconciliationError, match="orders batch 20250106: read 6 != accepted 2"):
+        reconcile(lost)
 
 
 def test_order_items_typed_and_discount_default(spark: Any) -> None:

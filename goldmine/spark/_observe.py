@@ -1,0 +1,25 @@
+"""Read a ``pyspark.sql.Observation`` without blocking on one that no action made."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+#: How long to wait for an observation after the actions that make it: Spark hands
+#: the metrics over on its listener bus, shortly after the action returns.
+OBSERVATION_WAIT_S = 5.0
+
+
+def observed_metrics(observation: Any, wait_s: float = OBSERVATION_WAIT_S) -> dict[str, Any] | None:
+    """Return an observation's metrics, or None if no action made them within ``wait_s``.
+
+    ``Observation.get`` blocks until the first action that reads the observed frame
+    completes, for ever when none does (a frame that was never read); this waits on
+    the observation's future for at most ``wait_s`` seconds instead.
+    """
+    deadline = time.monotonic() + wait_s
+    while not observation._jo.future().isCompleted() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not observation._jo.future().isCompleted():
+        return None
+    return dict(observation.get)
