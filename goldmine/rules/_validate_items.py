@@ -21,7 +21,10 @@ LINE_COLUMNS: tuple[str, ...] = (
 
 
 def validate_items(
-    items: DataFrame, products: DataFrame, fx_rates: DataFrame
+    items: DataFrame,
+    products: DataFrame,
+    fx_rates: DataFrame,
+    orders: DataFrame | None = None,
 ) -> tuple[DataFrame, DataFrame]:
     """Apply the item rules and price valid lines in USD, exactly.
 
@@ -48,6 +51,12 @@ def validate_items(
     fx_rates
         Every fx rate so far (``rate_date, currency, usd_per_unit``; when two
         records give the same date and currency, the last landed wins).
+    orders
+        The orders the items belong to (``currency``, ``order_date``; at least
+        those of every item), when the caller keeps them cached: the currency and
+        date pairs whose rate is looked up are taken from them. ``None``: from
+        ``items``, which then reads the items once more for those pairs (the
+        result is the same).
 
     Returns
     -------
@@ -62,7 +71,12 @@ def validate_items(
     from pyspark.sql import functions as F
 
     known = products.select("product_id").distinct().withColumn("_product_known", F.lit(True))
-    pairs = items.filter(F.col("currency") != "USD").select("currency", "order_date").distinct()
+    pairs = (
+        (items if orders is None else orders)
+        .filter(F.col("currency") != "USD")
+        .select("currency", "order_date")
+        .distinct()
+    )
     rates = fx_rates.select(
         F.col("currency").alias("_fx_currency"),
         "rate_date",

@@ -198,7 +198,7 @@ def build_silver(
     all_fx = spark.read.format("delta").load(uri["fx_rates"])
     assert orders.items is not None  # clean_orders always returns the items
     with record_splits() as checked_items:
-        valid, item_quarantine = validate_items(orders.items, all_products, all_fx)
+        valid, item_quarantine = validate_items(orders.items, all_products, all_fx, accepted)
     quarantine = item_quarantine
     for result in results:
         quarantine = quarantine.unionByName(result.quarantine)

@@ -91,7 +91,8 @@ def test_current_order_newest_wins_whatever_the_arrival(spark: Any) -> None:
     assert current == [("O1", "shipped", 1), ("O2", "cancelled", 4)]
 
 
-def test_item_rules_precedence_fx_and_exact_amount(spark: Any) -> None:
+@pytest.mark.parametrize("pairs_from", ["items", "orders"])
+def test_item_rules_precedence_fx_and_exact_amount(spark: Any, pairs_from: str) -> None:
     jan6, jan8, jan3 = D(2025, 1, 6), D(2025, 1, 8), D(2025, 1, 3)
     items = items_df(
         spark,
@@ -108,7 +109,11 @@ def test_item_rules_precedence_fx_and_exact_amount(spark: Any) -> None:
     products = products_df(spark, ("P1", "toys", U1))
     fx = fx_df(spark, (jan6, "EUR", "1.085123"), (D(2025, 1, 7), "EUR", "1.090000"),
                (jan6, "GBP", "1.250000"))  # fmt: skip
-    lines, quarantine = validate_items(items, products, fx)
+    orders = None
+    if pairs_from == "orders":  # the items' orders, and one with no item (a pair too many)
+        extra = spark.createDataFrame([("GBP", D(2025, 1, 9))], "currency string, order_date date")
+        orders = items.select("currency", "order_date").unionByName(extra)
+    lines, quarantine = validate_items(items, products, fx, orders)
     assert sorted((r.order_id, r.line_no, r.reason) for r in quarantine.collect()) == [
         ("O1", 2, "invalid_quantity"),
         ("O1", 3, "invalid_price"),
