@@ -96,8 +96,10 @@ def validate_items(
         .filter((F.col("_rank") == 1) & F.col("_rate").isNotNull())
         .select("currency", "order_date", F.col("_rate").alias("_fx_rate"))
     )
+    # Both lookups are small (products; one rate per currency and order date) and
+    # broadcast: the items, with their order line, are never shuffled for them.
     joined = items.join(F.broadcast(known), "product_id", "left").join(
-        fx, ["currency", "order_date"], "left"
+        F.broadcast(fx), ["currency", "order_date"], "left"
     )
     joined = joined.withColumn(
         "usd_per_unit",
