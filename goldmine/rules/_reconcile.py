@@ -69,24 +69,36 @@ def count_records(results: Sequence[FeedResult]) -> list[BatchCounts]:
 
     from pyspark.sql import functions as F
 
-    def tally(frame: DataFrame, feed: str, kind: str) -> DataFrame:
-        counted = frame.groupBy("batch_id").agg(F.count(F.lit(1)).cast("long").alias("n"))
-        return counted.select("batch_id", F.lit(feed).alias("feed"), F.lit(kind).alias("kind"), "n")
+    # Every figure is a row per record (``n`` = 1; the lines read come counted per
+    # batch), all summed in one aggregation: one shuffle for the whole job instead of
+    # one per figure. Quarantined records are distinct source lines (``key``).
+    def tally(frame: DataFrame, feed: str, kind: str, n: Column | None = None,
+              key: Column | None = None) -> DataFrame:  # fmt: skip
+        return frame.select(
+            "batch_id",
+            F.lit(feed).alias("feed"),
+            F.lit(kind).alias("kind"),
+            (F.lit(1) if n is None else n).cast("long").alias("n"),
+            (F.lit(None) if key is None else key).cast("string").alias("key"),
+        )
 
     def collect(parts: list[DataFrame]) -> None:
-        for row in reduce(lambda a, b: a.unionByName(b), parts).collect():
-            figures.setdefault((row["feed"], row["batch_id"]), {})[row["kind"]] = int(row["n"])
+        union = reduce(lambda a, b: a.unionByName(b), parts)
+        counted = union.groupBy("feed", "kind", "batch_id").agg(
+            F.sum("n").alias("n"), F.count_distinct("key").alias("keys")
+        )
+        for row in counted.collect():
+            n = row["keys"] if row["kind"] == "quarantined" else row["n"]
+            figures.setdefault((row["feed"], row["batch_id"]), {})[row["kind"]] = int(n)
 
     parts = []
     for r in results:
         observed = {o.kind for o in r.observed}
         if "read" not in observed:
-            read = r.read.select("batch_id", F.col("read").cast("long").alias("n"))
-            parts.append(read.select("batch_id", F.lit(r.feed).alias("feed"),
-                                     F.lit("read").alias("kind"), "n"))  # fmt: skip
+            parts.append(tally(r.read, r.feed, "read", n=F.col("read")))
         parts.append(tally(r.accepted, r.feed, "accepted"))
-        lines = r.quarantine.select("batch_id", "source_file", "line_number").distinct()
-        parts.append(tally(lines, r.feed, "quarantined"))
+        line = F.concat_ws(":", "source_file", F.col("line_number").cast("string"))
+        parts.append(tally(r.quarantine, r.feed, "quarantined", key=line))
         if "duplicates" not in observed:
             parts.append(tally(r.duplicates, r.feed, "duplicates"))
     if not parts:
