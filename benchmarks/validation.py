@@ -11,10 +11,8 @@ times :func:`lakehouse.silver.build_silver` of every batch into an empty silver:
   per batch and feed), the quarantine table and the great-expectations report.
 * **without validation**: the same build with the split of the order and item rules
   replaced by a pass-through (every record and item accepted) and no
-  reconciliation, quarantine table or report; the priced items are not persisted
-  (silver keeps them for its item rejects; without those the MERGE reads them
-  once). The small CSV feeds keep their cleaning (it is their parsing; a few
-  thousand lines).
+  reconciliation, quarantine table or report. The small CSV feeds keep their
+  cleaning (it is their parsing; a few thousand lines).
 
 Prints both times, the ratio (target <= 1.2x), the CPU seconds (driver JVM, where
 ``local[2]`` executors run, plus Python), each variant's step times, the passes over
@@ -78,7 +76,6 @@ def validation_off(settings: Any) -> Iterator[None]:
         mock.patch(f"{SILVER}.reconcile_all", lambda _results: []),
         mock.patch(f"{SILVER}.report_splits", lambda _checked, _location: ()),
         mock.patch(f"{SILVER}.append_new_batches", append_but_quarantine),
-        mock.patch(f"{SILVER}.keep_priced", lambda priced: priced),  # read once: not kept
     ):
         yield
 

@@ -201,7 +201,9 @@ def build_silver(
     # The items with their lookups, kept on local disk: the quarantine reads their
     # rejects, the order lines' MERGE their valid lines (twice: ``isEmpty``, then its
     # source), so the parse, explode and lookups run once for all three.
-    priced = keep_priced(price_items(orders.items, all_products, all_fx, accepted))
+    priced = price_items(orders.items, all_products, all_fx, accepted).persist(
+        StorageLevel.DISK_ONLY
+    )
     with record_splits() as checked_items:
         valid, item_quarantine = split_items(priced)
     quarantine = item_quarantine
@@ -243,18 +245,6 @@ def build_silver(
     priced.unpersist()
     quarantine.unpersist()
     return counts
-
-
-def keep_priced(priced: DataFrame) -> DataFrame:
-    """Persist the priced items on local disk (read by the quarantine and the lines' MERGE).
-
-    Only validation's item rejects make it pay: a build without them would read the
-    items once, in the MERGE (``benchmarks/validation.py`` replaces this for its
-    build without validation).
-    """
-    from pyspark import StorageLevel
-
-    return priced.persist(StorageLevel.DISK_ONLY)
 
 
 def touched_by(orders: DataFrame, products: DataFrame, customers: DataFrame) -> dict[str, list]:
