@@ -56,9 +56,7 @@ from goldmine.rules._resolve_current import resolve_current_orders, resolve_curr
 from goldmine.rules._validate_items import (
     AMOUNT_TYPE,
     LINE_COLUMNS,
-    price_items,
     select_current_lines,
-    split_items,
     validate_items,
 )
 from goldmine.sales import CSV_COLUMNS, REASONS, Feed  # the source's schemas, re-exported
@@ -98,7 +96,6 @@ __all__ = [
     "list_landed_files",
     "observe_batches",
     "parse_orders",
-    "price_items",
     "product_monthly",
     "read_landed",
     "reconcile",
@@ -106,6 +103,5 @@ __all__ = [
     "resolve_current_products",
     "round_money",
     "select_current_lines",
-    "split_items",
     "validate_items",
 ]

@@ -67,27 +67,6 @@ def validate_items(
         per rejected item, columns of :data:`goldmine.rules.QUARANTINE_COLUMNS`
         (``feed`` = ``orders``, ``raw`` = the order line).
     """
-    return split_items(price_items(items, products, fx_rates, orders))
-
-
-def price_items(
-    items: DataFrame,
-    products: DataFrame,
-    fx_rates: DataFrame,
-    orders: DataFrame | None = None,
-) -> DataFrame:
-    """Look up what the item rules need: product known (D7) and the USD rate (D10).
-
-    The first half of :func:`validate_items` (parameters: see there), no rule applied:
-    a caller that reads both outputs of :func:`split_items` several times persists
-    this frame, so the explode and the lookups run once.
-
-    Returns
-    -------
-    DataFrame
-        ``items`` with ``_product_known`` (true, or null: unknown product),
-        ``_fx_rate`` and ``usd_per_unit`` (decimal(12,6); 1 for USD, null: no rate).
-    """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -122,20 +101,11 @@ def price_items(
     joined = items.join(F.broadcast(known), "product_id", "left").join(
         F.broadcast(fx), ["currency", "order_date"], "left"
     )
-    return joined.withColumn(
+    joined = joined.withColumn(
         "usd_per_unit",
         F.when(F.col("currency") == "USD", F.lit(1).cast(RATE_TYPE)).otherwise(F.col("_fx_rate")),
     )
-
-
-def split_items(priced: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """Apply the item rules to :func:`price_items` output; price valid lines in USD.
-
-    The second half of :func:`validate_items`; returns what it returns.
-    """
-    from pyspark.sql import functions as F
-
-    valid, rejected = split(priced, ITEM_RULES)
+    valid, rejected = split(joined, ITEM_RULES)
     lines = valid.withColumn(
         "amount_usd",
         (

@@ -20,10 +20,9 @@ from goldmine.rules import (
     clean_stores,
     count_records,
     parse_orders,
-    price_items,
     resolve_current_orders,
     select_current_lines,
-    split_items,
+    validate_items,
 )
 from goldmine.settings import Settings
 from goldmine.validation import ValidationReport, record_splits, report_splits
@@ -198,14 +197,8 @@ def build_silver(
     all_products = spark.read.format("delta").load(uri["products"])
     all_fx = spark.read.format("delta").load(uri["fx_rates"])
     assert orders.items is not None  # clean_orders always returns the items
-    # The items with their lookups, kept on local disk: the quarantine reads their
-    # rejects, the order lines' MERGE their valid lines (twice: ``isEmpty``, then its
-    # source), so the parse, explode and lookups run once for all three.
-    priced = price_items(orders.items, all_products, all_fx, accepted).persist(
-        StorageLevel.DISK_ONLY
-    )
     with record_splits() as checked_items:
-        valid, item_quarantine = split_items(priced)
+        valid, item_quarantine = validate_items(orders.items, all_products, all_fx, accepted)
     quarantine = item_quarantine
     for result in results:
         quarantine = quarantine.unionByName(result.quarantine)
@@ -242,7 +235,6 @@ def build_silver(
     dimensions.unpersist()
     parsed.unpersist()
     accepted.unpersist()
-    priced.unpersist()
     quarantine.unpersist()
     return counts
 
