@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 log = logging.getLogger(__name__)
-_KINDS = ("read", "accepted", "quarantined", "duplicates")
 
 
 def observe_batches(
@@ -116,18 +115,20 @@ def count_records(results: Sequence[FeedResult]) -> list[BatchCounts]:
                 recount.append(tally(o.frame, r.feed, o.kind))
     if recount:
         collect(recount)
-    return [
-        BatchCounts(
-            batch_id=batch_id,
-            feed=feed,  # type: ignore[arg-type]
-            read=f.get("read", 0),
-            accepted=f.get("accepted", 0),
-            quarantined=f.get("quarantined", 0),
-            duplicates=f.get("duplicates", 0),
-        )
-        for (feed, batch_id), f in sorted(figures.items())
-        if f
-    ]
+    return [_batch_counts(key, f) for key, f in sorted(figures.items()) if f]
+
+
+def _batch_counts(key: tuple[str, str], figures: dict[str, int]) -> BatchCounts:
+    """Return the :class:`BatchCounts` of one ``(feed, batch_id)``; a missing figure is 0."""
+    feed, batch_id = key
+    return BatchCounts(
+        batch_id=batch_id,
+        feed=feed,  # type: ignore[arg-type]
+        read=figures.get("read", 0),
+        accepted=figures.get("accepted", 0),
+        quarantined=figures.get("quarantined", 0),
+        duplicates=figures.get("duplicates", 0),
+    )
 
 
 def _fill_observed(result: FeedResult, figures: dict[tuple[str, str], dict[str, int]]) -> bool:
@@ -140,11 +141,9 @@ def _fill_observed(result: FeedResult, figures: dict[tuple[str, str], dict[str, 
             n = int(metrics.get(f"n{i}") or 0)
             if n or (result.feed, batch) in figures:  # a batch without the feed: no figures
                 figures.setdefault((result.feed, batch), {})[o.kind] = n
-    for (feed, _batch), f in figures.items():
-        read, *parts = (f.get(k, 0) for k in _KINDS)
-        if feed == result.feed and read != sum(parts):
-            return False
-    return True
+    return all(
+        _batch_counts(key, f).balanced for key, f in figures.items() if key[0] == result.feed
+    )
 
 
 def reconcile(result: FeedResult) -> list[BatchCounts]:
