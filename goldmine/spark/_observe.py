@@ -15,11 +15,14 @@ def observed_metrics(observation: Any, wait_s: float = OBSERVATION_WAIT_S) -> di
 
     ``Observation.get`` blocks until the first action that reads the observed frame
     completes, for ever when none does (a frame that was never read); this waits on
-    the observation's future for at most ``wait_s`` seconds instead.
+    the observation's future for at most ``wait_s`` seconds instead. An observation
+    completed without metrics is None too: Spark 3.5 completes it empty when the
+    action that finished did not carry them (seen on a persisted frame whose
+    observed rows were all filtered out after the observation).
     """
     deadline = time.monotonic() + wait_s
     while not observation._jo.future().isCompleted() and time.monotonic() < deadline:
         time.sleep(0.05)
     if not observation._jo.future().isCompleted():
         return None
-    return dict(observation.get)
+    return dict(observation.get) or None

@@ -28,7 +28,8 @@ class CheckedFrame:
         ``None`` for pandas.
     observation
         Spark: the ``pyspark.sql.Observation`` of ``frame``: records judged and
-        failures per rule, collected by the first action that reads the split.
+        failures per rule, collected by the first action that reads ``rejected``
+        (every record of ``frame`` flows through it before the rejects' filter).
         ``None`` for pandas.
     """
 

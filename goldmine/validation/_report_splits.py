@@ -58,6 +58,9 @@ def report_splits(
             reports.append(run_suite(item.frame, item.rules, path))
             continue
         try:
+            # The rejects, read whole: the build computed them already (its quarantine),
+            # or this computes them, and every record flows through the observation.
+            item.rejected.count()
             observed = _observed(item)
             report = run_suite(item.rejected, item.rules, path, judged=observed or _counted(item))
             if observed is not None and report.disagreements:

@@ -34,8 +34,9 @@ def split(df: Any, rules: RuleSet) -> tuple[Any, Any]:
     cache, which measured slower (``docs/benchmarks.md``). pandas: the same
     predicates, vectorised. Inside :func:`record_splits` the frame is also recorded
     for reporting (great-expectations) and, on Spark, observed (records and failures
-    per rule, counted by the first action that reads either output) with
-    ``quarantined`` persisted for the report; the outputs' rows are the same.
+    per rule, counted as every record flows through ``quarantined``'s filter, by the
+    first action that reads it) with ``quarantined`` persisted for the report; the
+    outputs' rows are the same.
 
     Parameters
     ----------
@@ -148,13 +149,17 @@ def _split_spark(
 ) -> tuple[DataFrame, DataFrame]:
 
     marked, helpers = mark_unique(df, rules)
+    judged = marked
     if observation is not None:
-        # Counted as rows flow to either output (Spark pushes no filter below it).
-        marked = marked.observe(observation, *failure_counts(rules))
+        # Every record flows through the observation before the rejects' filter (Spark
+        # pushes no filter below it). Only that branch carries it: the rejects are
+        # persisted and computed once, whole, where ``valid`` may be read several times
+        # (a MERGE's source), and an observation stops the stage's generated code.
+        judged = marked.observe(observation, *failure_counts(rules))
     # Valid rows only evaluate the predicates; the rule-id array is built for rejects only.
     valid = marked.filter(passes_column(rules)).drop(*helpers)
     quarantined = (
-        marked.filter(~passes_column(rules))
+        judged.filter(~passes_column(rules))
         .withColumn(FAILED_RULES, failed_rules_column(rules))
         .withColumn(REASON, reason_column(rules))
         .drop(*helpers)

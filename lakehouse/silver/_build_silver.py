@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Callable
@@ -115,12 +116,13 @@ def build_silver(
         "order_lines", "quarantine",
     )}  # fmt: skip
     landed = read_bronze(spark, settings, batches)
-    # The dimension feeds are small and read by several steps: cached. The orders are
+    # The dimension feeds are small and read by several steps: cached, in one partition
+    # (their many small steps then run one task each, not one per bronze file). The orders are
     # parsed once and kept on local disk (the page cache serves them back): their JSON
     # is read by the reconciliation, SCD2, order versions, lines, quarantine and the
     # report, and at 10 M lines the parsed orders (items included) outgrow a 4 GiB
     # driver heap, where an in-memory cache ran out of memory.
-    dimensions = landed.filter(F.col("feed") != "orders").cache()
+    dimensions = landed.filter(F.col("feed") != "orders").coalesce(1).cache()
     # Kept partitioned by the duplicate-version key: every removal of duplicates (D1)
     # downstream (accepted, duplicates, items, their rejects) is then a sort within
     # these partitions, not another shuffle of the whole orders with their JSON.
@@ -128,10 +130,10 @@ def build_silver(
         parse_orders(landed).repartition("order_id", "updated_at").persist(StorageLevel.DISK_ONLY)
     )
     counts = SilverCounts()
-    stores = clean_stores(dimensions)
-    fx = clean_fx_rates(dimensions)
-    products = clean_products(dimensions)
-    customers = clean_customers(dimensions)
+    stores, fx, products, customers = (
+        _kept(clean(dimensions))
+        for clean in (clean_stores, clean_fx_rates, clean_products, clean_customers)
+    )
     known = None
     if is_table(spark, uri["order_versions"]):
         known = (
@@ -202,7 +204,13 @@ def build_silver(
     quarantine = item_quarantine
     for result in results:
         quarantine = quarantine.unionByName(result.quarantine)
-    quarantine = quarantine.withColumn("line_number", F.col("line_number").cast("long")).cache()
+    # One partition per batch: the table (partitioned by batch) gets one file per batch,
+    # written by as many tasks, instead of one per batch from every task of every feed.
+    quarantine = (
+        quarantine.withColumn("line_number", F.col("line_number").cast("long"))
+        .repartition("batch_id")
+        .cache()
+    )
     # Item rejects are the rows with a line_no, counted while the cache is built: the
     # first action that reads the item split, and a whole one, so the split's
     # observation counts every item (the lines' MERGE first asks ``isEmpty``).
@@ -233,10 +241,24 @@ def build_silver(
         log.info("validation %s -> %s", report.summary(), report.result_path)
         say(f"silver validation: {report.summary()}")
     dimensions.unpersist()
+    for dimension in (stores, fx, products, customers):
+        dimension.accepted.unpersist()
+        dimension.quarantine.unpersist()
     parsed.unpersist()
     accepted.unpersist()
     quarantine.unpersist()
     return counts
+
+
+def _kept(result: FeedResult) -> FeedResult:
+    """Return a dimension feed's ``result`` with its accepted records and rejects cached.
+
+    The reconciliation counts them, then their MERGE and the quarantine table read them
+    again; a dimension feed is small.
+    """
+    return dataclasses.replace(
+        result, accepted=result.accepted.cache(), quarantine=result.quarantine.cache()
+    )
 
 
 def touched_by(orders: DataFrame, products: DataFrame, customers: DataFrame) -> dict[str, list]:

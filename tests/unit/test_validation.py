@@ -303,33 +303,53 @@ def test_recorded_spark_split_counts_a_unique_rule_over_the_whole_frame(
 
 @pytest.mark.spark
 @pytest.mark.parametrize(
-    ("rejects_cached_first", "expected_log"),
+    "first_read",
     [
-        # As silver: its quarantine cache, a whole read of the split, comes first; the
-        # observation is used and nothing is counted again.
-        (True, None),
-        # A first action that stops at the first valid record: the observation is
-        # partial, its counts disagree with the suite's, the report counts again.
-        (False, "observation partial, counting again"),
+        # As silver: its quarantine cache, a whole read of the rejects, comes first.
+        "rejects whole",
+        # A first action on the valid records only that stops early (a MERGE's
+        # ``isEmpty``): the observation is on the rejects' branch, which the report
+        # reads whole before it asks for the observation.
+        "valid, one record",
     ],
 )
 def test_the_report_counts_the_whole_frame_whatever_reads_the_split_first(
-    spark: Any,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
-    rejects_cached_first: bool,
-    expected_log: str | None,
+    spark: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture, first_read: str
 ) -> None:
     with record_splits() as checked:
         valid, quarantined = split(_items(spark), ITEM_RULES)
-    if rejects_cached_first:
+    if first_read == "rejects whole":
         assert quarantined.select("order_id").cache().count() == 4
-    valid.limit(1).collect()
+    else:
+        valid.limit(1).collect()
     with caplog.at_level("INFO", logger="goldmine.validation"):
         (report,) = report_splits(checked, tmp_path)
     assert (report.element_count, report.validated, report.disagreements) == (5, 4, {})
     assert report.failed_rules["invalid_quantity"] == 2
-    if expected_log is None:
-        assert "counting" not in caplog.text
-    else:
-        assert expected_log in caplog.text
+    assert "counting" not in caplog.text
+
+
+@pytest.mark.spark
+def test_a_partial_observation_is_counted_again(
+    spark: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pyspark.sql import Observation
+
+    from goldmine.validation._record_splits import CheckedFrame
+    from goldmine.validation._split import failure_counts
+
+    rows = _items(spark)
+    items = spark.createDataFrame(spark.sparkContext.parallelize(rows.collect(), 3), rows.schema)
+    observation = Observation()
+    # An action that stopped after the first of three partitions made the observation.
+    items.observe(observation, *failure_counts(ITEM_RULES)).limit(1).collect()
+    _, quarantined = split(items, ITEM_RULES)
+    checked = [CheckedFrame(ITEM_RULES, items, quarantined.cache(), observation)]
+    with caplog.at_level("INFO", logger="goldmine.validation"):
+        (report,) = report_splits(checked, tmp_path)
+    assert "observation partial, counting again" in caplog.text
+    assert (report.element_count, report.validated, report.disagreements) == (5, 4, {})
+    assert report.failed_rules == {
+        "invalid_quantity": 2, "invalid_price": 1, "invalid_discount": 1,
+        "unknown_product": 1, "missing_fx_rate": 1,
+    }  # fmt: skip
