@@ -11,8 +11,9 @@ times :func:`lakehouse.silver.build_silver` of every batch into an empty silver:
   per batch and feed), the quarantine table and the great-expectations report.
 * **without validation**: the same build with the split of the order and item rules
   replaced by a pass-through (every record and item accepted) and no
-  reconciliation, quarantine table or report. The small CSV feeds keep their
-  cleaning (it is their parsing; a few thousand lines).
+  reconciliation, quarantine table or report, and no copy of the priced items (kept
+  for the rejects and the order lines: it has one reader left). The small CSV feeds
+  keep their cleaning (it is their parsing; a few thousand lines).
 
 Prints both times, the ratio (target <= 1.2x), the CPU seconds (driver JVM, where
 ``local[2]`` executors run, plus Python), each variant's step times, the passes over
@@ -76,6 +77,8 @@ def validation_off(settings: Any) -> Iterator[None]:
         mock.patch(f"{SILVER}.reconcile_all", lambda _results: []),
         mock.patch(f"{SILVER}.report_splits", lambda _checked, _location: ()),
         mock.patch(f"{SILVER}.append_new_batches", append_but_quarantine),
+        # One reader (the order lines): a build without validation would not keep a copy.
+        mock.patch(f"{SILVER}.persist_priced_items", lambda items: items),
     ):
         yield
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from goldmine.rules._model import QUARANTINE_COLUMNS
-from goldmine.validation import ITEM_RULES, split
+from goldmine.validation import ITEM_RULES, passes_column, split
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -25,6 +26,7 @@ def validate_items(
     products: DataFrame,
     fx_rates: DataFrame,
     orders: DataFrame | None = None,
+    keep: Callable[[DataFrame], DataFrame] | None = None,
 ) -> tuple[DataFrame, DataFrame]:
     """Apply the item rules and price valid lines in USD, exactly.
 
@@ -57,6 +59,12 @@ def validate_items(
         date pairs whose rate is looked up are taken from them. ``None``: from
         ``items``, which then reads the items once more for those pairs (the
         result is the same).
+    keep
+        Applied to the priced items before the split, when the caller reads both
+        outputs (silver persists them: its quarantine and its order lines then read
+        that copy instead of exploding and pricing every item twice). The copy keeps
+        the order line (``raw``) of the items that break a rule only, so it stays
+        about as small as the valid lines. ``None``: each output computes the items.
 
     Returns
     -------
@@ -105,6 +113,8 @@ def validate_items(
         "usd_per_unit",
         F.when(F.col("currency") == "USD", F.lit(1).cast(RATE_TYPE)).otherwise(F.col("_fx_rate")),
     )
+    if keep is not None:
+        joined = keep(joined.withColumn("raw", F.when(~passes_column(ITEM_RULES), F.col("raw"))))
     valid, rejected = split(joined, ITEM_RULES)
     lines = valid.withColumn(
         "amount_usd",

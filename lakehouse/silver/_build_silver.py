@@ -199,8 +199,16 @@ def build_silver(
     all_products = spark.read.format("delta").load(uri["products"])
     all_fx = spark.read.format("delta").load(uri["fx_rates"])
     assert orders.items is not None  # clean_orders always returns the items
+    priced: list[DataFrame] = []
+
+    def keep(items: DataFrame) -> DataFrame:
+        priced.append(persist_priced_items(items))
+        return priced[-1]
+
     with record_splits() as checked_items:
-        valid, item_quarantine = validate_items(orders.items, all_products, all_fx, accepted)
+        valid, item_quarantine = validate_items(
+            orders.items, all_products, all_fx, accepted, keep=keep
+        )
     quarantine = item_quarantine
     for result in results:
         quarantine = quarantine.unionByName(result.quarantine)
@@ -246,8 +254,23 @@ def build_silver(
         dimension.quarantine.unpersist()
     parsed.unpersist()
     accepted.unpersist()
+    for items in priced:
+        items.unpersist()
     quarantine.unpersist()
     return counts
+
+
+def persist_priced_items(items: DataFrame) -> DataFrame:
+    """Keep the priced items on local disk: the item rejects and the order lines read them.
+
+    The orders' whole chain (parse read, removal of duplicates, explode, product and fx
+    lookups) then runs once for both, where each would run it (the lines' MERGE more
+    than once: it asks ``isEmpty`` first). ``validate_items`` keeps the order line of
+    rejected items only, so the copy is about the size of the lines.
+    """
+    from pyspark import StorageLevel
+
+    return items.persist(StorageLevel.DISK_ONLY)
 
 
 def _kept(result: FeedResult) -> FeedResult:

@@ -91,8 +91,11 @@ def test_current_order_newest_wins_whatever_the_arrival(spark: Any) -> None:
     assert current == [("O1", "shipped", 1), ("O2", "cancelled", 4)]
 
 
-@pytest.mark.parametrize("pairs_from", ["items", "orders"])
-def test_item_rules_precedence_fx_and_exact_amount(spark: Any, pairs_from: str) -> None:
+@pytest.mark.parametrize(
+    ("pairs_from", "kept"),
+    [("items", False), ("orders", False), ("items", True)],  # kept: as silver, a copy
+)
+def test_item_rules_precedence_fx_and_exact_amount(spark: Any, pairs_from: str, kept: bool) -> None:
     jan6, jan8, jan3 = D(2025, 1, 6), D(2025, 1, 8), D(2025, 1, 3)
     items = items_df(
         spark,
@@ -113,7 +116,19 @@ def test_item_rules_precedence_fx_and_exact_amount(spark: Any, pairs_from: str) 
     if pairs_from == "orders":  # the items' orders, and one with no item (a pair too many)
         extra = spark.createDataFrame([("GBP", D(2025, 1, 9))], "currency string, order_date date")
         orders = items.select("currency", "order_date").unionByName(extra)
-    lines, quarantine = validate_items(items, products, fx, orders)
+    copies: list[Any] = []
+
+    def keep(priced: Any) -> Any:
+        copies.append(priced.cache())
+        return copies[-1]
+
+    lines, quarantine = validate_items(items, products, fx, orders, keep=keep if kept else None)
+    if kept:  # the copy keeps the order line of the rejected items only
+        copy = copies[0].filter("raw is not null").collect()
+        assert sorted((r.order_id, r.line_no) for r in copy) == [
+            ("O1", 2), ("O1", 3), ("O1", 4), ("O1", 5), ("O1", 6), ("O3", 1),
+        ]  # fmt: skip
+    assert {r.raw for r in quarantine.collect()} == {"raw"}
     assert sorted((r.order_id, r.line_no, r.reason) for r in quarantine.collect()) == [
         ("O1", 2, "invalid_quantity"),
         ("O1", 3, "invalid_price"),
