@@ -24,7 +24,7 @@ SQL metrics: a scan of the cache (``InMemoryTableScan``) whose cached plan is a
 repartition (``Exchange``; the parse is the only frame silver caches that way) and
 that output at least 90% of the order lines. Its first read (the one that builds it)
 counts too. Reads of smaller copies (the accepted orders, cached without their JSON;
-the persisted rejects) are not passes.
+the priced items silver keeps; the persisted rejects) are not passes.
 
 Example: ``.venv/bin/python -m benchmarks.validation --lines 1000000 --repeat 2``
 """

@@ -220,8 +220,8 @@ def build_silver(
         .cache()
     )
     # Item rejects are the rows with a line_no, counted while the cache is built: the
-    # first action that reads the item split, and a whole one, so the split's
-    # observation counts every item (the lines' MERGE first asks ``isEmpty``).
+    # first action that reads the item split (it keeps the priced items too), and a
+    # whole one, so the split's observation, on the rejects' branch, counts every item.
     counts.quarantined_items = quarantine.filter(F.col("line_no").isNotNull()).count()
     silver_orders = spark.read.format("delta").load(uri["orders"])
     # The batches' versions that are current now: their lines replace the order's lines.
