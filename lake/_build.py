@@ -179,7 +179,7 @@ def build(
                 )
                 continue
             day = dt.date.fromisoformat(entry["ingest_date"])
-            files.append(LandedFile(uri, f["feed"], entry["batch_id"], day))
+            files.append(LandedFile(uri, f["feed"], entry["batch_id"], day, f.get("bytes")))
     run_id = f"{batch_ids[0]}-{batch_ids[-1]}"
     step = _Stepper(progress)
     cur = curated_tables(buckets.curated)
@@ -318,7 +318,7 @@ class _Run:
 
         spark, cur, ana = self.spark, self.cur, self.ana
         self.step("clean")
-        landed = rules.read_landed(spark, files)
+        landed = rules.read_landed(spark, files, s3_client=self.s3)
         self._cache(landed)
         known_schema = spark.createDataFrame([], "order_id string, updated_at timestamp")
         has_versions = partition_values(self.s3, cur["order_versions"])

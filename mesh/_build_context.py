@@ -64,7 +64,7 @@ class BuildContext:
         """
         from goldmine.rules import read_landed
 
-        return read_landed(self.spark, self.landed[feed])
+        return read_landed(self.spark, self.landed[feed], s3_client=self.platform.aws.s3())
 
     def clean_feed(self, feed: str) -> FeedResult:
         """Clean one of the domain's feeds with the shared rules and keep what they reject.

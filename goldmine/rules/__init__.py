@@ -45,7 +45,13 @@ from goldmine.rules._model import (
     ObservedCounts,
     ReconciliationError,
 )
-from goldmine.rules._read_landed import LANDED_SCHEMA, list_landed_files, read_landed
+from goldmine.rules._read_landed import (
+    DRIVER_READ_MAX_BYTES,
+    LANDED_SCHEMA,
+    list_landed_files,
+    read_landed,
+    read_lines,
+)
 from goldmine.rules._reconcile import (
     check_reconciliation,
     count_records,
@@ -66,6 +72,7 @@ __all__ = [
     "CSV_COLUMNS",
     "CUSTOMER_LIFETIME_COLUMNS",
     "DAILY_SALES_COLUMNS",
+    "DRIVER_READ_MAX_BYTES",
     "DUPLICATE_COLUMNS",
     "ITEM_COLUMNS",
     "LANDED_SCHEMA",
@@ -98,6 +105,7 @@ __all__ = [
     "parse_orders",
     "product_monthly",
     "read_landed",
+    "read_lines",
     "reconcile",
     "resolve_current_orders",
     "resolve_current_products",

@@ -44,12 +44,15 @@ class LandedFile:
         ``batch_id`` passed by the caller or ``"stores"``).
     ingest_date
         The ``ingest_date=`` partition of the key (``None`` for ``stores.csv``).
+    size
+        Bytes of the file when known (from the listing); ``None``: ask the store.
     """
 
     uri: str
     feed: Feed
     batch_id: str
     ingest_date: dt.date | None
+    size: int | None = None
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from goldmine.rules import LANDED_SCHEMA, LandedFile, read_landed
+from goldmine.rules import DRIVER_READ_MAX_BYTES, LandedFile, read_landed
 from lakehouse._delta import append_new_batches, is_table
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
-
-
-_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -36,12 +33,6 @@ def bronze_app_id(feed: str, batches: list[str], etags: list[str]) -> str:
     return f"goldmine-lakehouse:bronze:{feed}:{digest}"
 
 
-#: Files up to this size are read with one GET into the driver (fast for the many small
-#: files of a batch); larger ones by Spark (:func:`goldmine.rules.read_landed`), so the
-#: driver never holds a large file and its memory does not grow with the data.
-DRIVER_READ_MAX_BYTES = 8 * 2**20
-
-
 def append_bronze(
     spark: SparkSession,
     s3: Any,
@@ -57,9 +48,9 @@ def append_bronze(
     :func:`goldmine.rules.read_landed` plus ``source_etag`` and ``ingested_at``.
     Partitioned by ``batch_id``. ``uris`` maps a feed to its table location.
 
-    Files of at most ``driver_read_max_bytes`` are read in the driver
-    (:func:`read_lines`), larger ones by Spark (:func:`goldmine.rules.read_landed`);
-    both give the same rows. Each feed is read and appended on its own.
+    Files of at most ``driver_read_max_bytes`` are read in the driver, larger ones by
+    Spark (:func:`goldmine.rules.read_landed`); both give the same rows. Each feed is
+    read and appended on its own.
 
     Idempotent per batch: batches a table already holds are not appended again
     (an append commits all its batches or none), and each write carries
@@ -113,34 +104,9 @@ def _landed_lines(
     """Return the lines of ``files`` with ``source_etag`` and ``ingested_at``."""
     from pyspark.sql import functions as F
 
-    small = [f for f in files if sizes[f.uri] <= driver_read_max_bytes]
-    large = [f for f in files if sizes[f.uri] > driver_read_max_bytes]
-    frames = []
-    if small:
-        rows = [(*row, etags[row[3]]) for f in small for row in read_lines(s3, f)]
-        frames.append(spark.createDataFrame(rows, f"{LANDED_SCHEMA}, source_etag string"))
-    if large:
-        etag_of = F.create_map(*[F.lit(v) for f in large for v in (f.uri, etags[f.uri])])
-        frames.append(
-            read_landed(spark, large).withColumn("source_etag", etag_of[F.col("source_file")])
-        )
-    landed = frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1])
-    return landed.withColumn("ingested_at", F.current_timestamp())
-
-
-def read_lines(s3: Any, file: LandedFile) -> list[tuple[Any, ...]]:
-    r"""Return the physical lines of one landed file as ``read_landed`` rows.
-
-    Same lines as :func:`goldmine.rules.read_landed` (Hadoop's line reader: ``\n``,
-    ``\r\n`` or ``\r`` end a line; no row after a final newline; a leading
-    byte-order mark dropped; bytes that are not UTF-8 decoded as U+FFFD), read with
-    one GET instead of one Spark job per file.
-    """
-    bucket, key = file.uri.removeprefix("s3://").split("/", 1)
-    data = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
-    lines = _LINE_END.split(text)
-    if lines and lines[-1] == "":
-        lines.pop()
-    meta = (file.feed, file.batch_id, file.ingest_date, file.uri)
-    return [(*meta, number, raw) for number, raw in enumerate(lines, start=1)]
+    sized = [dataclasses.replace(f, size=sizes[f.uri]) for f in files]
+    landed = read_landed(spark, sized, s3_client=s3, driver_read_max_bytes=driver_read_max_bytes)
+    etag_of = F.create_map(*[F.lit(v) for f in files for v in (f.uri, etags[f.uri])])
+    return landed.withColumn("source_etag", etag_of[F.col("source_file")]).withColumn(
+        "ingested_at", F.current_timestamp()
+    )

@@ -75,7 +75,7 @@ def test_driver_read_of_landed_files_equals_spark_read(
     (``lakehouse.bronze`` ``DRIVER_READ_MAX_BYTES``): both readers give the same rows for
     every landed file of the week (BOMs, CRLF, non-UTF-8 bytes and final newlines
     included: the source's dirt, DATASET section 2)."""
-    from lakehouse.bronze._append import read_lines
+    from goldmine.rules import read_lines
 
     bucket = platform.settings.buckets.landing
     batches = {m.batch_id for m in landed_week}

@@ -1,0 +1,295 @@
+"""Speed benchmark: what a user waits for, per build, against a single-node reference.
+
+One command generates each scenario's source into a fresh private data directory with
+its own local services, then builds each architecture in its own Python process (the
+whole process is timed: interpreter, imports, Spark start, the build, Glue
+registration) and, on the same landing files, the single-node reference
+(:mod:`benchmarks.reference_gold`: DuckDB SQL, written for the benchmark, not used by
+the builds). Scenarios:
+
+- ``week``: the demo week (7 days, scale 0.05, seed 11; ~3.5k order lines);
+- ``month``: 30 days at scale 0.05 built first (not timed), then one new daily batch
+  (day 31) landed and built incrementally: the timed figure is that batch;
+- ``1m``: 10 days at scale 10 (about 1 M order lines).
+
+Printed per scenario and build: wall seconds, the ratio to the reference, Spark jobs,
+stages, tasks and SQL executions (from the build's Spark event log), and Delta
+commits (new ``_delta_log/*.json`` files in every bucket). Counts are deterministic;
+times are not (run on an idle machine; ``--repeat`` keeps the best).
+
+Usage (from the repo root)::
+
+    .venv/bin/python -m benchmarks.speed                       # week and month
+    .venv/bin/python -m benchmarks.speed --scenario 1m         # heavy: ~15 min
+    .venv/bin/python -m benchmarks.speed --builds lakehouse --repeat 3 --json out.json
+
+Record the results in docs/benchmarks.md "Speed".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+BUILDS = ("lake", "lakehouse", "mesh")
+#: name -> (days landed and built first, untimed; days timed after; scale; seed)
+SCENARIOS: dict[str, tuple[int, int, float, int]] = {
+    "week": (0, 7, 0.05, 11),
+    "month": (30, 1, 0.05, 11),
+    "1m": (0, 10, 10.0, 42),
+}
+_DELTA_COMMIT = re.compile(r"_delta_log/\d{20}\.json$")
+
+
+@dataclass
+class Run:
+    """One build (or the reference) of one scenario."""
+
+    scenario: str
+    build: str
+    seconds: float
+    ok: bool = True
+    jobs: int = 0
+    stages: int = 0
+    tasks: int = 0
+    sql: int = 0
+    inside_jobs_s: float = 0.0
+    delta_commits: int = 0
+    steps: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--scenario",
+        nargs="+",
+        choices=list(SCENARIOS),
+        default=["week", "month"],
+        help="scenarios (default: week month)",
+    )
+    parser.add_argument(
+        "--builds",
+        nargs="+",
+        choices=[*BUILDS, "reference"],
+        default=[*BUILDS, "reference"],
+        help="what to build (default: the three builds and the reference)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="build each scenario this many times (fresh data), keep the best",
+    )
+    parser.add_argument("--json", type=Path, help="also write every run as JSON here")
+    parser.add_argument("--keep", action="store_true", help="keep the data directories")
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # child: one build
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)  # fmt: skip
+    if args.child:
+        return _child(args.child, args.result)
+
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
+    runs: list[Run] = []
+    for scenario in args.scenario:
+        best: dict[str, Run] = {}
+        for _ in range(args.repeat):
+            for run in _scenario(scenario, args.builds, args.keep):
+                if run.build not in best or (run.ok and run.seconds < best[run.build].seconds):
+                    best[run.build] = run
+                runs.append(run)
+        _print_table(scenario, best)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in runs], indent=1))
+    return 0 if all(r.ok for r in runs) else 1
+
+
+def _scenario(scenario: str, builds: list[str], keep: bool) -> list[Run]:
+    """Generate the scenario's source, build each architecture, time the reference."""
+    from goldmine.local import stop_services
+    from goldmine.platform import connect
+    from goldmine.sales import DirectorySink, GeneratorConfig, generate_sales
+    from goldmine.settings import load_settings
+
+    before, timed, scale, seed = SCENARIOS[scenario]
+    data_dir = Path(tempfile.mkdtemp(prefix=f"goldmine-speed-{scenario}-"))
+    source = data_dir / "source"
+    settings = load_settings(data_dir=data_dir, jar_dir=REPO / ".cache" / "jars")
+    platform = connect(settings)
+    runs = []
+    try:
+        config = GeneratorConfig(days=before + timed, scale=scale, seed=seed)
+        manifests = generate_sales(DirectorySink(source), config, keep_details=False)
+        days = sorted(m.ingest_date for m in manifests)
+        first, last = days[:before], days[before:]
+        lines = sum(m.order_lines for m in manifests if m.ingest_date in last)
+        print(f"{scenario}: {len(manifests)} batches generated, timed part "
+              f"{len(last)} batches / {lines:,} order lines", flush=True)  # fmt: skip
+        s3 = platform.aws.s3()
+        if first:
+            _land(s3, settings.buckets.landing, source, first, with_stores=True)
+            # The state the timed batch lands on (not timed).
+            for build in (b for b in builds if b in BUILDS):
+                _in_child(build, data_dir, scenario)
+        _land(s3, settings.buckets.landing, source, last, with_stores=not first)
+        for build in (b for b in builds if b in BUILDS):
+            commits = _delta_commits(s3, settings)
+            run = _in_child(build, data_dir, scenario)
+            run.delta_commits = _delta_commits(s3, settings) - commits
+            runs.append(run)
+        if "reference" in builds:
+            runs.append(_reference(scenario, source, days))
+    finally:
+        stop_services(settings)
+        if not keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    return runs
+
+
+def _land(s3: Any, bucket: str, source: Path, days: list[Any], *, with_stores: bool) -> None:
+    """Upload the generated files of ``days`` (and the stores list) to the landing bucket."""
+    wanted = {f"ingest_date={d.isoformat()}" for d in days}
+    for path in sorted(source.rglob("*")):
+        key = path.relative_to(source).as_posix()
+        if not path.is_file():
+            continue
+        stores = key.startswith("stores/") and with_stores
+        of_day = any(part in wanted for part in key.split("/"))
+        manifest = key.startswith("_manifests/") and any(d.strftime("%Y%m%d") in key for d in days)
+        if stores or of_day or manifest:
+            s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
+
+
+def _delta_commits(s3: Any, settings: Any) -> int:
+    """Count the Delta commit files in every bucket of the platform."""
+    total = 0
+    for bucket in settings.buckets.all().values():
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            total += sum(1 for o in page.get("Contents", []) if _DELTA_COMMIT.search(o["Key"]))
+    return total
+
+
+def _in_child(build: str, data_dir: Path, scenario: str) -> Run:
+    """Run one build in a fresh Python process with a Spark event log; time the process."""
+    with tempfile.TemporaryDirectory(prefix="goldmine-speed-run-") as tmp:
+        conf_dir, log_dir = Path(tmp) / "conf", Path(tmp) / "events"
+        conf_dir.mkdir()
+        log_dir.mkdir()
+        (conf_dir / "spark-defaults.conf").write_text(
+            f"spark.eventLog.enabled true\nspark.eventLog.dir file://{log_dir}\n"
+        )
+        result = Path(tmp) / "result.json"
+        env = {**os.environ, "SPARK_CONF_DIR": str(conf_dir), "GOLDMINE_DATA_DIR": str(data_dir),
+               "GOLDMINE_JAR_DIR": str(REPO / ".cache" / "jars")}  # fmt: skip
+        command = [sys.executable, "-m", "benchmarks.speed", "--child", build,
+                   "--result", str(result)]  # fmt: skip
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        run = Run(scenario, build, round(seconds, 1), ok=done.returncode == 0)
+        if not run.ok:
+            run.error = (done.stderr or done.stdout).strip().splitlines()[-1:][0][:300]
+        if result.exists():
+            run.steps = json.loads(result.read_text())
+        logs = sorted(log_dir.iterdir())
+        if logs:
+            _count_events(logs[0], run)
+    print(f"  {scenario} {build}: {run.seconds:.1f} s, {run.jobs} Spark jobs"
+          + ("" if run.ok else f" FAILED: {run.error}"), flush=True)  # fmt: skip
+    return run
+
+
+def _count_events(path: Path, run: Run) -> None:
+    """Fill ``run``'s Spark counts from an event log."""
+    jobs: dict[int, list[int]] = {}
+    for line in path.open():
+        event = json.loads(line)
+        kind = event["Event"]
+        if kind == "SparkListenerJobStart":
+            jobs[event["Job ID"]] = [event["Submission Time"], event["Submission Time"]]
+        elif kind == "SparkListenerJobEnd":
+            jobs[event["Job ID"]][1] = event["Completion Time"]
+        elif kind == "SparkListenerStageCompleted":
+            run.stages += 1
+            run.tasks += event["Stage Info"]["Number of Tasks"]
+        elif kind.endswith("SQLExecutionStart"):
+            run.sql += 1
+    run.jobs = len(jobs)
+    busy, end = 0, 0
+    for start, finish in sorted(jobs.values()):
+        if finish > end:
+            busy += finish - max(start, end)
+            end = finish
+    run.inside_jobs_s = round(busy / 1000, 1)
+
+
+def _child(build: str, result: Path | None) -> int:
+    """Run one build against the services of ``GOLDMINE_DATA_DIR`` (started by the parent)."""
+    from goldmine.platform import connect
+    from goldmine.settings import load_settings
+    from goldmine.spark import build_session
+
+    platform = connect(load_settings())
+    spark = build_session(platform.aws, app_name=f"speed-{build}")
+    steps: dict[str, Any] = {}
+    if build == "lake":
+        from lake import build as build_lake
+        from lake import ingest
+
+        ingest(platform, None)  # every landed date (a rerun copies nothing)
+        steps["batches"] = len(build_lake(platform, spark).batches)
+    elif build == "lakehouse":
+        from lakehouse import build_lakehouse
+
+        summary = build_lakehouse(spark, platform)
+        steps["batches"] = len(summary.batches.get("silver", []))
+    else:
+        import mesh
+
+        for product_id in mesh.PUBLISH_ORDER:
+            published = mesh.publish_product(platform, spark, product_id)
+            if not published.published:
+                raise SystemExit(f"{product_id} refused: {published.check.summary()}")
+    if result is not None:
+        result.write_text(json.dumps(steps))
+    spark.stop()
+    return 0
+
+
+def _reference(scenario: str, source: Path, days: list[Any]) -> Run:
+    """Time the single-node DuckDB reference on every landed file of the scenario."""
+    from benchmarks.reference_gold import build_reference_gold
+
+    started = time.perf_counter()
+    gold = build_reference_gold(source)
+    seconds = time.perf_counter() - started
+    rows = {name: len(frame) for name, frame in gold.items()}
+    print(f"  {scenario} reference (DuckDB): {seconds:.2f} s, gold rows {rows}", flush=True)
+    return Run(scenario, "reference", round(seconds, 2), steps={"rows": rows, "days": len(days)})
+
+
+def _print_table(scenario: str, best: dict[str, Run]) -> None:
+    reference = best.get("reference")
+    print(f"\n{scenario}: build | wall s | x reference | jobs | stages | tasks | SQL | "
+          "in jobs s | Delta commits")  # fmt: skip
+    for build, run in best.items():
+        ratio = run.seconds / reference.seconds if reference and reference.seconds else 0.0
+        print(f"  {build:9s} | {run.seconds:7.1f} | {ratio:8.0f}x | {run.jobs:4d} | "
+              f"{run.stages:5d} | {run.tasks:5d} | {run.sql:4d} | {run.inside_jobs_s:6.1f} | "
+              f"{run.delta_commits:3d}" + ("" if run.ok else "  FAILED"))  # fmt: skip
+    print(flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
