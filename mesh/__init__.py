@@ -8,7 +8,8 @@ decide, a great-expectations report is saved beside the registry), reconciles th
 build's source records (:func:`reconcile_sources`) and publishes a version, keeping
 the rejected records in the domain's private quarantine; the registry (with the
 data) answers ``goldmine mesh list|show``;
-:func:`diff_contracts` classifies contract changes as breaking or not.
+:func:`diff_contracts` classifies the changes between any two ODCS contracts of one
+product (read leniently with :func:`load_odcs`) as breaking or not.
 """
 
 from mesh._check_data import Check, DataCheck, check_data
@@ -20,9 +21,11 @@ from mesh._contract import (
     contract_path,
     list_contracts,
     load_contract,
+    load_odcs,
     load_product_contract,
     odcs_json_schema,
     parse_contract,
+    parse_odcs,
     schema_errors,
     version_tuple,
 )
@@ -53,6 +56,7 @@ from mesh._reconcile_sources import SourceReport, reconcile_sources
 from mesh._registry import (
     list_entries,
     publication,
+    published_contract,
     quality_line,
     quarantine_line,
     read_entry,
@@ -98,14 +102,17 @@ __all__ = [
     "list_contracts",
     "list_entries",
     "load_contract",
+    "load_odcs",
     "load_product_contract",
     "odcs_json_schema",
     "parse_contract",
+    "parse_odcs",
     "placement",
     "private_location",
     "product_location",
     "publication",
     "publish_product",
+    "published_contract",
     "quality_line",
     "quarantine_line",
     "quarantine_location",

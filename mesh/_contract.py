@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from open_data_contract_standard.model import (
     SchemaProperty,
     Server,
 )
+from pydantic import ValidationError
 
 from mesh._types import TypeSpecError, check_logical, parse_type
 
@@ -35,7 +36,13 @@ CONTRACT_FILE = "contract.yaml"
 PII = "pii"
 PII_TREATMENTS = ("sha256", "mask")
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
-_SLA_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "day": 86400, "days": 86400}
+_MAJOR = re.compile(r"^v?(\d+)(?:[.+-].*)?$")
+_DAY = 86400
+_SLA_UNITS = {
+    "s": 1, "m": 60, "min": 60, "h": 3600, "d": _DAY, "day": _DAY, "days": _DAY,
+    "w": 7 * _DAY, "week": 7 * _DAY, "weeks": 7 * _DAY,
+    "y": 365 * _DAY, "yr": 365 * _DAY, "year": 365 * _DAY, "years": 365 * _DAY,
+}  # fmt: skip
 
 
 class ContractError(ValueError):
@@ -61,6 +68,7 @@ class Column:
     pii_treatment: str | None
     enum: tuple[Any, ...] | None
     quality: tuple[DataQuality, ...]
+    options: dict[str, Any] = field(default_factory=dict, hash=False, compare=True)
 
 
 @dataclass(frozen=True)
@@ -113,15 +121,19 @@ class Contract:
         return self.model.schema_[0]
 
     @property
+    def tables(self) -> tuple[SchemaObject, ...]:
+        """Return every schema object (our products have one; ODCS allows any number)."""
+        return tuple(self.model.schema_ or ())
+
+    @property
     def columns(self) -> tuple[Column, ...]:
         """Return the table's columns in contract order."""
-        return tuple(_column(p) for p in self.table.properties or [])
+        return table_columns(self.table)
 
     @property
     def primary_key(self) -> tuple[str, ...]:
         """Return the primary key columns in key order."""
-        keyed = [c for c in self.columns if c.primary_key_position is not None]
-        return tuple(c.name for c in sorted(keyed, key=lambda c: c.primary_key_position or 0))
+        return primary_key(self.columns)
 
     @property
     def owner(self) -> str:
@@ -177,6 +189,18 @@ def version_tuple(version: str) -> tuple[int, int, int]:
     return major, minor, patch
 
 
+def major_of(version: str) -> int | None:
+    """Return the major number of any version string, ``None`` when it has none.
+
+    Examples
+    --------
+    >>> major_of("2.1.0"), major_of("v3"), major_of("1.0.0-rc1"), major_of("draft")
+    (2, 3, 1, None)
+    """
+    match = _MAJOR.match(str(version).strip())
+    return int(match.group(1)) if match else None
+
+
 def sla_seconds(value: Any, unit: str | None) -> float:
     """Return an SLA duration in seconds (units ``s``, ``m``, ``h``, ``d``)."""
     factor = _SLA_UNITS.get((unit or "s").lower())
@@ -192,18 +216,35 @@ def _custom(props: list[Any] | None, key: str, default: Any = None) -> Any:
     return default
 
 
+def table_columns(table: SchemaObject) -> tuple[Column, ...]:
+    """Return the columns of one schema object in contract order."""
+    return tuple(_column(p) for p in table.properties or [])
+
+
+def primary_key(columns: tuple[Column, ...]) -> tuple[str, ...]:
+    """Return the primary key columns in key order."""
+    keyed = [c for c in columns if c.primary_key_position is not None]
+    return tuple(c.name for c in sorted(keyed, key=lambda c: c.primary_key_position or 0))
+
+
 def _column(prop: SchemaProperty) -> Column:
     return Column(
         name=str(prop.name),
-        logical_type=str(prop.logicalType),
-        physical_type=str(prop.physicalType),
+        logical_type=str(prop.logicalType or ""),
+        physical_type=str(prop.physicalType or ""),
         required=bool(prop.required),
         description=prop.description or "",
-        primary_key_position=prop.primaryKeyPosition if prop.primaryKey else None,
+        # A key column without a position (ODCS allows it) keeps its contract order.
+        primary_key_position=(
+            (prop.primaryKeyPosition if prop.primaryKeyPosition is not None else -1)
+            if prop.primaryKey
+            else None
+        ),
         classification=prop.classification,
         pii_treatment=_custom(prop.customProperties, "piiTreatment"),
         enum=tuple(e.value for e in prop.enum) if prop.enum else None,
         quality=tuple(prop.quality or ()),
+        options=dict(prop.logicalTypeOptions or {}),
     )
 
 
@@ -222,6 +263,31 @@ def schema_errors(document: dict[str, Any]) -> list[str]:
     return [f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}" for e in errors]
 
 
+def parse_odcs(document: Any, source: str = "<string>") -> Contract:
+    """Validate a document against the ODCS JSON schema only, and wrap it.
+
+    The lenient reading, for contracts the platform did not write (``mesh diff``):
+    any id, servers, roles and schema object names the standard allows.
+
+    Raises
+    ------
+    ContractError
+        When the document is not an ODCS contract, with every problem found.
+    """
+    if not isinstance(document, dict):
+        raise ContractError(source, ["not a YAML mapping"])
+    problems = schema_errors(document)
+    if problems:
+        raise ContractError(source, problems)
+    try:
+        model = OpenDataContractStandard(**document)
+    except ValidationError as exc:
+        raise ContractError(
+            source, [f"{'/'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        ) from None
+    return Contract(model=model, raw=document, source=source)
+
+
 def parse_contract(document: dict[str, Any], source: str = "<string>") -> Contract:
     """Validate a contract document (ODCS JSON schema, then our rules) and wrap it.
 
@@ -230,21 +296,32 @@ def parse_contract(document: dict[str, Any], source: str = "<string>") -> Contra
     ContractError
         With every problem found.
     """
-    problems = schema_errors(document)
-    if problems:
-        raise ContractError(source, problems)
-    model = OpenDataContractStandard(**document)
-    contract = Contract(model=model, raw=document, source=source)
+    contract = parse_odcs(document, source)
     problems = _platform_rules(contract)
     if problems:
         raise ContractError(source, problems)
     return contract
 
 
-def load_contract(path: str | Path) -> Contract:
-    """Read and validate ``contract.yaml``."""
+def read_document(path: str | Path) -> Any:
+    """Read a YAML file; an unreadable file or invalid YAML is a :class:`ContractError`."""
     path = Path(path)
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContractError(str(path), [f"cannot read: {exc}"]) from None
+    except yaml.YAMLError as exc:
+        raise ContractError(str(path), [f"not YAML: {' '.join(str(exc).split())}"]) from None
+
+
+def load_odcs(path: str | Path) -> Contract:
+    """Read any ODCS v3 contract, checked against the standard only (``mesh diff``)."""
+    return parse_odcs(read_document(path), str(path))
+
+
+def load_contract(path: str | Path) -> Contract:
+    """Read and validate ``contract.yaml`` against ODCS and the platform's rules."""
+    document = read_document(path)
     if not isinstance(document, dict):
         raise ContractError(str(path), ["not a YAML mapping"])
     return parse_contract(document, str(path))
@@ -274,6 +351,36 @@ def load_product_contract(product_id: str, root: Path = MESH_ROOT) -> Contract:
 def list_contracts(root: Path = MESH_ROOT) -> list[Contract]:
     """Load every contract under ``root``, sorted by product id."""
     return [load_contract(p) for p in _all(root)]
+
+
+#: Table-level library metrics the publisher checks (``mesh._check_data``).
+_TABLE_METRICS = ("rowCount", "duplicateValues")
+
+
+def _unchecked_quality(contract: Contract) -> list[str]:
+    """Quality rules the publisher's checks would not run: a contract promises none of them."""
+    problems: list[str] = []
+    for col in contract.columns:
+        for q in col.quality:
+            args = q.arguments or {}
+            runnable = (
+                q.type in (None, "library")
+                and q.metric == "invalidValues"
+                and ("validValues" in args or "pattern" in args)
+            )
+            if not runnable:
+                problems.append(
+                    f"column {col.name}: quality {q.name or q.metric or q.type} is not checked "
+                    "(a column rule is invalidValues with validValues or pattern; "
+                    "bounds go in logicalTypeOptions minimum/maximum)"
+                )
+    for q in contract.table.quality or []:
+        if q.type not in (None, "library") or q.metric not in _TABLE_METRICS:
+            problems.append(
+                f"table quality {q.name or q.metric or q.type} is not checked "
+                f"(a table rule is {' or '.join(_TABLE_METRICS)})"
+            )
+    return problems
 
 
 def _platform_rules(contract: Contract) -> list[str]:
@@ -310,6 +417,7 @@ def _platform_rules(contract: Contract) -> list[str]:
             )
     if not contract.primary_key:
         problems.append("a primary key is required (primaryKey + primaryKeyPosition)")
+    problems += _unchecked_quality(contract)
     for item in m.slaProperties or []:
         try:
             sla_seconds(item.value, item.unit)

@@ -20,6 +20,8 @@ from goldmine.validation import Rule, RuleSet
 from mesh._contract import Column, Contract, ContractError
 from mesh._types import parse_type, spark_type
 
+#: ``logicalTypeOptions`` of numbers and integers that bound the values.
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 #: Prefix (inside the domain bucket) of domain-internal tables, never granted to consumers.
 PRIVATE_PREFIX = "_private"
 #: Prefix (inside the domain bucket) of the records a product's build rejected, never granted.
@@ -45,6 +47,23 @@ def _bound(value: Any) -> Any:
     return Decimal(str(value)) if isinstance(value, float) else value
 
 
+def _between(rule_id: str, column: str, bounds: dict[str, Any]) -> Rule:
+    """Return the ``between`` rule of ``logicalTypeOptions`` bounds (ODCS number/integer)."""
+    low = bounds.get("minimum", bounds.get("exclusiveMinimum"))
+    high = bounds.get("maximum", bounds.get("exclusiveMaximum"))
+    described = ", ".join(f"{k} {v}" for k, v in bounds.items())
+    return Rule(
+        rule_id,
+        column,
+        "between",
+        min_value=_bound(low),
+        max_value=_bound(high),
+        strict_min="minimum" not in bounds and "exclusiveMinimum" in bounds,
+        strict_max="maximum" not in bounds and "exclusiveMaximum" in bounds,
+        description=described,
+    )
+
+
 def _column_rules(column: Column) -> list[Rule]:
     rules: list[Rule] = []
     if column.required:
@@ -61,9 +80,12 @@ def _column_rules(column: Column) -> list[Rule]:
                 description=f"one of {', '.join(map(str, column.enum))}",
             )
         )
+    bounds = {k: v for k, v in column.options.items() if k in _BOUNDS and v is not None}
+    if bounds:
+        rules.append(_between(f"{column.name}_range", column.name, bounds))
     for quality in column.quality:
         args = quality.arguments or {}
-        if quality.metric != "invalidValues":
+        if quality.type not in (None, "library") or quality.metric != "invalidValues":
             continue
         name = quality.name or f"{column.name}_{quality.metric}"
         if "validValues" in args:
@@ -73,21 +95,6 @@ def _column_rules(column: Column) -> list[Rule]:
             )  # fmt: skip
         if "pattern" in args:
             rules.append(Rule(name, column.name, "regex", pattern=str(args["pattern"])))
-        low = args.get("minimum", args.get("exclusiveMinimum"))
-        high = args.get("maximum", args.get("exclusiveMaximum"))
-        if low is not None or high is not None:
-            rules.append(
-                Rule(
-                    name,
-                    column.name,
-                    "between",
-                    min_value=_bound(low),
-                    max_value=_bound(high),
-                    strict_min="exclusiveMinimum" in args,
-                    strict_max="exclusiveMaximum" in args,
-                    description=quality.description or "",
-                )
-            )
     return rules
 
 
@@ -95,10 +102,11 @@ def rule_set(contract: Contract) -> RuleSet:
     """Return the record-level validation rules (``goldmine.validation``) of the contract.
 
     Generated: ``required`` -> ``not_null``; ``enum`` -> ``in_set``;
+    ``logicalTypeOptions`` ``minimum`` / ``maximum`` / ``exclusiveMinimum`` /
+    ``exclusiveMaximum`` -> ``between`` (rule ``<column>_range``);
     ``logicalTypeOptions.pattern`` -> ``regex``; a one-column primary key or
-    ``unique`` -> ``unique``; column quality ``invalidValues`` with ``minimum`` /
-    ``maximum`` / ``exclusiveMinimum`` / ``exclusiveMaximum`` -> ``between``,
-    ``validValues`` -> ``in_set``, ``pattern`` -> ``regex``. Table-level rules
+    ``unique`` -> ``unique``; column quality ``invalidValues`` with ``validValues``
+    -> ``in_set``, with ``pattern`` -> ``regex`` (the rule's name). Table-level rules
     (``rowCount``, multi-column ``duplicateValues``) are checked by the publisher.
     """
     rules: list[Rule] = []

@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from goldmine.settings import Settings
+from mesh._contract import Contract, ContractError, parse_odcs
 
 REGISTRY_PREFIX = "_registry/"
 
@@ -114,6 +115,26 @@ def publication(entry: dict[str, Any], major: int | None = None) -> dict[str, An
         raise KeyError(f"{entry['product']} has no published major version {wanted}")
     found: dict[str, Any] = entry["majors"][wanted]
     return found
+
+
+def published_contract(s3: Any, settings: Settings, product_id: str) -> Contract:
+    """Return the contract of the newest publication of ``domain.name`` (its latest major).
+
+    Read leniently (ODCS only), like any contract ``mesh diff`` compares.
+
+    Raises
+    ------
+    ContractError
+        When the product was never published.
+    """
+    source = f"registry {product_id}"
+    if product_id.count(".") != 1 or product_id.partition(".")[0] not in settings.buckets.mesh:
+        raise ContractError(source, ["not a product id DOMAIN.PRODUCT of a mesh domain"])
+    entry = read_entry(s3, settings, product_id)
+    if entry is None:
+        raise ContractError(source, ["never published (goldmine mesh publish PRODUCT)"])
+    newest = publication(entry)
+    return parse_odcs(newest["contract"], f"{source} {newest['version']}")
 
 
 def quality_line(publication: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -20,6 +20,7 @@ app = typer.Typer(
         "  goldmine mesh list\n\n"
         "  goldmine mesh show finance.revenue\n\n"
         "  goldmine mesh diff old/contract.yaml mesh/sales/orders/contract.yaml\n\n"
+        "  goldmine mesh diff --registry sales.orders mesh/sales/orders/contract.yaml\n\n"
         "  goldmine mesh grant sales.orders --to consumer-sales.orders"
     ),
     no_args_is_help=True,
@@ -62,20 +63,53 @@ def validate(
         raise typer.Exit(1)
 
 
+#: ``mesh diff`` exit codes, like ``diff``: compatible, breaking, cannot judge.
+DIFF_COMPATIBLE, DIFF_BREAKING, DIFF_CANNOT_JUDGE = 0, 1, 2
+
+
 @app.command()
 def diff(
-    old: Annotated[Path, typer.Argument(help="The published contract (YAML).")],
-    new: Annotated[Path, typer.Argument(help="The proposed contract (YAML).")],
+    contracts: Annotated[
+        list[Path],
+        typer.Argument(
+            help="OLD NEW contract files (YAML), or only NEW with --registry.", show_default=False
+        ),
+    ],
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            help="Compare NEW with the newest published version of this DOMAIN.PRODUCT. "
+            "Example: --registry sales.orders mesh/sales/orders/contract.yaml",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="text, or json (the classified changes, for CI). Example: --format json",
+        ),
+    ] = "text",
 ) -> None:
-    """Classify every change from OLD to NEW as breaking or not.
+    """Classify every change from OLD to NEW (any two ODCS v3 contracts of one product).
 
-    Exits 1 when a change is breaking and NEW does not bump the major version.
+    Exit codes, like diff: 0 compatible, 1 breaking without a major version bump,
+    2 cannot judge (unreadable file, not ODCS, not the same product).
 
     Example: goldmine mesh diff /tmp/orders-1.0.0.yaml mesh/sales/orders/contract.yaml
     """
     import mesh
 
-    result = mesh.diff_contracts(mesh.load_contract(old), mesh.load_contract(new))
+    if output_format not in ("text", "json"):
+        _cannot_judge(f"--format {output_format!r}: expected text or json", output_format)
+    try:
+        old, new = _diff_pair(contracts, registry)
+        result = mesh.diff_contracts(old, new)
+    except mesh.ContractError as exc:
+        _cannot_judge(str(exc), output_format)
+    if output_format == "json":
+        typer.echo(json.dumps({"old": old.source, "new": new.source, **result.as_dict()}, indent=2))
+        raise typer.Exit(DIFF_COMPATIBLE if result.ok else DIFF_BREAKING)
     for change in result.changes:
         color = "red" if change.breaking else "green"
         _out.print(f"[{color}]{change.line()}[/{color}]", highlight=False)
@@ -85,8 +119,32 @@ def diff(
     )
     if not result.ok:
         _out.print(f"[red]{summary}: a breaking change needs a new major version[/red]")
-        raise typer.Exit(1)
+        raise typer.Exit(DIFF_BREAKING)
     _out.print(summary)
+
+
+def _diff_pair(contracts: list[Path], registry: str | None) -> tuple[Any, Any]:
+    """Read (OLD, NEW): two files, or the registry's newest version and one file."""
+    import mesh
+
+    wanted = 1 if registry else 2
+    if len(contracts) != wanted:
+        usage = "NEW with --registry PRODUCT" if registry else "OLD NEW"
+        raise mesh.ContractError("mesh diff", [f"expected {usage}, got {len(contracts)} files"])
+    if registry:
+        platform = _platform()
+        old = mesh.published_contract(platform.aws.s3(), platform.settings, registry)
+        return old, mesh.load_odcs(contracts[0])
+    return mesh.load_odcs(contracts[0]), mesh.load_odcs(contracts[1])
+
+
+def _cannot_judge(reason: str, output_format: str) -> NoReturn:
+    """Print why a pair cannot be judged (one line) and exit 2."""
+    if output_format == "json":
+        typer.echo(json.dumps({"compatible": None, "error": reason}, indent=2))
+    else:
+        _out.print(f"[red]cannot judge:[/red] {reason}", highlight=False)
+    raise typer.Exit(DIFF_CANNOT_JUDGE)
 
 
 @app.command()

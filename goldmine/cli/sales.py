@@ -1,4 +1,4 @@
-"""``goldmine sales``: generate the sales source system's landing feeds."""
+"""``goldmine sales``: generate the sales source system's landing feeds, or land real ones."""
 
 from __future__ import annotations
 
@@ -25,8 +25,10 @@ from goldmine.sales import (
 
 app = typer.Typer(
     help=(
-        "The sales source system: generate its daily landing batches.\n\n"
-        "Example: goldmine sales generate --days 7 --scale 0.05 --out ./landing"
+        "The sales source system: generate its daily landing batches, or land a real "
+        "export.\n\n"
+        "Example: goldmine sales generate --days 7 --scale 0.05 --out ./landing\n\n"
+        "Example: goldmine sales land ./export"
     ),
     no_args_is_help=True,
 )
@@ -35,7 +37,7 @@ console = Console(stderr=True)
 
 @app.callback()
 def _group() -> None:
-    """Generate the sales source (orders, customers, products, stores, fx rates)."""
+    """Generate or land the sales source (orders, customers, products, stores, fx rates)."""
 
 
 def _parse_date(value: str) -> dt.date:
@@ -143,3 +145,56 @@ def _print_summary(manifests: list[BatchManifest], target: str) -> None:
     for kind in DIRT_KINDS:
         table.add_row(f"dirt {kind}", f"{sum(m.dirt_counts.get(kind, 0) for m in manifests):,}")
     Console().print(table)
+
+
+@app.command("land")
+def land(
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            help="A directory laid out as the landing bucket (DATASET.md section 1). "
+            "Example: ./export",
+            exists=True,
+            file_okay=False,
+            show_default=False,
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option(help="Decide every file, upload nothing. Example: --dry-run")
+    ] = False,
+) -> None:
+    """Upload DIR's source files to the landing bucket, append-only.
+
+    A file's key is its path under DIR, in the layout of DATASET.md section 1.
+
+    Refused (one line each, exit 1): keys outside the layout, changed landed files.
+
+    Skipped: files already landed with the same bytes. A summary per batch follows.
+
+    Example: goldmine sales land ./export
+    """
+    from goldmine.cli._context import get_platform
+    from goldmine.landing import land_directory
+
+    platform = get_platform()
+    bucket = platform.settings.buckets.landing
+    with console.status(f"landing {directory} in s3://{bucket}") as status:
+        report = land_directory(
+            platform.aws.s3(),
+            bucket,
+            directory,
+            dry_run=dry_run,
+            progress=lambda k: status.update(f"{k.outcome} {k.key}"),
+        )
+    out = Console(soft_wrap=True)
+    for refused in report.refused:
+        out.print(f"[red]refused[/red] {refused.key}: {refused.reason}", highlight=False)
+    verb = "would land" if dry_run else "landed"
+    table = Table(title=f"{directory} -> s3://{bucket}" + (" (dry run)" if dry_run else ""))
+    for column in ("batch", verb, "skipped (same bytes)", "refused"):
+        table.add_column(column, justify="left" if column == "batch" else "right")
+    for batch, counts in report.by_batch().items():
+        table.add_row(batch, *(str(counts[o]) for o in ("landed", "skipped", "refused")))
+    out.print(table)
+    if report.refused:
+        raise typer.Exit(1)

@@ -286,7 +286,7 @@ def test_broken_data_is_refused_and_the_previous_version_stays(
 
     result = mesh.publish_product(platform, spark, "sales.orders", transform=break_quantities)
     assert not result.published
-    assert [c.name for c in result.check.failures] == ["positive_quantity"]
+    assert [c.name for c in result.check.failures] == ["quantity_range"]
     table = _delta(platform, before.location)
     assert table.version() == before.delta_version
     assert (table.to_pandas()["quantity"] > 0).all()
@@ -295,11 +295,11 @@ def test_broken_data_is_refused_and_the_previous_version_stays(
     assert result.quality is not None and result.check.report == result.quality.run
     assert result.quality.status == "failed" and result.quality.disagreements == ()
     assert result.quality.suite is not None
-    assert list(result.quality.suite["failed_rules"]) == ["positive_quantity"]
+    assert list(result.quality.suite["failed_rules"]) == ["quantity_range"]
     assert _read_json(platform, result.quality.suite["result"])["success"] is False
     run = _read_json(platform, result.quality.run)
     assert run["published"] is False
-    assert [c["name"] for c in run["checks"] if not c["passed"]] == ["positive_quantity"]
+    assert [c["name"] for c in run["checks"] if not c["passed"]] == ["quantity_range"]
     assert result.check.report in result.check.summary()
 
 

@@ -164,13 +164,13 @@ def test_rule_set_of_product_monthly() -> None:
         ("month_required", "month", "not_null"),
         ("product_id_required", "product_id", "not_null"),
         ("units_required", "units", "not_null"),
-        ("non_negative_units", "units", "between"),
+        ("units_range", "units", "between"),
         ("revenue_usd_required", "revenue_usd", "not_null"),
-        ("non_negative_revenue", "revenue_usd", "between"),
+        ("revenue_usd_range", "revenue_usd", "between"),
         ("returned_units_required", "returned_units", "not_null"),
-        ("non_negative_returned_units", "returned_units", "between"),
+        ("returned_units_range", "returned_units", "between"),
         ("return_rate_required", "return_rate", "not_null"),
-        ("rate_fraction", "return_rate", "between"),
+        ("return_rate_range", "return_rate", "between"),
     ]
 
 
@@ -200,12 +200,12 @@ def test_rule_set_of_fx_rates() -> None:
     assert rules.rules == (
         Rule("rate_date_required", "rate_date", "not_null", description="required"),
         Rule("currency_required", "currency", "not_null", description="required"),
-        Rule(
-            "currency_in_enum", "currency", "in_set", values=("EUR", "GBP"),
-            description="one of EUR, GBP",
-        ),
+        Rule("valid_currency", "currency", "in_set", values=("EUR", "GBP")),
         Rule("usd_per_unit_required", "usd_per_unit", "not_null", description="required"),
-        Rule("positive_rate", "usd_per_unit", "between", min_value=0, strict_min=True),
+        Rule(
+            "usd_per_unit_range", "usd_per_unit", "between", min_value=0, strict_min=True,
+            description="exclusiveMinimum 0",
+        ),
     )  # fmt: skip
 
 
@@ -407,8 +407,8 @@ def test_quality_report_saves_the_contract_suite_result_beside_the_registry() ->
     assert quality.suite["result"] == f"s3://{bucket}/{prefix}great_expectations.json"
     assert quality.suite["failed_rules"] == {
         "rate_date_required": 1,
-        "currency_in_enum": 1,
-        "positive_rate": 1,
+        "valid_currency": 1,
+        "usd_per_unit_range": 1,
     }
     saved = json.loads(s3.objects[(bucket, f"{prefix}great_expectations.json")])
     assert saved["success"] is False
@@ -435,8 +435,8 @@ def test_disagreements_and_the_quality_line() -> None:
         4,
         (
             mesh.Check("schema", "schema", True),
-            mesh.Check("currency_in_enum", "quality", False),
-            mesh.Check("positive_rate", "quality", True),
+            mesh.Check("valid_currency", "quality", False),
+            mesh.Check("usd_per_unit_range", "quality", True),
             mesh.Check("freshness", "freshness", False),
         ),
     )
@@ -445,13 +445,13 @@ def test_disagreements_and_the_quality_line() -> None:
         False,
         4,
         (
-            ExpectationOutcome("currency_in_enum", "expect_column_values_to_be_in_set",
+            ExpectationOutcome("valid_currency", "expect_column_values_to_be_in_set",
                                "currency", False, 1),
-            ExpectationOutcome("positive_rate", "expect_column_values_to_be_between",
+            ExpectationOutcome("usd_per_unit_range", "expect_column_values_to_be_between",
                                "usd_per_unit", False, 1),
         ),
     )  # fmt: skip
-    assert mesh.disagreements(check, report, rules) == ("positive_rate",)
+    assert mesh.disagreements(check, report, rules) == ("usd_per_unit_range",)
 
     publication = {
         "checks": [{"passed": True}] * 3,
@@ -469,8 +469,8 @@ def test_disagreements_and_the_quality_line() -> None:
         "passed: 3/3 checks passed; great-expectations 5/5 expectations met; "
         "report s3://b/_registry/x/v1/runs/r/great_expectations.json"
     )
-    publication["quality"]["disagreements"] = ["positive_rate"]
-    assert "; great-expectations disagrees on positive_rate;" in mesh.quality_line(publication)
+    publication["quality"]["disagreements"] = ["usd_per_unit_range"]
+    assert "; great-expectations disagrees on usd_per_unit_range;" in mesh.quality_line(publication)
     # Publications recorded before quality reports existed still show their checks.
     assert mesh.quality_line({"checks": [{"passed": True}, {"passed": False}]}) == (
         "failed: 1/2 checks passed"
