@@ -52,6 +52,9 @@ class TableSpec:
         if self.table_format == "delta":
             parameters.setdefault("table_type", "DELTA")
             parameters.setdefault("spark.sql.sources.provider", "delta")
+            # Spark's metastore convention, which Trino's Delta Lake connector reads the
+            # table's root from (ADR 0017); Athena reads Location.
+            serde = {**serde, "Parameters": {**serde.get("Parameters", {}), "path": self.location}}
         return {
             "Name": self.name,
             "Description": self.description,

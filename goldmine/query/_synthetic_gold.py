@@ -287,21 +287,53 @@ def write_synthetic_gold(
             _put_parquet(s3, bucket, f"{prefix.strip('/')}/{name}", table, partition)
         columns = tuple((c, t, "") for c, t in GOLD_COLUMNS[name] if c != partition)
         keys = tuple((c, t, "") for c, t in GOLD_COLUMNS[name] if c == partition)
-        register_table(
-            glue,
-            s3,
-            TableSpec(
-                database=database,
-                name=name,
-                location=location,
-                columns=columns,
-                partition_keys=keys,
-                table_format=table_format,
-                description="synthetic gold table (query tests and benchmark)",
-            ),
+        spec = TableSpec(
+            database=database,
+            name=name,
+            location=location,
+            columns=columns,
+            partition_keys=keys,
+            table_format=table_format,
+            description="synthetic gold table (query tests and benchmark)",
         )
+        register_table(glue, s3, spec)
+        if partition:
+            _register_partitions(glue, spec, _partition_values(table, partition))
         locations[name] = location
     return locations
+
+
+def _partition_values(table: pa.Table, partition: str) -> list[str]:
+    import pyarrow.compute as pc
+
+    return [str(v) for v in sorted(pc.unique(table.column(partition)).to_pylist())]
+
+
+def _register_partitions(glue: Any, spec: TableSpec, values: list[str]) -> None:
+    """Add one Glue partition per value of the single key (existing ones are kept).
+
+    Athena and Trino's Hive connector read only the partitions the catalog lists; the
+    local engines list the files.
+    """
+    descriptor = spec.to_table_input()["StorageDescriptor"]
+    key = spec.partition_keys[0][0]
+    for start in range(0, len(values), 100):  # the API takes 100 partitions per call
+        inputs = [
+            {
+                "Values": [v],
+                "StorageDescriptor": {**descriptor, "Location": f"{spec.location}{key}={v}/"},
+            }
+            for v in values[start : start + 100]
+        ]
+        response = glue.batch_create_partition(
+            DatabaseName=spec.database, TableName=spec.name, PartitionInputList=inputs
+        )
+        for error in response.get("Errors", []):
+            if error["ErrorDetail"].get("ErrorCode") != "AlreadyExistsException":
+                raise RuntimeError(
+                    f"Glue refused partition {error['PartitionValues']} of {spec.database}."
+                    f"{spec.name}: {error['ErrorDetail'].get('ErrorMessage')}"
+                )
 
 
 def _put_parquet(s3: Any, bucket: str, prefix: str, table: pa.Table, partition: str | None) -> None:
