@@ -74,5 +74,6 @@ def _connect(platform: Platform) -> Any:
         user="goldmine",
         catalog=TRINO_CATALOG,
         http_scheme="http",
+        timezone="UTC",  # Athena's session time zone
         legacy_primitive_types=False,
     )
