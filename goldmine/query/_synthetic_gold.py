@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from goldmine.catalog import TableSpec, register_table
+from goldmine.catalog import TableSpec, register_partitions, register_table
 from goldmine.sales import DEFAULT_START_DATE
 
 if TYPE_CHECKING:
@@ -298,7 +298,8 @@ def write_synthetic_gold(
         )
         register_table(glue, s3, spec)
         if partition:
-            _register_partitions(glue, spec, _partition_values(table, partition))
+            values = [[v] for v in _partition_values(table, partition)]
+            register_partitions(glue, database, spec.to_table_input(), values)
         locations[name] = location
     return locations
 
@@ -307,33 +308,6 @@ def _partition_values(table: pa.Table, partition: str) -> list[str]:
     import pyarrow.compute as pc
 
     return [str(v) for v in sorted(pc.unique(table.column(partition)).to_pylist())]
-
-
-def _register_partitions(glue: Any, spec: TableSpec, values: list[str]) -> None:
-    """Add one Glue partition per value of the single key (existing ones are kept).
-
-    Athena and Trino's Hive connector read only the partitions the catalog lists; the
-    local engines list the files.
-    """
-    descriptor = spec.to_table_input()["StorageDescriptor"]
-    key = spec.partition_keys[0][0]
-    for start in range(0, len(values), 100):  # the API takes 100 partitions per call
-        inputs = [
-            {
-                "Values": [v],
-                "StorageDescriptor": {**descriptor, "Location": f"{spec.location}{key}={v}/"},
-            }
-            for v in values[start : start + 100]
-        ]
-        response = glue.batch_create_partition(
-            DatabaseName=spec.database, TableName=spec.name, PartitionInputList=inputs
-        )
-        for error in response.get("Errors", []):
-            if error["ErrorDetail"].get("ErrorCode") != "AlreadyExistsException":
-                raise RuntimeError(
-                    f"Glue refused partition {error['PartitionValues']} of {spec.database}."
-                    f"{spec.name}: {error['ErrorDetail'].get('ErrorMessage')}"
-                )
 
 
 def _put_parquet(s3: Any, bucket: str, prefix: str, table: pa.Table, partition: str | None) -> None:

@@ -282,3 +282,31 @@ def test_trino_answers_no_write(
     database = gold_databases["delta"]
     with pytest.raises(QueryError, match="Trino refused the query"):
         run_trino(platform, f"DELETE FROM {database}.daily_sales")
+
+
+def test_partitions_lost_by_the_catalog_are_restored_from_storage(
+    platform: Platform, gold_databases: dict[str, str], trino: str
+) -> None:
+    """The local API endpoint keeps Glue partitions in memory only: after a restart,
+    ``sync_catalog`` finds them again in storage, or Trino would read the table empty."""
+    from goldmine.catalog import sync_catalog
+
+    database, glue = gold_databases["parquet"], platform.aws.client("glue")
+    sql = "SELECT COUNT(*) AS n, SUM(revenue_usd) AS revenue FROM daily_sales"
+    expected = normalized(run_query(platform, sql, "lake", "local", database=database).frame)
+    partitions = glue.get_partitions(DatabaseName=database, TableName="daily_sales")
+    values = [p["Values"] for p in partitions["Partitions"]]
+    assert len(values) == 60
+    for start in range(0, len(values), 25):
+        glue.batch_delete_partition(
+            DatabaseName=database,
+            TableName="daily_sales",
+            PartitionsToDelete=[{"Values": v} for v in values[start : start + 25]],
+        )
+    lost = run_query(platform, sql, "lake", "trino", database=database).frame
+    assert lost["n"].tolist() == [0]  # what a restarted endpoint showed before the fix
+    sync_catalog(glue, platform.aws.s3(), [platform.settings.buckets.analytics])
+    restored = glue.get_partitions(DatabaseName=database, TableName="daily_sales")
+    assert sorted(p["Values"] for p in restored["Partitions"]) == sorted(values)
+    on_trino = run_query(platform, sql, "lake", "trino", database=database).frame
+    assert normalized(on_trino) == expected
