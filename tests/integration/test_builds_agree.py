@@ -83,7 +83,7 @@ def test_mesh_products_equal_lakehouse_gold_to_the_cent(
 
 
 @pytest.fixture(scope="module")
-def answers(platform: Platform, spark: Any, trino: str, built: None) -> dict[tuple[str, str], dict]:
+def answers(platform: Platform, spark: Any, built: None, trino: str) -> dict[tuple[str, str], dict]:
     """``{(build, engine): {question: answer}}`` over the three builds and three engines."""
     found = {}
     for build in BUILDS:

@@ -310,3 +310,28 @@ def test_partitions_lost_by_the_catalog_are_restored_from_storage(
     assert sorted(p["Values"] for p in restored["Partitions"]) == sorted(values)
     on_trino = run_query(platform, sql, "lake", "trino", database=database).frame
     assert normalized(on_trino) == expected
+
+
+def test_approx_distinct_is_exact_locally_and_within_trinos_error_on_trino(
+    platform: Platform, gold_databases: dict[str, str], trino: str
+) -> None:
+    """``approx_distinct`` (rule ``_approx_distinct_exact``): at large cardinalities
+    Trino's HyperLogLog (standard error 2.3%) is not exact; the local engine's exact count
+    must lie within 3 standard errors of it."""
+    database = gold_databases["delta"]
+    sql = "SELECT approx_distinct(customer_id) AS n FROM customer_lifetime"
+    exact = (
+        run_query(
+            platform,
+            "SELECT COUNT(*) AS n FROM customer_lifetime",
+            "lake",
+            "local",
+            database=database,
+        )
+        .frame["n"]
+        .iloc[0]
+    )
+    local = run_query(platform, sql, "lake", "local", database=database).frame["n"].iloc[0]
+    approx = run_query(platform, sql, "lake", "trino", database=database).frame["n"].iloc[0]
+    assert exact > 1000 and local == exact
+    assert abs(approx - exact) <= 3 * 0.023 * exact
