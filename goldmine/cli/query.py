@@ -54,9 +54,12 @@ def query(
     platform = get_platform()
     if explain:
         plan = explain_query(platform, sql, build, engine)
-        console.print(f"[bold]{engine} SQL[/bold]\n{plan.plan.engine_sql}", highlight=False)
+        # the SQL and Trino's plan hold brackets ("[store_id, sum]"): printed without markup
+        console.print(f"[bold]{engine} SQL[/bold]")
+        console.print(plan.plan.engine_sql, highlight=False, markup=False)
         if plan.engine_plan is not None:
-            console.print(f"[bold]{engine} plan[/bold]\n{plan.engine_plan}", highlight=False)
+            console.print(f"[bold]{engine} plan[/bold]")
+            console.print(plan.engine_plan, highlight=False, markup=False)
         for name, files in plan.files.items():
             version = f", Delta version {files.version}" if files.version is not None else ""
             console.print(
