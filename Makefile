@@ -4,9 +4,10 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 JARS   := .cache/jars
+TRINO  := $(JARS)/trino
 MVN    := mvn -q -B -f jars/pom.xml
 
-.PHONY: run test test-slow check unit integration infra-test jars venv services-down clean help lock
+.PHONY: run test test-slow check unit integration infra-test jars trino venv services-down clean help lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -14,11 +15,11 @@ help:  ## list the targets
 run: venv jars  ## run the demo on the embedded local services
 	$(VENV)/bin/goldmine demo
 
-test: venv jars  ## the test suite: platform (unit + integration, not `slow`), then infra
+test: venv jars trino  ## the test suite: platform (unit + integration, not `slow`), then infra
 	$(PY) -m pytest -m "not slow"
 	$(MAKE) -C infra test
 
-test-slow: venv jars  ## the long end-to-end proofs marked `slow` (see pyproject.toml)
+test-slow: venv jars trino  ## the long end-to-end proofs marked `slow` (see pyproject.toml)
 	$(PY) -m pytest -m slow
 
 unit: venv  ## unit tests only (no services, no Spark)
@@ -40,6 +41,20 @@ jars: $(JARS)/.stamp
 $(JARS)/.stamp: jars/pom.xml
 	$(MVN) -P spark dependency:copy-dependencies -DexcludeTransitive=true -DoutputDirectory=$(abspath $(JARS))/spark
 	$(MVN) -P s3proxy dependency:copy-dependencies -DoutputDirectory=$(abspath $(JARS))/s3proxy
+	touch $@
+
+# Trino (`goldmine query --engine trino`, the tests' referee; ADR 0017): the server
+# tarball from Maven Central, of which only lib/ and the Hive and Delta Lake plugins are
+# kept (376 MB of 2.5 GB). It needs a JDK >= 24: `goldmine local jdk` finds one or fails
+# with one line saying what to install.
+trino: $(TRINO)/.stamp  ## the local Trino server (needs a JDK 24 or newer)
+$(TRINO)/.stamp: jars/pom.xml $(VENV)/.stamp
+	$(VENV)/bin/goldmine local jdk
+	rm -rf $(TRINO) && mkdir -p $(TRINO)/download
+	$(MVN) -P trino dependency:copy-dependencies -DoutputDirectory=$(abspath $(TRINO))/download
+	cd $(TRINO)/download && tar -xzf trino-server-*.tar.gz && for d in trino-server-*/; do \
+	  mkdir -p ../$$d/plugin && mv $$d/lib ../$$d/ && mv $$d/plugin/hive $$d/plugin/delta-lake ../$$d/plugin/; done
+	rm -rf $(TRINO)/download
 	touch $@
 
 lock: venv  ## refresh requirements.lock from the venv

@@ -1,4 +1,4 @@
-"""Median latency of the standard analyst queries on the local (DuckDB) and Spark engines.
+"""Median latency of the standard analyst queries on the local (DuckDB), Spark and Trino engines.
 
 The gold tables are synthetic: N random order lines aggregated with the gold rules
 (``goldmine.query._synthetic_gold``), shaped like the sales source at N lines
@@ -8,11 +8,13 @@ knows at that scale), written as Delta to the lakehouse bucket under
 The real builds' gold tables can be queried instead with ``--database``.
 
 Per query and engine: one cold run (local: the process's table and translation caches
-cleared first; Spark: the first run), then the median of ``--repeat`` warm runs. Per
-engine: the median over the queries of the warm medians; then the ratio spark / local.
+cleared first; Spark and Trino: the first run), then the median of ``--repeat`` warm runs.
+Per engine: the median over the queries of the warm medians; then the ratios to local.
+Trino: its start-up (the local server stopped first) and its JVM's peak resident memory.
 
 Usage: .venv/bin/python -m benchmarks.query --order-lines 10000000 --repeat 3
        .venv/bin/python -m benchmarks.query --engines spark --order-lines 1000000
+       .venv/bin/python -m benchmarks.query --engines local,trino,spark --repeat 3
 """
 
 from __future__ import annotations
@@ -79,6 +81,29 @@ def measure(
     return out
 
 
+def start_trino(platform: Platform) -> None:
+    """Stop the local Trino server if it runs, then time its start-up."""
+    from goldmine.local import ensure_trino
+    from goldmine.local._state import pid_alive, read_state, terminate
+
+    pid = read_state(platform.settings.data_dir).get("trino", {}).get("pid")
+    if pid and pid_alive(pid):
+        terminate(pid)
+    started = time.perf_counter()
+    ensure_trino(platform.settings, platform.aws.endpoints)
+    print(f"trino start-up: {time.perf_counter() - started:.1f} s")
+
+
+def trino_peak_rss_mb(platform: Platform) -> float:
+    """Return the Trino JVM's peak resident set (``VmHWM``) in MB."""
+    from goldmine.local._state import read_state
+
+    pid = read_state(platform.settings.data_dir)["trino"]["pid"]
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        line = next(x for x in status if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--order-lines", type=int, default=10_000_000)
@@ -87,13 +112,14 @@ def main() -> None:
     )
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--engines", default="local,spark")
+    parser.add_argument("--engines", default="local,spark", help="of local, spark, trino")
     parser.add_argument("--database", default=None, help="query these gold tables instead")
     args = parser.parse_args()
     platform = connect(load_settings())
     sizes = {
         "local": args.order_lines,
         "spark": args.spark_order_lines or args.order_lines,
+        "trino": args.order_lines,
     }
     databases: dict[int, str] = {}
     spark = None
@@ -107,15 +133,20 @@ def main() -> None:
             from goldmine.spark import build_session
 
             spark = build_session(platform.aws, app_name="goldmine-bench-query")
+        if engine == "trino":
+            start_trino(platform)
         times = measure(platform, engine, database, args.repeat, spark)
+        if engine == "trino":
+            print(f"trino JVM peak resident memory: {trino_peak_rss_mb(platform):,.0f} MB")
         medians[engine] = statistics.median(warm for _, warm in times.values())
         cold = statistics.median(c for c, _ in times.values())
         where = args.database or f"{size:,} order lines"
         print(f"median {engine}: {medians[engine]:.3f} s warm, {cold:.3f} s cold ({where})")
-    if "local" in medians and "spark" in medians:
-        same = args.database or sizes["local"] == sizes["spark"]
-        note = "" if same else " (NOT the same size: see above)"
-        print(f"spark / local: {medians['spark'] / medians['local']:.1f}x{note}")
+    for engine in ("spark", "trino"):
+        if "local" in medians and engine in medians:
+            same = args.database or sizes["local"] == sizes[engine]
+            note = "" if same else " (NOT the same size: see above)"
+            print(f"{engine} / local: {medians[engine] / medians['local']:.1f}x{note}")
 
 
 if __name__ == "__main__":

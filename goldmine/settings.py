@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     spark_master: str = "local[*]"
     spark_shuffle_partitions: int = 8
     spark_driver_memory: str = "4g"
+    # The optional local Trino server (ADR 0017): its JVM heap, and a JDK >= 24 to run it
+    # on (None: the newest found under /usr/lib/jvm or /opt).
+    trino_heap: str = "2g"
+    trino_java_home: Path | None = None
     emr_release_label: str = "emr-7.12.0"
     athena_workgroup: str = "goldmine-analysts"
     source_secret_name: str = "goldmine/source-system"

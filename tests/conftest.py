@@ -57,6 +57,48 @@ def spark(platform: Platform) -> Iterator[SparkSession]:
     session.stop()
 
 
+@pytest.fixture(scope="session")
+def trino(platform: Platform) -> str:
+    """The local Trino server (``--engine trino``), started once per test run.
+
+    Its JVM (2 GB heap) starts in ~15-20 s; ``stop_services`` at the end of the run
+    (fixture ``platform``) stops it with the other services. A missing JDK 24+ or Trino
+    install fails here with one line saying what to run, never a skip.
+    """
+    from goldmine.local import ensure_trino
+
+    return ensure_trino(platform.settings, platform.aws.endpoints)
+
+
+#: The table formats of the synthetic gold the query tests read (``gold_databases``).
+FORMATS = ("delta", "parquet")
+
+
+@pytest.fixture(scope="session")
+def gold_databases(platform: Platform) -> dict[str, str]:
+    """Small synthetic gold tables, as Delta and as partitioned Parquet, once per run.
+
+    Written under a test prefix of the analytics bucket and registered in Glue databases
+    of their own (``query_test_<format>``); returns ``{format: database}``.
+    """
+    from goldmine.query._synthetic_gold import synthetic_gold_tables, write_synthetic_gold
+
+    tables = synthetic_gold_tables(30_000, days=60, seed=3)
+    databases = {}
+    for table_format in FORMATS:
+        database = platform.settings.database(f"query_test_{table_format}")
+        write_synthetic_gold(
+            platform,
+            tables,
+            database=database,
+            bucket=platform.settings.buckets.analytics,
+            prefix=f"_test_query/{table_format}",
+            table_format=table_format,
+        )
+        databases[table_format] = database
+    return databases
+
+
 #: The week every integration test of the three builds shares: 7 days, small scale.
 WEEK_DAYS, WEEK_SCALE, WEEK_SEED = 7, 0.05, 11
 

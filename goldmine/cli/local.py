@@ -1,4 +1,4 @@
-"""``goldmine local``: the embedded local services (S3 store on disk, AWS API endpoint)."""
+"""``goldmine local``: the embedded local services (S3 store on disk, AWS API endpoint, Trino)."""
 
 from __future__ import annotations
 
@@ -35,12 +35,30 @@ def up() -> None:
 
 @app.command()
 def down() -> None:
-    """Stop the local services; the S3 store's data stays on disk.
+    """Stop the local services (Trino too, when it runs); the S3 store's data stays on disk.
 
     Example: goldmine local down
     """
     stopped = stop_services(get_settings())
     console.print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+
+
+@app.command()
+def jdk() -> None:
+    """Show the JDK the local Trino server runs on; exits 1 with what to install if none fits.
+
+    Trino needs a newer JDK than Spark: the newest one under /usr/lib/jvm or /opt (or
+    GOLDMINE_TRINO_JAVA_HOME) is used. `make trino` runs this before fetching Trino.
+
+    Example: goldmine local jdk
+    """
+    from goldmine.local import TRINO_MIN_JAVA, TRINO_VERSION, trino_jdk
+
+    found = trino_jdk(get_settings())
+    console.print(
+        f"Trino {TRINO_VERSION} (needs JDK {TRINO_MIN_JAVA}+): JDK {found.version} at {found.home}",
+        highlight=False,
+    )
 
 
 @app.command()

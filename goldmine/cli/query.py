@@ -20,16 +20,28 @@ def query(
     build: Annotated[
         str, typer.Option(help="Gold tables of: lake, lakehouse or mesh.")
     ] = "lakehouse",
-    engine: Annotated[str, typer.Option(help="athena (AWS), local (DuckDB) or spark.")] = "local",
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="local (DuckDB, the fast default), spark, trino (a local Trino server: "
+            "Athena's engine, the referee) or athena (AWS)."
+        ),
+    ] = "local",
     output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     output: Annotated[Path | None, typer.Option(help="Write the result to this file.")] = None,
     explain: Annotated[
-        bool, typer.Option(help="Show the translated SQL and the tables/partitions/files read.")
+        bool,
+        typer.Option(
+            help="Show the SQL the engine runs and the tables/partitions/files read "
+            "(on trino: Trino's plan)."
+        ),
     ] = False,
 ) -> None:
     """Answer an analyst question on the gold tables (unqualified names: the build's gold).
 
     Example: goldmine query "SELECT category, SUM(revenue_usd) FROM daily_sales GROUP BY 1"
+
+    Example: goldmine query --engine trino "SELECT approx_distinct(store_id) FROM daily_sales"
     """
     from goldmine.query import BUILDS, ENGINES, explain_query, run_query
 
@@ -42,7 +54,12 @@ def query(
     platform = get_platform()
     if explain:
         plan = explain_query(platform, sql, build, engine)
-        console.print(f"[bold]{engine} SQL[/bold]\n{plan.plan.engine_sql}", highlight=False)
+        # the SQL and Trino's plan hold brackets ("[store_id, sum]"): printed without markup
+        console.print(f"[bold]{engine} SQL[/bold]")
+        console.print(plan.plan.engine_sql, highlight=False, markup=False)
+        if plan.engine_plan is not None:
+            console.print(f"[bold]{engine} plan[/bold]")
+            console.print(plan.engine_plan, highlight=False, markup=False)
         for name, files in plan.files.items():
             version = f", Delta version {files.version}" if files.version is not None else ""
             console.print(

@@ -42,6 +42,8 @@ def settings_environment(
         return dict(_flatten("GOLDMINE", remote_values))
     env = {}
     for key, value in values.items():
+        if value is None:
+            continue  # unset: the job's default is None too ("null" would be read as text)
         text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
         env[f"GOLDMINE_{key.upper()}"] = text
     return env

@@ -2,8 +2,40 @@
 
 Both run on loopback as background processes that the platform starts when they are
 not running; their ports and process ids are recorded in ``<data_dir>/services.json``.
+A Trino server reading the same catalog and store is started only when asked for
+(``ensure_trino``); ``stop_services`` stops it with the others.
 """
 
-from goldmine.local._services import ServiceStatus, ensure_services, service_status, stop_services
+from goldmine.local._java import Jdk, JdkNotFoundError, find_jdk
+from goldmine.local._services import (
+    LocalServiceError,
+    ServiceStatus,
+    ensure_services,
+    service_status,
+    stop_services,
+)
+from goldmine.local._trino import (
+    TRINO_CATALOG,
+    TRINO_MIN_JAVA,
+    TRINO_VERSION,
+    ensure_trino,
+    trino_home,
+    trino_jdk,
+)
 
-__all__ = ["ServiceStatus", "ensure_services", "service_status", "stop_services"]
+__all__ = [
+    "TRINO_CATALOG",
+    "TRINO_MIN_JAVA",
+    "TRINO_VERSION",
+    "Jdk",
+    "JdkNotFoundError",
+    "LocalServiceError",
+    "ServiceStatus",
+    "ensure_services",
+    "ensure_trino",
+    "find_jdk",
+    "service_status",
+    "stop_services",
+    "trino_home",
+    "trino_jdk",
+]

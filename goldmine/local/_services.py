@@ -54,10 +54,16 @@ class ServiceStatus:
 
 
 def service_status(settings: Settings) -> list[ServiceStatus]:
-    """Return the status of both local services without starting anything."""
+    """Return the status of the local services without starting anything.
+
+    The S3 store and the API endpoint always; Trino only when it was started.
+    """
     state = read_state(settings.data_dir)
     statuses = []
-    for name, detail in (("s3", _s3_root(settings)), ("aws", "moto server (in memory)")):
+    services = [("s3", str(_s3_root(settings))), ("aws", "moto server (in memory)")]
+    if "trino" in state:
+        services.append(("trino", "Trino (optional: --engine trino)"))
+    for name, detail in services:
         entry = state.get(name, {})
         pid, port = entry.get("pid"), entry.get("port")
         running = bool(pid and port and pid_alive(pid) and port_open(port))

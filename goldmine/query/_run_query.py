@@ -21,9 +21,11 @@ if TYPE_CHECKING:
     from goldmine.platform import Platform
     from goldmine.query._read_tables import TableFiles
 
-Engine = Literal["local", "spark", "athena"]
-ENGINES: tuple[str, ...] = ("local", "spark", "athena")
-_DIALECTS = {"local": "duckdb", "spark": "spark", "athena": "athena"}
+Engine = Literal["local", "spark", "trino", "athena"]
+ENGINES: tuple[str, ...] = ("local", "spark", "trino", "athena")
+_DIALECTS = {"local": "duckdb", "spark": "spark"}
+#: Engines that run Athena (Trino) SQL as written: nothing is translated.
+_ATHENA_SQL = ("athena", "trino")
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ class QueryPlan:
 class QueryResult:
     """The answer of one query, with what produced it.
 
-    ``bytes_scanned`` and ``cost_usd`` are set by the ``athena`` engine only.
+    ``bytes_scanned`` and ``cost_usd`` are set by the ``athena`` engine only;
+    ``engine_plan`` by :func:`explain_query` on ``trino`` (Trino's own plan).
     """
 
     frame: pd.DataFrame
@@ -51,6 +54,7 @@ class QueryResult:
     cost_usd: float | None = None
     query_id: str | None = None
     files: dict[str, TableFiles] = field(default_factory=dict)
+    engine_plan: str | None = None
 
 
 def plan_query(
@@ -82,7 +86,7 @@ def plan_query(
         table = resolve_table(glue, platform.settings, build, db, name, default_database=database)
         tables[table.view_name] = table
         names[(db, name)] = table.view_name
-    if engine == "athena":
+    if engine in _ATHENA_SQL:
         engine_sql = _qualified_for_athena(query, names, tables)
     else:
         schema = tuple((view, tuple(table.schema().items())) for view, table in tables.items())
@@ -146,7 +150,8 @@ def run_query(
         ``lake``, ``lakehouse`` or ``mesh``.
     engine
         ``local`` (DuckDB), ``spark`` (Spark SQL; ``spark`` or a session built by
-        ``goldmine.spark.build_session``) or ``athena`` (``aws`` environment).
+        ``goldmine.spark.build_session``), ``trino`` (the local Trino server, started
+        on first use: the SQL runs as written) or ``athena`` (``aws`` environment).
     database
         Resolve unqualified names in this Glue database instead of the build's.
 
@@ -158,6 +163,11 @@ def run_query(
     """
     plan = plan_query(platform, sql, build, engine, database=database)
     started = time.perf_counter()
+    if engine == "trino":
+        from goldmine.query._run_trino import run_trino
+
+        frame = run_trino(platform, plan.engine_sql)
+        return QueryResult(frame, plan, time.perf_counter() - started)
     if engine != "athena":
         frame = _run_offline(platform, plan, spark)
         return QueryResult(frame, plan, time.perf_counter() - started)
@@ -199,12 +209,22 @@ def explain_query(
     *,
     database: str | None = None,
 ) -> QueryResult:
-    """Plan ``sql`` and list the files and partitions of every table it reads (no run)."""
+    """Plan ``sql`` and list the files and partitions of every table it reads (no run).
+
+    On ``trino`` the result carries Trino's own plan (``engine_plan``) instead of the
+    file listing: Trino decides what it reads.
+    """
     import pandas as pd
 
     from goldmine.query._read_tables import list_table_files
 
     plan = plan_query(platform, sql, build, engine, database=database)
+    if engine == "trino":
+        from goldmine.query._run_trino import explain_trino
+
+        return QueryResult(
+            pd.DataFrame(), plan, 0.0, engine_plan=explain_trino(platform, plan.engine_sql)
+        )
     files = {t.qualified_name: list_table_files(t, platform.aws) for t in plan.tables}
     return QueryResult(pd.DataFrame(), plan, 0.0, files=files)
 

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from goldmine.catalog import TableSpec, register_table
+from goldmine.catalog import TableSpec, register_partitions, register_table
 from goldmine.sales import DEFAULT_START_DATE
 
 if TYPE_CHECKING:
@@ -287,21 +287,27 @@ def write_synthetic_gold(
             _put_parquet(s3, bucket, f"{prefix.strip('/')}/{name}", table, partition)
         columns = tuple((c, t, "") for c, t in GOLD_COLUMNS[name] if c != partition)
         keys = tuple((c, t, "") for c, t in GOLD_COLUMNS[name] if c == partition)
-        register_table(
-            glue,
-            s3,
-            TableSpec(
-                database=database,
-                name=name,
-                location=location,
-                columns=columns,
-                partition_keys=keys,
-                table_format=table_format,
-                description="synthetic gold table (query tests and benchmark)",
-            ),
+        spec = TableSpec(
+            database=database,
+            name=name,
+            location=location,
+            columns=columns,
+            partition_keys=keys,
+            table_format=table_format,
+            description="synthetic gold table (query tests and benchmark)",
         )
+        register_table(glue, s3, spec)
+        if partition:
+            values = [[v] for v in _partition_values(table, partition)]
+            register_partitions(glue, database, spec.to_table_input(), values)
         locations[name] = location
     return locations
+
+
+def _partition_values(table: pa.Table, partition: str) -> list[str]:
+    import pyarrow.compute as pc
+
+    return [str(v) for v in sorted(pc.unique(table.column(partition)).to_pylist())]
 
 
 def _put_parquet(s3: Any, bucket: str, prefix: str, table: pa.Table, partition: str | None) -> None:

@@ -26,6 +26,7 @@ Rules (each has a unit test in ``tests/unit/test_query_translate.py``):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Literal
@@ -603,6 +604,7 @@ def _format_datetime(target: Target) -> Rule:
 
 
 def _check(rule: Callable[[exp.Expr, exp.Expr], None]) -> Rule:
+    @functools.wraps(rule)
     def wrapped(node: exp.Expr, root: exp.Expr) -> exp.Expr | None:
         rule(node, root)
         return None

@@ -6,8 +6,10 @@ catalog products) are built once per test run (session fixtures in ``conftest.py
 Gold tables are read through the query path (``goldmine.query.run_query``, local
 engine), so the comparison sees what analysts see: on the mesh each gold name resolves
 to its finance product (``MESH_PRODUCTS``). Each standard analyst question
-(``docs/analyst-queries/``) is answered on each build with the local (DuckDB) and Spark
-engines: the answers are identical across engines and across the three builds.
+(``docs/analyst-queries/``) is answered on each build with the local (DuckDB), Spark and
+Trino engines (Trino, Athena's own engine, reads the same Glue catalog and S3 store: the
+referee of the local engine's translation): the answers are identical across engines and
+across the three builds.
 """
 
 from __future__ import annotations
@@ -81,24 +83,25 @@ def test_mesh_products_equal_lakehouse_gold_to_the_cent(
 
 
 @pytest.fixture(scope="module")
-def answers(platform: Platform, spark: Any, built: None) -> dict[tuple[str, str], dict]:
-    """``{(build, engine): {question: answer}}`` over the three builds and two engines."""
+def answers(platform: Platform, spark: Any, built: None, trino: str) -> dict[tuple[str, str], dict]:
+    """``{(build, engine): {question: answer}}`` over the three builds and three engines."""
     found = {}
     for build in BUILDS:
-        for engine in ("local", "spark"):
+        for engine in ("local", "spark", "trino"):
             found[(build, engine)] = run_standard_queries(platform, build, engine, spark=spark)
     return found
 
 
-def test_standard_answers_are_equal_on_local_and_spark_for_each_build(
-    answers: dict[tuple[str, str], dict],
+@pytest.mark.parametrize("engine", ["spark", "trino"])
+def test_standard_answers_are_equal_on_local_spark_and_trino_for_each_build(
+    answers: dict[tuple[str, str], dict], engine: str
 ) -> None:
     for build in BUILDS:
-        local, on_spark = answers[(build, "local")], answers[(build, "spark")]
-        assert set(local) == set(on_spark)
+        local, other = answers[(build, "local")], answers[(build, engine)]
+        assert set(local) == set(other)
         for name, frame in local.items():
-            assert list(frame.columns) == list(on_spark[name].columns), (build, name)
-            assert normalized(frame) == normalized(on_spark[name]), (build, name)
+            assert list(frame.columns) == list(other[name].columns), (build, name)
+            assert normalized(frame) == normalized(other[name]), (build, name)
 
 
 def test_standard_answers_are_equal_across_the_three_builds(

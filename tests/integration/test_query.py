@@ -23,8 +23,8 @@ from goldmine.query import (
     run_query,
     run_standard_queries,
 )
-from goldmine.query._synthetic_gold import synthetic_gold_tables, write_synthetic_gold
 from tests.answers import normalized
+from tests.conftest import FORMATS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,27 +32,8 @@ if TYPE_CHECKING:
     from goldmine.platform import Platform
 
 pytestmark = pytest.mark.integration
-FORMATS = ("delta", "parquet")
 #: ``{table format: {standard query: answer}}``
 Answers = dict[str, dict[str, "pd.DataFrame"]]
-
-
-@pytest.fixture(scope="session")
-def gold_databases(platform: Platform) -> dict[str, str]:
-    tables = synthetic_gold_tables(30_000, days=60, seed=3)
-    databases = {}
-    for table_format in FORMATS:
-        database = platform.settings.database(f"query_test_{table_format}")
-        write_synthetic_gold(
-            platform,
-            tables,
-            database=database,
-            bucket=platform.settings.buckets.analytics,
-            prefix=f"_test_query/{table_format}",
-            table_format=table_format,
-        )
-        databases[table_format] = database
-    return databases
 
 
 @pytest.fixture(scope="session")
