@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from goldmine.plan import Plan, PlanRun, Step, run_plan
 from lake._build_steps import (
+    SMALL_RUN_MAX_BYTES,
     Cleaned,
     Dimensions,
     FeedCounts,
@@ -192,7 +193,9 @@ def build(
     cur = curated_tables(buckets.curated)
     ana = analytics_tables(buckets.analytics)
     validation_uri = validation_prefix(buckets.curated, run_id)
-    run = LakeRun(spark, s3, cur, ana, run_id, batch_ids, validation_uri)
+    sizes = [f.size for f in files]
+    small = None not in sizes and sum(sizes) <= SMALL_RUN_MAX_BYTES  # type: ignore[arg-type]
+    run = LakeRun(spark, s3, cur, ana, run_id, batch_ids, validation_uri, small)
     try:  # a failed run leaves no staged files behind
         done = run_plan(
             LAKE_PLAN,

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _DIMENSIONS = ("customers", "products", "stores", "fx_rates")
 _SNAPSHOTS = ("customers", "products", "fx_rates", "stores")
+#: Runs whose landed files add up to at most this are small: their outputs (the new
+#: batches plus the partitions and dimensions they touch) are written by one task each.
+SMALL_RUN_MAX_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class LakeRun:
     run_id: str
     batch_ids: tuple[str, ...]
     validation_uri: str = ""
+    #: A small run (its landed bytes known and at most :data:`SMALL_RUN_MAX_BYTES`)
+    #: writes each staged table with one task (:func:`lake._tables.stage`).
+    small: bool = False
 
     @property
     def batch_days(self) -> list[dt.date]:
@@ -327,7 +333,7 @@ def stage_curated(
         "duplicates": orders.duplicates.withColumn("ingest_date", with_day),
     }
     for name, frame in outputs.items():
-        stage(frame, run.cur[name], run.run_id)
+        stage(frame, run.cur[name], run.run_id, one_task=run.small)
     staged = {
         name: read_staged(run.spark, run.s3, run.cur[name], run.run_id, outputs[name])
         for name in ("order_lines", "products", "customers")
@@ -405,7 +411,7 @@ def stage_analytics(
         "customer_lifetime": (lifetime, set()),
     }
     for name, (frame, _) in tables.items():
-        stage(frame, run.ana[name], run.run_id)
+        stage(frame, run.ana[name], run.run_id, one_task=run.small)
     return tables
 
 
@@ -446,15 +452,23 @@ def publish_tables(
 
 
 def count_quarantine(stage_curated: Staged) -> QuarantineCounts:
-    """Quarantined records per batch and reason, and quarantined items per batch."""
+    """Quarantined records per batch and reason, and quarantined items per batch.
+
+    One aggregation: rows per batch, reason and level (an item's row has a line number).
+    """
     from pyspark.sql import functions as F
 
     quarantine = stage_curated.outputs["quarantine"]
+    item = F.col("line_no").isNotNull().alias("item")
+    counted = quarantine.groupBy("batch_id", "reason", item).count().collect()
     reasons: dict[str, dict[str, int]] = {}
-    for r in quarantine.groupBy("batch_id", "reason").agg(F.count(F.lit(1)).alias("n")).collect():
-        reasons.setdefault(r["batch_id"], {})[r["reason"]] = int(r["n"])
-    items = quarantine.filter(F.col("line_no").isNotNull()).groupBy("batch_id").count()
-    return QuarantineCounts(reasons, {r["batch_id"]: int(r["count"]) for r in items.collect()})
+    items: dict[str, int] = {}
+    for r in counted:
+        by_reason = reasons.setdefault(r["batch_id"], {})
+        by_reason[r["reason"]] = by_reason.get(r["reason"], 0) + int(r["count"])
+        if r["item"]:
+            items[r["batch_id"]] = items.get(r["batch_id"], 0) + int(r["count"])
+    return QuarantineCounts(reasons, items)
 
 
 def _rewrite(
