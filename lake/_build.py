@@ -74,7 +74,8 @@ class BuildResult:
     touched
         Partition values rewritten per table.
     rejected_files
-        Files not read, with the reason (e.g. not UTF-8).
+        Files that are not UTF-8 text, with the reason: every line of such a file is
+        quarantined ``unparseable`` with its bytes (``goldmine.rules``, ADR 0018).
     validation
         The great-expectations reports of the run, one per rule set ``split`` applied
         (``orders``, ``order_items``); each result JSON is under
@@ -182,11 +183,10 @@ def build(
     for entry in pending:
         for f in entry["files"]:
             uri = f"s3://{buckets.raw}/{f['raw_key']}"
-            if f.get("problem"):
+            if f.get("problem"):  # read all the same: every line quarantined (ADR 0018)
                 rejected.append(
                     {"batch_id": entry["batch_id"], "file": uri, "problem": f["problem"]}
                 )
-                continue
             day = dt.date.fromisoformat(entry["ingest_date"])
             files.append(LandedFile(uri, f["feed"], entry["batch_id"], day, f.get("bytes")))
     run_id = f"{batch_ids[0]}-{batch_ids[-1]}"
