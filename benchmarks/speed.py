@@ -255,8 +255,13 @@ def _child(build: str, result: Path | None) -> int:
         from lake import build as build_lake
         from lake import ingest
 
+        started = time.perf_counter()
         ingest(platform, None)  # every landed date (a rerun copies nothing)
-        steps["batches"] = len(build_lake(platform, spark).batches)
+        steps["ingest_s"] = round(time.perf_counter() - started, 2)
+        built = build_lake(platform, spark)
+        steps["batches"] = len(built.batches)
+        if built.steps is not None:
+            steps["plan"] = [[s.name, round(s.seconds, 2), s.spark_jobs] for s in built.steps.steps]
     elif build == "lakehouse":
         from lakehouse import build_lakehouse
 
@@ -296,6 +301,10 @@ def _print_table(scenario: str, best: dict[str, Run]) -> None:
         print(f"  {build:9s} | {run.seconds:7.1f} | {ratio:8.0f}x | {run.jobs:4d} | "
               f"{run.stages:5d} | {run.tasks:5d} | {run.sql:4d} | {run.inside_jobs_s:6.1f} | "
               f"{run.delta_commits:3d}" + ("" if run.ok else "  FAILED"))  # fmt: skip
+    for build, run in best.items():
+        if run.steps.get("plan"):
+            steps = ", ".join(f"{n} {s:.1f} s/{j}" for n, s, j in run.steps["plan"])
+            print(f"  {build} steps (s/Spark jobs): {steps}")
     print(flush=True)
 
 
