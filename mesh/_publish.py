@@ -165,12 +165,12 @@ def _build_function(contract: Contract) -> Callable[[BuildContext], DataFrame]:
     return built
 
 
-def _landed(platform: Platform, feeds: list[str]) -> dict[str, list[LandedFile]]:
+def _landed(s3: Any, settings: Settings, feeds: list[str]) -> dict[str, list[LandedFile]]:
     from goldmine.rules import list_landed_files
 
     if not feeds:
         return {}
-    files = list_landed_files(platform.aws.s3(), platform.settings.buckets.landing)
+    files = list_landed_files(s3, settings.buckets.landing)
     return {feed: [f for f in files if f.feed == feed] for feed in feeds}
 
 
@@ -282,14 +282,17 @@ def publish_product(
     contract = contract or load_product_contract(product_id)
     run_id = run_id or uuid.uuid4().hex
     placed = placement(contract, platform.settings)
+    # One S3 client for the whole publish: each ``platform.aws.s3()`` makes a new boto3
+    # session and loads the service model again (0.1-1 s each, about ten per publish).
+    s3 = platform.aws.s3()
 
     say("reading inputs")
-    inputs = _read_inputs(platform, contract)
-    current = _current_publication(platform, contract)
+    inputs = _read_inputs(s3, platform.settings, contract)
+    current = _current_publication(s3, platform.settings, contract)
     if transform is None and not force and unchanged_since(current, inputs.fingerprint):
         say("unchanged, skipped")
         return _unchanged(contract, current or {})
-    context = _open_context(spark, platform, inputs)
+    context = _open_context(spark, platform, s3, inputs)
     built: _Built | None = None
     try:
         say("building")
@@ -299,25 +302,28 @@ def publish_product(
         say("reconciling sources")
         sources, check = _reconcile(context, contract, platform.settings, built, check)
         say("reporting quality (great-expectations)")
-        quality, check = _report(platform, contract, built, check, run_id)
+        quality, check = _report(s3, platform.settings, contract, built, check, run_id)
         lineage = inputs.lineage(run_id)
         if not check.passed:
             _record_run(
-                platform, contract, run_id, check, quality, sources, lineage, published=False
-            )
+                s3, platform.settings, contract, run_id, check, quality, sources, lineage,
+                published=False,
+            )  # fmt: skip
             return PublishResult(
                 product_id, contract.version, False, check, run_id, placed.location,
                 lineage=lineage, quality=quality, sources=sources,
             )  # fmt: skip
         say("writing")
-        delta_version, sources = _write_tables(platform, contract, placed.location, built, sources)
+        delta_version, sources = _write_tables(
+            s3, platform.settings, contract, placed.location, built, sources
+        )
     finally:
         if built is not None:
             built.release()
         context.release()
 
     say("registering")
-    names = _register(platform, contract, placed, run_id, delta_version)
+    names = _register(platform, s3, contract, placed, run_id, delta_version)
     publication = {
         "product": product_id,
         "version": contract.version,
@@ -340,9 +346,9 @@ def publish_product(
         "contract": contract.raw,
         "tags": cost_tags(contract, platform.settings),
     }
-    record_publication(platform.aws.s3(), platform.settings, product_id, publication)
+    record_publication(s3, platform.settings, product_id, publication)
     _record_run(
-        platform, contract, run_id, check, quality, sources, lineage, published=True,
+        s3, platform.settings, contract, run_id, check, quality, sources, lineage, published=True,
         delta_version=delta_version, location=placed.location, database=placed.database,
     )  # fmt: skip
     return PublishResult(
@@ -351,14 +357,13 @@ def publish_product(
     )  # fmt: skip
 
 
-def _read_inputs(platform: Platform, contract: Contract) -> _Inputs:
+def _read_inputs(s3: Any, settings: Settings, contract: Contract) -> _Inputs:
     """List the landed files and read the input publications (registry): no Spark."""
-    s3 = platform.aws.s3()
-    landed = _landed(platform, list(contract.custom("sourceFeeds") or []))
+    landed = _landed(s3, settings, list(contract.custom("sourceFeeds") or []))
     upstream: dict[str, dict[str, Any]] = {}
     for spec in contract.input_products():
         product, major = parse_input(spec)
-        upstream[product] = _input_publication(s3, platform.settings, product, major)
+        upstream[product] = _input_publication(s3, settings, product, major)
     etags = landed_etags(s3, [f for files in landed.values() for f in files])
     dates = [f.ingest_date for files in landed.values() for f in files if f.ingest_date]
     dates += [dt.date.fromisoformat(str(p["as_of"])) for p in upstream.values() if p.get("as_of")]
@@ -380,9 +385,9 @@ def _input_publication(s3: Any, settings: Settings, product_id: str, major: int)
         raise LookupError(str(exc.args[0])) from None
 
 
-def _current_publication(platform: Platform, contract: Contract) -> dict[str, Any] | None:
+def _current_publication(s3: Any, settings: Settings, contract: Contract) -> dict[str, Any] | None:
     """Return the newest publication of the contract's major (``None``: never published)."""
-    entry = read_entry(platform.aws.s3(), platform.settings, contract.product_id)
+    entry = read_entry(s3, settings, contract.product_id)
     found: dict[str, Any] | None = (entry or {}).get("majors", {}).get(str(contract.major))
     return found
 
@@ -405,9 +410,11 @@ def _unchanged(contract: Contract, pub: dict[str, Any]) -> PublishResult:
     )  # fmt: skip
 
 
-def _open_context(spark: SparkSession, platform: Platform, inputs: _Inputs) -> BuildContext:
+def _open_context(
+    spark: SparkSession, platform: Platform, s3: Any, inputs: _Inputs
+) -> BuildContext:
     """Return the build's context: its landed files and its input products as read."""
-    context = BuildContext(spark, platform, landed=inputs.landed)
+    context = BuildContext(spark, platform, landed=inputs.landed, s3=s3)
     for product, pub in inputs.upstream.items():
         context.inputs[product] = _read_publication(spark, pub)
     return context
@@ -434,29 +441,28 @@ def _reconcile(
 
 
 def _report(
-    platform: Platform, contract: Contract, built: _Built, check: DataCheck, run_id: str
+    s3: Any, settings: Settings, contract: Contract, built: _Built, check: DataCheck, run_id: str
 ) -> tuple[QualityReport, DataCheck]:
     """Run and save the great-expectations report; name it in the check."""
-    s3, settings = platform.aws.s3(), platform.settings
     quality = report_quality(s3, settings, contract, built.published, check, run_id)
     return quality, dataclasses.replace(check, report=quality.run)
 
 
 def _write_tables(
-    platform: Platform,
+    s3: Any,
+    settings: Settings,
     contract: Contract,
     location: str,
     built: _Built,
     sources: SourceReport | None,
 ) -> tuple[int, SourceReport | None]:
     """Write the private table (PII), the quarantine and the product; one commit each."""
-    s3 = platform.aws.s3()
     partitions = [str(p.name) for p in sorted(
         (p for p in contract.table.properties or [] if p.partitioned),
         key=lambda p: p.partitionKeyPosition or 0,
     )]  # fmt: skip
     if any(c.classification == PII for c in contract.columns):
-        _write(built.raw, private_location(contract, platform.settings), partitions)
+        _write(built.raw, private_location(contract, settings), partitions)
     if sources is not None and built.quarantine is not None:
         _write(built.quarantine, sources.location, [])
         sources = dataclasses.replace(sources, delta_version=_delta_version(s3, sources.location))
@@ -465,10 +471,15 @@ def _write_tables(
 
 
 def _register(
-    platform: Platform, contract: Contract, placed: Placement, run_id: str, delta_version: int
+    platform: Platform,
+    s3: Any,
+    contract: Contract,
+    placed: Placement,
+    run_id: str,
+    delta_version: int,
 ) -> list[str]:
     """Register and tag the product's Glue tables (the versioned one, and the newest major's)."""
-    s3, settings = platform.aws.s3(), platform.settings
+    settings = platform.settings
     glue, sts = platform.aws.client("glue"), platform.aws.client("sts")
     tags = cost_tags(contract, settings)
     entry = read_entry(s3, settings, contract.product_id)
@@ -487,7 +498,8 @@ def _register(
 
 
 def _record_run(
-    platform: Platform,
+    s3: Any,
+    settings: Settings,
     contract: Contract,
     run_id: str,
     check: DataCheck,
@@ -499,7 +511,7 @@ def _record_run(
     **details: Any,
 ) -> None:
     record_run(
-        platform.aws.s3(), platform.settings, contract, run_id,
+        s3, settings, contract, run_id,
         published=published, check=check, quality=quality,
         lineage=lineage, **details, **_sources_record(sources),
     )  # fmt: skip
