@@ -5,7 +5,7 @@ and the data mesh from it, answer the same standard analyst questions on each bu
 (``docs/analyst-queries/``, local engine) and report, per build: the time it took,
 the rows per layer, the records it quarantined, the bytes it stores and the answers.
 A second run re-lands the same bytes; the lake and the lakehouse find nothing new to
-build, and the mesh publishes every product again (same rows, a new Delta version).
+build, and the mesh skips every product (unchanged inputs: no new Delta version).
 """
 
 from __future__ import annotations

@@ -40,6 +40,9 @@ class BuildContext:
         records, record-level quarantine, duplicates dropped and records read.
     item_quarantine
         Item-level rejects handed in with :meth:`quarantine_items`.
+    s3
+        The S3 client to read the landed files with (``None``: a new one from
+        ``platform``); the publisher passes the one it uses for the whole publish.
     """
 
     spark: SparkSession
@@ -48,6 +51,7 @@ class BuildContext:
     landed: dict[str, list[LandedFile]] = field(default_factory=dict)
     cleaned: dict[str, FeedResult] = field(default_factory=dict)
     item_quarantine: list[DataFrame] = field(default_factory=list)
+    s3: Any = None
     _cached: list[DataFrame] = field(default_factory=list, repr=False)
 
     @property
@@ -64,7 +68,8 @@ class BuildContext:
         """
         from goldmine.rules import read_landed
 
-        return read_landed(self.spark, self.landed[feed], s3_client=self.platform.aws.s3())
+        s3 = self.s3 if self.s3 is not None else self.platform.aws.s3()
+        return read_landed(self.spark, self.landed[feed], s3_client=s3)
 
     def clean_feed(self, feed: str) -> FeedResult:
         """Clean one of the domain's feeds with the shared rules and keep what they reject.

@@ -17,17 +17,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import importlib
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from goldmine.catalog import register_table
+from goldmine.settings import Settings
 from goldmine.tags import tag_glue_database, tag_glue_table
 from mesh._build_context import BuildContext
-from mesh._check_data import DataCheck, check_data
+from mesh._check_data import Check, DataCheck, check_data
 from mesh._contract import PII, Contract, load_product_contract
+from mesh._fingerprint_inputs import input_fingerprint, landed_etags, unchanged_since
 from mesh._generate import (
+    Placement,
     cost_tags,
     glue_table_spec,
     placement,
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from goldmine.platform import Platform
+    from goldmine.rules import LandedFile
 
 #: Feed name -> the contract's ``sourceFeeds`` entry it comes from (landing layout).
 Transform = Callable[["DataFrame"], "DataFrame"]
@@ -58,12 +63,15 @@ class PublishRefusedError(RuntimeError):
 
 @dataclass(frozen=True)
 class PublishResult:
-    """What one publish did (or why it refused).
+    """What one publish did (or why it refused, or why it was skipped).
 
     ``check`` is the decision (its ``report`` names the run record); ``quality`` the
     status recorded in the registry, with the great-expectations outcome; ``sources``
     the reconciliation and quarantine of a product built from feeds (``None`` for one
     built only from other products), also for a refused run (then not written).
+    ``unchanged``: the inputs were those of the newest publication, so nothing was
+    built or written; every other field then describes that publication (its run id,
+    Delta version, checks and quarantine, as recorded in the registry).
     """
 
     product_id: str
@@ -77,6 +85,7 @@ class PublishResult:
     lineage: dict[str, Any] = field(default_factory=dict)
     quality: QualityReport | None = None
     sources: SourceReport | None = None
+    unchanged: bool = False
 
     @property
     def quarantined_records(self) -> int:
@@ -118,17 +127,15 @@ def read_product(
     LookupError
         When the product or that major was never published.
     """
-    entry = read_entry(platform.aws.s3(), platform.settings, product_id)
-    if entry is None:
-        raise LookupError(f"{product_id} was never published: publish it first")
-    try:
-        pub = publication(entry, major)
-    except KeyError as exc:
-        raise LookupError(str(exc.args[0])) from None
-    df = (
+    pub = _input_publication(platform.aws.s3(), platform.settings, product_id, major)
+    return _read_publication(spark, pub), pub
+
+
+def _read_publication(spark: SparkSession, pub: dict[str, Any]) -> DataFrame:
+    """Return the Delta table of a publication at its registered version."""
+    return (
         spark.read.format("delta").option("versionAsOf", pub["delta_version"]).load(pub["location"])
     )
-    return df, pub
 
 
 def apply_pii(df: DataFrame, contract: Contract) -> DataFrame:
@@ -158,18 +165,67 @@ def _build_function(contract: Contract) -> Callable[[BuildContext], DataFrame]:
     return built
 
 
-def _landed(platform: Platform, feeds: list[str]) -> dict[str, list[Any]]:
+def _landed(s3: Any, settings: Settings, feeds: list[str]) -> dict[str, list[LandedFile]]:
     from goldmine.rules import list_landed_files
 
-    files = list_landed_files(platform.aws.s3(), platform.settings.buckets.landing)
+    if not feeds:
+        return {}
+    files = list_landed_files(s3, settings.buckets.landing)
     return {feed: [f for f in files if f.feed == feed] for feed in feeds}
 
 
-def _delta_version(spark: SparkSession, location: str) -> int:
-    from delta.tables import DeltaTable
+_COMMIT = re.compile(r"_delta_log/(\d{20})\.json$")
 
-    row = DeltaTable.forPath(spark, location).history(1).select("version").first()
-    return int(row[0]) if row else 0
+
+def _delta_version(s3: Any, location: str) -> int:
+    """Return the newest version of the Delta table at ``location`` from its log's keys.
+
+    One S3 listing of ``_delta_log/`` (no Spark job, no log replay): a commit is the
+    ``_delta_log/<20-digit version>.json`` object (written before the write returns,
+    also through the DynamoDB log store).
+    """
+    bucket, _, prefix = location.removeprefix("s3://").removeprefix("s3a://").partition("/")
+    pages = s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=f"{prefix.rstrip('/')}/_delta_log/0"
+    )
+    found = (_COMMIT.search(o["Key"]) for page in pages for o in page.get("Contents", []))
+    return max((int(m.group(1)) for m in found if m), default=0)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What a build will read, known before any Spark work: files, publications, fingerprint."""
+
+    landed: dict[str, list[LandedFile]]
+    upstream: dict[str, dict[str, Any]]  # input product id -> the publication read
+    fingerprint: dict[str, Any]
+    as_of: dt.date | None
+
+    def lineage(self, run_id: str) -> dict[str, Any]:
+        """Return the publication's ``lineage``: input publications, feeds' batches, as_of."""
+        keys = ("product", "version", "major", "delta_version", "run_id", "location")
+        return {
+            "inputs": [{k: pub.get(k) for k in keys} for pub in self.upstream.values()],
+            "source_feeds": {
+                feed: sorted({f.batch_id for f in files}) for feed, files in self.landed.items()
+            },
+            "run_id": run_id,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+        }
+
+
+@dataclass
+class _Built:
+    """The build's frames: as built (cached), as published (PII treated), its quarantine."""
+
+    raw: DataFrame
+    published: DataFrame
+    quarantine: DataFrame | None = None
+
+    def release(self) -> None:
+        for frame in (self.raw, self.quarantine):
+            if frame is not None:
+                frame.unpersist()
 
 
 def publish_product(
@@ -181,8 +237,9 @@ def publish_product(
     transform: Transform | None = None,
     run_id: str | None = None,
     progress: Callable[[str], None] | None = None,
+    force: bool = False,
 ) -> PublishResult:
-    """Build, validate and publish one data product.
+    """Build, validate and publish one data product; skip it when its inputs are unchanged.
 
     Parameters
     ----------
@@ -193,15 +250,22 @@ def publish_product(
     contract
         Use this contract instead of the repo's (a new version being tried out).
     transform
-        Applied to the built DataFrame before validation (tests inject bad data here).
+        Applied to the built DataFrame before validation (tests inject bad data here);
+        a publish with a transform is never skipped.
     run_id
         Id of the job run, recorded in the lineage; a new UUID by default.
     progress
         Called with a short message at each step.
+    force
+        Build and publish even when the inputs are those of the newest publication
+        (after a change of the build code, which the fingerprint does not cover).
 
     Returns
     -------
     PublishResult
+        ``unchanged`` when the newest publication of the contract's major was built
+        from the same inputs (:mod:`mesh._fingerprint_inputs`): nothing was built or
+        written, and the result describes that publication (``published`` true).
         ``published`` is ``False`` when the data broke the contract or its source
         records do not reconcile (check ``reconciliation``): then nothing visible was
         written, only the run's quality report (see ``check`` for why). Otherwise the
@@ -216,108 +280,209 @@ def publish_product(
     """
     say = progress or (lambda _msg: None)
     contract = contract or load_product_contract(product_id)
-    settings, s3 = platform.settings, platform.aws.s3()
     run_id = run_id or uuid.uuid4().hex
-    placed = placement(contract, settings)
-    location = placed.location
+    placed = placement(contract, platform.settings)
+    # One S3 client for the whole publish: each ``platform.aws.s3()`` makes a new boto3
+    # session and loads the service model again (0.1-1 s each, about ten per publish).
+    s3 = platform.aws.s3()
 
     say("reading inputs")
-    context = BuildContext(
-        spark, platform, landed=_landed(platform, list(contract.custom("sourceFeeds") or []))
-    )
-    inputs_lineage = []
-    as_of_dates = [d for d in [context.as_of] if d is not None]
-    for spec in contract.input_products():
-        upstream, major = parse_input(spec)
-        df, pub = read_product(spark, platform, upstream, major)
-        context.inputs[upstream] = df
-        inputs_lineage.append(
-            {
-                k: pub.get(k)
-                for k in ("product", "version", "major", "delta_version", "run_id", "location")
-            }
-        )
-        if pub.get("as_of"):
-            as_of_dates.append(dt.date.fromisoformat(str(pub["as_of"])))
-    as_of = max(as_of_dates) if as_of_dates else None
-
-    say("building")
-    quarantine: DataFrame | None = None
-    raw: DataFrame | None = None
+    inputs = _read_inputs(s3, platform.settings, contract)
+    current = _current_publication(s3, platform.settings, contract)
+    if transform is None and not force and unchanged_since(current, inputs.fingerprint):
+        say("unchanged, skipped")
+        return _unchanged(contract, current or {})
+    context = _open_context(spark, platform, s3, inputs)
+    built: _Built | None = None
     try:
-        raw = _build_function(contract)(context)
-        if transform is not None:
-            raw = transform(raw)
-        raw = raw.cache()
-        published_df = apply_pii(raw, contract)
-
+        say("building")
+        built = _build(contract, context, transform)
         say("validating")
-        check = check_data(published_df, contract, as_of=as_of)
+        check = check_data(built.published, contract, as_of=inputs.as_of)
         say("reconciling sources")
-        reconciled = reconcile_sources(context, quarantine_location(contract, settings))
-        sources: SourceReport | None = None
-        if reconciled is not None:
-            sources, quarantine = reconciled
-            check = dataclasses.replace(check, checks=(*check.checks, sources.check()))
+        sources, check = _reconcile(context, contract, platform.settings, built, check)
         say("reporting quality (great-expectations)")
-        quality = report_quality(s3, settings, contract, published_df, check, run_id)
-        check = dataclasses.replace(check, report=quality.run)
-        lineage = {
-            "inputs": inputs_lineage,
-            "source_feeds": {
-                feed: sorted({f.batch_id for f in files}) for feed, files in context.landed.items()
-            },
-            "run_id": run_id,
-            "as_of": as_of.isoformat() if as_of else None,
-        }
+        quality, check = _report(s3, platform.settings, contract, built, check, run_id)
+        lineage = inputs.lineage(run_id)
         if not check.passed:
-            record_run(
-                s3,
-                settings,
-                contract,
-                run_id,
+            _record_run(
+                s3, platform.settings, contract, run_id, check, quality, sources, lineage,
                 published=False,
-                check=check,
-                quality=quality,
-                lineage=lineage,
-                **_sources_record(sources),
-            )
+            )  # fmt: skip
             return PublishResult(
-                product_id,
-                contract.version,
-                False,
-                check,
-                run_id,
-                location,
-                lineage=lineage,
-                quality=quality,
-                sources=sources,
-            )
-
+                product_id, contract.version, False, check, run_id, placed.location,
+                lineage=lineage, quality=quality, sources=sources,
+            )  # fmt: skip
         say("writing")
-        partitions = [str(p.name) for p in sorted(
-            (p for p in contract.table.properties or [] if p.partitioned),
-            key=lambda p: p.partitionKeyPosition or 0,
-        )]  # fmt: skip
-        if any(c.classification == PII for c in contract.columns):
-            _write(raw, private_location(contract, settings), partitions)
-        if sources is not None and quarantine is not None:
-            _write(quarantine, sources.location, [])
-            sources = dataclasses.replace(
-                sources, delta_version=_delta_version(spark, sources.location)
-            )
-        _write(published_df, location, partitions)
-        delta_version = _delta_version(spark, location)
+        delta_version, sources = _write_tables(
+            s3, platform.settings, contract, placed.location, built, sources
+        )
     finally:
-        for frame in (raw, quarantine):
-            if frame is not None:
-                frame.unpersist()
+        if built is not None:
+            built.release()
         context.release()
 
     say("registering")
+    names = _register(platform, s3, contract, placed, run_id, delta_version)
+    publication = {
+        "product": product_id,
+        "version": contract.version,
+        "major": contract.major,
+        "location": placed.location,
+        "database": placed.database,
+        "server": placed.as_dict(),
+        "tables": names,
+        "delta_version": delta_version,
+        "run_id": run_id,
+        "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "as_of": lineage["as_of"],
+        "rows": check.rows,
+        "checks": [c.as_dict() for c in check.checks],
+        "quality": quality.as_dict(),
+        **_sources_record(sources),
+        "lineage": lineage,
+        "input_fingerprint": inputs.fingerprint,
+        "owner": contract.owner,
+        "contract": contract.raw,
+        "tags": cost_tags(contract, platform.settings),
+    }
+    record_publication(s3, platform.settings, product_id, publication)
+    _record_run(
+        s3, platform.settings, contract, run_id, check, quality, sources, lineage, published=True,
+        delta_version=delta_version, location=placed.location, database=placed.database,
+    )  # fmt: skip
+    return PublishResult(
+        product_id, contract.version, True, check, run_id, placed.location, delta_version,
+        tuple(names), lineage, quality, sources,
+    )  # fmt: skip
+
+
+def _read_inputs(s3: Any, settings: Settings, contract: Contract) -> _Inputs:
+    """List the landed files and read the input publications (registry): no Spark."""
+    landed = _landed(s3, settings, list(contract.custom("sourceFeeds") or []))
+    upstream: dict[str, dict[str, Any]] = {}
+    for spec in contract.input_products():
+        product, major = parse_input(spec)
+        upstream[product] = _input_publication(s3, settings, product, major)
+    etags = landed_etags(s3, [f for files in landed.values() for f in files])
+    dates = [f.ingest_date for files in landed.values() for f in files if f.ingest_date]
+    dates += [dt.date.fromisoformat(str(p["as_of"])) for p in upstream.values() if p.get("as_of")]
+    return _Inputs(
+        landed,
+        upstream,
+        input_fingerprint(contract, landed, etags, upstream.values()),
+        max(dates) if dates else None,
+    )
+
+
+def _input_publication(s3: Any, settings: Settings, product_id: str, major: int) -> dict[str, Any]:
+    entry = read_entry(s3, settings, product_id)
+    if entry is None:
+        raise LookupError(f"{product_id} was never published: publish it first")
+    try:
+        return publication(entry, major)
+    except KeyError as exc:
+        raise LookupError(str(exc.args[0])) from None
+
+
+def _current_publication(s3: Any, settings: Settings, contract: Contract) -> dict[str, Any] | None:
+    """Return the newest publication of the contract's major (``None``: never published)."""
+    entry = read_entry(s3, settings, contract.product_id)
+    found: dict[str, Any] | None = (entry or {}).get("majors", {}).get(str(contract.major))
+    return found
+
+
+def _unchanged(contract: Contract, pub: dict[str, Any]) -> PublishResult:
+    """Return the result of a skipped publish: the newest publication, as recorded."""
+    checks = tuple(
+        Check(str(c["name"]), str(c["kind"]), bool(c["passed"]), str(c.get("detail", "")))
+        for c in pub.get("checks") or []
+    )
+    quality = QualityReport.from_dict(pub["quality"]) if pub.get("quality") else None
+    check = DataCheck(
+        contract.product_id, int(pub.get("rows") or 0), checks, quality.run if quality else ""
+    )
+    sources = SourceReport.from_dict(pub) if pub.get("reconciliation") else None
+    return PublishResult(
+        contract.product_id, str(pub["version"]), True, check, str(pub["run_id"]),
+        str(pub["location"]), int(pub["delta_version"]), tuple(pub.get("tables") or ()),
+        dict(pub.get("lineage") or {}), quality, sources, unchanged=True,
+    )  # fmt: skip
+
+
+def _open_context(
+    spark: SparkSession, platform: Platform, s3: Any, inputs: _Inputs
+) -> BuildContext:
+    """Return the build's context: its landed files and its input products as read."""
+    context = BuildContext(spark, platform, landed=inputs.landed, s3=s3)
+    for product, pub in inputs.upstream.items():
+        context.inputs[product] = _read_publication(spark, pub)
+    return context
+
+
+def _build(contract: Contract, context: BuildContext, transform: Transform | None) -> _Built:
+    """Run the contract's build function; cache its output and treat PII for publishing."""
+    raw = _build_function(contract)(context)
+    if transform is not None:
+        raw = transform(raw)
+    raw = raw.cache()
+    return _Built(raw, apply_pii(raw, contract))
+
+
+def _reconcile(
+    context: BuildContext, contract: Contract, settings: Settings, built: _Built, check: DataCheck
+) -> tuple[SourceReport | None, DataCheck]:
+    """Reconcile the build's source records; add the verdict to the checks."""
+    reconciled = reconcile_sources(context, quarantine_location(contract, settings))
+    if reconciled is None:
+        return None, check
+    sources, built.quarantine = reconciled
+    return sources, dataclasses.replace(check, checks=(*check.checks, sources.check()))
+
+
+def _report(
+    s3: Any, settings: Settings, contract: Contract, built: _Built, check: DataCheck, run_id: str
+) -> tuple[QualityReport, DataCheck]:
+    """Run and save the great-expectations report; name it in the check."""
+    quality = report_quality(s3, settings, contract, built.published, check, run_id)
+    return quality, dataclasses.replace(check, report=quality.run)
+
+
+def _write_tables(
+    s3: Any,
+    settings: Settings,
+    contract: Contract,
+    location: str,
+    built: _Built,
+    sources: SourceReport | None,
+) -> tuple[int, SourceReport | None]:
+    """Write the private table (PII), the quarantine and the product; one commit each."""
+    partitions = [str(p.name) for p in sorted(
+        (p for p in contract.table.properties or [] if p.partitioned),
+        key=lambda p: p.partitionKeyPosition or 0,
+    )]  # fmt: skip
+    if any(c.classification == PII for c in contract.columns):
+        _write(built.raw, private_location(contract, settings), partitions)
+    if sources is not None and built.quarantine is not None:
+        _write(built.quarantine, sources.location, [])
+        sources = dataclasses.replace(sources, delta_version=_delta_version(s3, sources.location))
+    _write(built.published, location, partitions)
+    return _delta_version(s3, location), sources
+
+
+def _register(
+    platform: Platform,
+    s3: Any,
+    contract: Contract,
+    placed: Placement,
+    run_id: str,
+    delta_version: int,
+) -> list[str]:
+    """Register and tag the product's Glue tables (the versioned one, and the newest major's)."""
+    settings = platform.settings
     glue, sts = platform.aws.client("glue"), platform.aws.client("sts")
     tags = cost_tags(contract, settings)
-    entry = read_entry(s3, settings, product_id)
+    entry = read_entry(s3, settings, contract.product_id)
     newest_major = max([contract.major, int(entry["latest_major"]) if entry else 0])
     names = [table_names(contract)[1]]
     if contract.major >= newest_major:
@@ -327,66 +492,29 @@ def publish_product(
         register_table(glue, s3, glue_table_spec(contract, settings, name=name, **params))
         tag_glue_table(glue, sts, placed.database, name, tags)
     tag_glue_database(
-        glue,
-        sts,
-        placed.database,
-        {k: v for k, v in tags.items() if k != "data-product"},
+        glue, sts, placed.database, {k: v for k, v in tags.items() if k != "data-product"}
     )
+    return names
 
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    record_publication(
-        s3,
-        settings,
-        product_id,
-        {
-            "product": product_id,
-            "version": contract.version,
-            "major": contract.major,
-            "location": location,
-            "database": placed.database,
-            "server": placed.as_dict(),
-            "tables": names,
-            "delta_version": delta_version,
-            "run_id": run_id,
-            "published_at": now,
-            "as_of": lineage["as_of"],
-            "rows": check.rows,
-            "checks": [c.as_dict() for c in check.checks],
-            "quality": quality.as_dict(),
-            **_sources_record(sources),
-            "lineage": lineage,
-            "owner": contract.owner,
-            "contract": contract.raw,
-            "tags": tags,
-        },
-    )
+
+def _record_run(
+    s3: Any,
+    settings: Settings,
+    contract: Contract,
+    run_id: str,
+    check: DataCheck,
+    quality: QualityReport,
+    sources: SourceReport | None,
+    lineage: dict[str, Any],
+    *,
+    published: bool,
+    **details: Any,
+) -> None:
     record_run(
-        s3,
-        settings,
-        contract,
-        run_id,
-        published=True,
-        check=check,
-        quality=quality,
-        delta_version=delta_version,
-        location=location,
-        database=placed.database,
-        lineage=lineage,
-        **_sources_record(sources),
-    )
-    return PublishResult(
-        product_id,
-        contract.version,
-        True,
-        check,
-        run_id,
-        location,
-        delta_version,
-        tuple(names),
-        lineage,
-        quality,
-        sources,
-    )
+        s3, settings, contract, run_id,
+        published=published, check=check, quality=quality,
+        lineage=lineage, **details, **_sources_record(sources),
+    )  # fmt: skip
 
 
 def _sources_record(sources: SourceReport | None) -> dict[str, Any]:

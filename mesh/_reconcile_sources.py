@@ -115,6 +115,29 @@ class SourceReport:
             f"+ duplicates {t['duplicates']} in {batches} batches ({feeds})",
         )
 
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> SourceReport:
+        """Return the report a publication recorded (the inverse of :meth:`as_dict`).
+
+        Examples
+        --------
+        >>> report = SourceReport((BatchCounts("20250106", "orders", 10, 8, 1, 1),),
+        ...                       {"unparseable": 1}, 0, "s3://b/_quarantine/o/v1/", 3)
+        >>> SourceReport.from_dict(report.as_dict()) == report
+        True
+        """
+        quarantine, recon = record["quarantine"], record["reconciliation"]
+        fields = ("batch_id", "feed", "read", "accepted", "quarantined", "duplicates")
+        counts = tuple(BatchCounts(**{k: b[k] for k in fields}) for b in recon["batches"])
+        return cls(
+            counts,
+            dict(quarantine["by_reason"]),
+            int(quarantine["items"]),
+            str(quarantine["location"]),
+            quarantine["delta_version"],
+            tuple(recon.get("unaccounted_feeds") or ()),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         """Return the ``quarantine`` and ``reconciliation`` of a publication / run record."""
         return {

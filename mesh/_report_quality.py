@@ -55,6 +55,26 @@ class QualityReport:
     disagreements: tuple[str, ...] = field(default_factory=tuple)
     run: str = ""
 
+    @classmethod
+    def from_dict(cls, quality: dict[str, Any]) -> QualityReport:
+        """Return the status a publication recorded (the inverse of :meth:`as_dict`).
+
+        Examples
+        --------
+        >>> report = QualityReport("passed", 3, 3, {"success": True}, (), "s3://b/run.json")
+        >>> QualityReport.from_dict(report.as_dict()) == report
+        True
+        """
+        checks = quality.get("checks") or {}
+        return cls(
+            str(quality["status"]),
+            int(checks.get("passed", 0)),
+            int(checks.get("total", 0)),
+            quality.get("great_expectations"),
+            tuple(quality.get("disagreements") or ()),
+            str(quality.get("run") or ""),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         """Return the status as plain data (the publication's ``quality``)."""
         return {

@@ -151,8 +151,18 @@ def _cannot_judge(reason: str, output_format: str) -> NoReturn:
 def publish(
     products: Annotated[list[str], typer.Argument(help="DOMAIN.PRODUCT ids, in build order.")],
     run_id: Annotated[str | None, typer.Option(help="Job run id for the lineage.")] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Publish even when the inputs are unchanged (after a build code change).",
+        ),
+    ] = False,
 ) -> None:
     """Build, validate and publish data products; refuse any that break their contract.
+
+    A product whose inputs (landed files, input products' versions, contract) are those
+    of its newest publication is skipped: "unchanged, skipped", nothing written.
 
     Example: goldmine mesh publish catalog.products finance.fx_rates sales.orders
     """
@@ -169,9 +179,14 @@ def publish(
                 shown.update(f"{product}: {msg}")
 
             result = mesh.publish_product(
-                platform, spark, product_id, run_id=run_id, progress=report
+                platform, spark, product_id, run_id=run_id, progress=report, force=force
             )
-        if result.published:
+        if result.unchanged:
+            _out.print(
+                f"[green]unchanged, skipped[/green] {product_id} {result.version} "
+                f"(delta version {result.delta_version} of run {result.run_id}: same inputs)"
+            )
+        elif result.published:
             _out.print(
                 f"[green]published[/green] {product_id} {result.version} "
                 f"(delta version {result.delta_version}, {result.check.rows} rows, "

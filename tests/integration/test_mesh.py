@@ -7,6 +7,7 @@ refusal test then tries to publish a broken sales.orders on top of it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -269,6 +270,93 @@ def test_every_feed_product_keeps_its_rejects_and_products_of_products_have_none
         assert (pub["quarantine"], pub["reconciliation"]) == (None, None), product_id
         name = product_id.split(".", 1)[1]
         assert _keys(platform, finance, f"_quarantine/{name}/") == [], product_id
+
+
+def _delta_commits(platform: Platform) -> int:
+    """Count the Delta commits (``_delta_log/<version>.json``) in every mesh bucket."""
+    commit = re.compile(r"_delta_log/\d{20}\.json$")
+    return sum(
+        1
+        for bucket in platform.settings.buckets.mesh.values()
+        for key in _keys(platform, bucket, "")
+        if commit.search(key)
+    )
+
+
+def test_republishing_unchanged_inputs_commits_nothing(
+    platform: Platform, spark: Any, published: dict[str, mesh.PublishResult]
+) -> None:
+    s3 = platform.aws.s3()
+    commits = _delta_commits(platform)
+    entries = mesh.list_entries(s3, platform.settings)
+
+    again = {p: mesh.publish_product(platform, spark, p) for p in mesh.PUBLISH_ORDER}
+
+    assert {p: (r.unchanged, r.published) for p, r in again.items()} == {
+        p: (True, True) for p in mesh.PUBLISH_ORDER
+    }
+    assert _delta_commits(platform) == commits
+    assert mesh.list_entries(s3, platform.settings) == entries
+    for product_id, result in again.items():
+        # The skipped result describes the publication it left in place.
+        first = published[product_id]
+        assert (result.run_id, result.delta_version) == (first.run_id, first.delta_version)
+        assert result.check.passed and result.check.rows == first.check.rows
+        assert result.quarantined_records == first.quarantined_records, product_id
+        recorded = mesh.publication(mesh.read_entry(s3, platform.settings, product_id) or {}, 1)
+        fingerprint = recorded["input_fingerprint"]
+        assert [i["product"] for i in fingerprint["inputs"]] == [
+            i["product"] for i in recorded["lineage"]["inputs"]
+        ]
+        assert sorted(fingerprint["files"]) == sorted(recorded["lineage"]["source_feeds"])
+
+
+def test_a_new_batch_publishes_again_and_only_then(platform: Platform, spark: Any) -> None:
+    """Own project (own buckets): the fx rates of the week, then one more batch landed."""
+    from goldmine.platform import connect
+    from goldmine.rules import list_landed_files
+    from tests.conftest import make_settings
+
+    isolated = connect(make_settings(platform.settings.data_dir, project="refresh"))
+    s3, landing = isolated.aws.s3(), isolated.settings.buckets.landing
+    week = [
+        f for f in list_landed_files(s3, platform.settings.buckets.landing) if f.feed == "fx_rates"
+    ]
+    for f in week:
+        key = f.uri.split("/", 3)[3]
+        source = {"Bucket": platform.settings.buckets.landing, "Key": key}
+        s3.copy_object(Bucket=landing, Key=key, CopySource=source)
+
+    first = mesh.publish_product(isolated, spark, "finance.fx_rates", run_id="refresh-1")
+    commits = _delta_commits(isolated)
+    again = mesh.publish_product(isolated, spark, "finance.fx_rates", run_id="refresh-2")
+    assert (first.unchanged, again.unchanged, again.run_id) == (False, True, "refresh-1")
+    assert _delta_commits(isolated) == commits
+
+    # A late batch of the last day: the same rates again, as a batch of its own.
+    last = week[-1]
+    late_key = last.uri.split("/", 3)[3].replace(f"fx-{last.batch_id}", f"fx-{last.batch_id}-late")
+    body = s3.get_object(Bucket=landing, Key=last.uri.split("/", 3)[3])["Body"].read()
+    s3.put_object(Bucket=landing, Key=late_key, Body=body)
+    third = mesh.publish_product(isolated, spark, "finance.fx_rates", run_id="refresh-3")
+
+    assert (third.published, third.unchanged) == (True, False)
+    assert third.delta_version == (first.delta_version or 0) + 1
+    assert first.sources is not None and third.sources is not None
+    quarantine_commits = (third.sources.delta_version or 0) - (first.sources.delta_version or 0)
+    assert _delta_commits(isolated) == commits + 1 + quarantine_commits
+    entry = mesh.read_entry(s3, isolated.settings, "finance.fx_rates")
+    assert entry is not None and [h["run_id"] for h in entry["history"]] == [
+        "refresh-1",
+        "refresh-3",
+    ]
+    files = mesh.publication(entry, 1)["input_fingerprint"]["files"]
+    assert files == {"fx_rates": len(week) + 1}
+    # The late batch's rates are duplicates of the last day's: same rows, one more batch.
+    assert third.check.rows == first.check.rows
+    # (a batch whose fx file holds no rate has no reconciliation figures, in either run)
+    batches = {c.batch_id for c in first.sources.counts}
+    assert {c.batch_id for c in third.sources.counts} == batches | {f"{last.batch_id}-late"}
 
 
 def test_broken_data_is_refused_and_the_previous_version_stays(

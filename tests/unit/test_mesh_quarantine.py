@@ -134,7 +134,8 @@ def test_unbalanced_sources_refuse_the_publish_and_write_nothing(
             run=f"s3://goldmine-local-mesh-catalog/_registry/stores/v1/runs/{run_id}/run.json",
         )
 
-    monkeypatch.setattr(_publish, "_landed", lambda platform, feeds: {"stores": []})
+    monkeypatch.setattr(_publish, "_landed", lambda s3, settings, feeds: {"stores": []})
+    monkeypatch.setattr(_publish, "read_entry", lambda s3, settings, product_id: None)
     monkeypatch.setattr(_publish, "_build_function", lambda c: lambda context: _Frame())
     monkeypatch.setattr(_publish, "apply_pii", lambda df, c: df)
     monkeypatch.setattr(_publish, "check_data", lambda df, c, as_of=None: passed)
