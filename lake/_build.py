@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from goldmine.plan import Plan, PlanRun, Step, run_plan
+from goldmine.spark import shuffle_partitions, sized_shuffles
 from lake._build_steps import (
     SMALL_RUN_MAX_BYTES,
     Cleaned,
@@ -39,9 +40,9 @@ from lake._build_steps import (
     stage_analytics,
     stage_curated,
 )
-from lake._ledger import LEDGER_PREFIX, list_ledgers, write_ledger
+from lake._ledger import LEDGER_PREFIX, list_ledgers, list_objects, write_ledger
 from lake._status import BUILD_STEP
-from lake._tables import STAGING_PREFIX, delete_prefix
+from lake._tables import STAGING_PREFIX, LakeTable, delete_prefix
 from lake.analytics.tables import analytics_tables
 from lake.curated.tables import curated_tables
 from lake.raw import INGEST_STEP
@@ -194,23 +195,45 @@ def build(
     ana = analytics_tables(buckets.analytics)
     validation_uri = validation_prefix(buckets.curated, run_id)
     sizes = [f.size for f in files]
-    small = None not in sizes and sum(sizes) <= SMALL_RUN_MAX_BYTES  # type: ignore[arg-type]
+    landed = None if None in sizes else sum(sizes)  # type: ignore[arg-type]
+    small = landed is not None and landed <= SMALL_RUN_MAX_BYTES
     run = LakeRun(spark, s3, cur, ana, run_id, batch_ids, validation_uri, small)
+    partitions = shuffle_partitions(
+        None if landed is None else landed + _history_bytes(s3, cur),
+        platform.settings.spark_shuffle_partitions,
+    )
     try:  # a failed run leaves no staged files behind
-        done = run_plan(
-            LAKE_PLAN,
-            progress=progress,
-            spark=spark,
-            run=run,
-            platform=platform,
-            files=files,
-            pending=pending,
-            rejected=rejected,
-        )
+        with sized_shuffles(spark, partitions):
+            done = run_plan(
+                LAKE_PLAN,
+                progress=progress,
+                spark=spark,
+                run=run,
+                platform=platform,
+                files=files,
+                pending=pending,
+                rejected=rejected,
+            )
     finally:
         delete_staging(run)
     log.info("%s", done.summary())
     return _result(done, batch_ids, rejected)
+
+
+#: Curated tables a run reads whole (its history), and how much denser their Parquet is
+#: than the JSON and CSV it came from (snappy Parquet of these feeds: ~4x smaller).
+_HISTORY_TABLES, _PARQUET_DENSITY = ("order_versions", "order_lines", "customer_records"), 4
+
+
+def _history_bytes(s3: Any, cur: dict[str, LakeTable]) -> int:
+    """Source-equivalent bytes of the curated history a run reads, to size its shuffles."""
+    parquet = sum(
+        size
+        for name in _HISTORY_TABLES
+        for key, size in list_objects(s3, cur[name].bucket, f"{name}/")
+        if key.endswith(".parquet")
+    )
+    return parquet * _PARQUET_DENSITY
 
 
 def delete_staging(run: LakeRun) -> None:

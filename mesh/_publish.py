@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from goldmine.catalog import register_table
 from goldmine.settings import Settings
+from goldmine.spark import shuffle_partitions, sized_shuffles
 from goldmine.tags import tag_glue_database, tag_glue_table
 from mesh._build_context import BuildContext
 from mesh._check_data import Check, DataCheck, check_data
@@ -292,35 +293,39 @@ def publish_product(
     if transform is None and not force and unchanged_since(current, inputs.fingerprint):
         say("unchanged, skipped")
         return _unchanged(contract, current or {})
-    context = _open_context(spark, platform, s3, inputs)
-    built: _Built | None = None
-    try:
-        say("building")
-        built = _build(contract, context, transform)
-        say("validating")
-        check = check_data(built.published, contract, as_of=inputs.as_of)
-        say("reconciling sources")
-        sources, check = _reconcile(context, contract, platform.settings, built, check)
-        say("reporting quality (great-expectations)")
-        quality, check = _report(s3, platform.settings, contract, built, check, run_id)
-        lineage = inputs.lineage(run_id)
-        if not check.passed:
-            _record_run(
-                s3, platform.settings, contract, run_id, check, quality, sources, lineage,
-                published=False,
-            )  # fmt: skip
-            return PublishResult(
-                product_id, contract.version, False, check, run_id, placed.location,
-                lineage=lineage, quality=quality, sources=sources,
-            )  # fmt: skip
-        say("writing")
-        delta_version, sources = _write_tables(
-            s3, platform.settings, contract, placed.location, built, sources
-        )
-    finally:
-        if built is not None:
-            built.release()
-        context.release()
+    partitions = shuffle_partitions(
+        _source_bytes(s3, inputs), platform.settings.spark_shuffle_partitions
+    )
+    with sized_shuffles(spark, partitions):  # one plan per statement, no AQE jobs
+        context = _open_context(spark, platform, s3, inputs)
+        built: _Built | None = None
+        try:
+            say("building")
+            built = _build(contract, context, transform)
+            say("validating")
+            check = check_data(built.published, contract, as_of=inputs.as_of)
+            say("reconciling sources")
+            sources, check = _reconcile(context, contract, platform.settings, built, check)
+            say("reporting quality (great-expectations)")
+            quality, check = _report(s3, platform.settings, contract, built, check, run_id)
+            lineage = inputs.lineage(run_id)
+            if not check.passed:
+                _record_run(
+                    s3, platform.settings, contract, run_id, check, quality, sources, lineage,
+                    published=False,
+                )  # fmt: skip
+                return PublishResult(
+                    product_id, contract.version, False, check, run_id, placed.location,
+                    lineage=lineage, quality=quality, sources=sources,
+                )  # fmt: skip
+            say("writing")
+            delta_version, sources = _write_tables(
+                s3, platform.settings, contract, placed.location, built, sources
+            )
+        finally:
+            if built is not None:
+                built.release()
+            context.release()
 
     say("registering")
     names = _register(platform, s3, contract, placed, run_id, delta_version)
@@ -373,6 +378,29 @@ def _read_inputs(s3: Any, settings: Settings, contract: Contract) -> _Inputs:
         input_fingerprint(contract, landed, etags, upstream.values()),
         max(dates) if dates else None,
     )
+
+
+#: How much denser a product's Parquet is than the JSON and CSV it came from (~4x).
+_PARQUET_DENSITY = 4
+
+
+def _source_bytes(s3: Any, inputs: _Inputs) -> int | None:
+    """Source-equivalent bytes a build reads (landed files, input products' Parquet).
+
+    ``None`` when a landed file's size is unknown; sizes the build's shuffles.
+    """
+    sizes = [f.size for files in inputs.landed.values() for f in files]
+    if None in sizes:
+        return None
+    total = sum(s for s in sizes if s is not None)
+    for pub in inputs.upstream.values():
+        bucket, _, prefix = str(pub["location"]).removeprefix("s3://").partition("/")
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        total += _PARQUET_DENSITY * sum(
+            o["Size"] for page in pages for o in page.get("Contents", [])
+            if o["Key"].endswith(".parquet")
+        )  # fmt: skip
+    return total
 
 
 def _input_publication(s3: Any, settings: Settings, product_id: str, major: int) -> dict[str, Any]:

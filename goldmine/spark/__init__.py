@@ -2,11 +2,15 @@
 
 from goldmine.spark._observe import OBSERVATION_WAIT_S, observed_metrics
 from goldmine.spark._session import SparkSetupError, build_session, spark_conf
+from goldmine.spark._size_shuffles import BYTES_PER_PARTITION, shuffle_partitions, sized_shuffles
 
 __all__ = [
+    "BYTES_PER_PARTITION",
     "OBSERVATION_WAIT_S",
     "SparkSetupError",
     "build_session",
     "observed_metrics",
+    "shuffle_partitions",
+    "sized_shuffles",
     "spark_conf",
 ]
