@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from goldmine.spark import observed_metrics
+
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from delta.tables import DeltaTable
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 _TXN_APP_ID = "spark.databricks.delta.write.txnAppId"
 _TXN_VERSION = "spark.databricks.delta.write.txnVersion"
+_MATERIALIZE_SOURCE = "spark.databricks.delta.merge.materializeSource"
+_observations = itertools.count()
 
 
 def is_table(spark: SparkSession, uri: str) -> bool:
@@ -52,6 +58,100 @@ def idempotent_dml(spark: SparkSession, app_id: str, version: int = 1) -> Iterat
     finally:
         spark.conf.unset(_TXN_APP_ID)
         spark.conf.unset(_TXN_VERSION)
+
+
+def materialize(frame: DataFrame, **where: Column) -> tuple[DataFrame, dict[str, int]]:
+    """Compute ``frame`` once into a local checkpoint; return it and its row counts.
+
+    ``rows`` counts every row, each ``name=condition`` of ``where`` the rows where it
+    holds: observed in the job that computes the checkpoint, not counted by actions
+    of their own. The checkpoint cuts the lineage, so the MERGE and the writes that
+    read it neither plan nor compute the chain behind it again.
+    """
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    observation = Observation(f"goldmine_rows_{next(_observations)}")
+    metrics = [F.count(F.lit(1)).alias("rows")]
+    metrics += [F.count(F.when(condition, 1)).alias(name) for name, condition in where.items()]
+    kept = frame.observe(observation, *metrics).localCheckpoint(eager=True)
+    observed = observed_metrics(observation)
+    if observed is None:  # not reported in time: count the checkpoint (small, no lineage)
+        observed = {"rows": kept.count()}
+        observed.update({name: kept.filter(c).count() for name, c in where.items()})
+    return kept, {name: int(n) for name, n in observed.items()}
+
+
+def write_rows(
+    frame: DataFrame, uri: str, *, app_id: str, partition_by: tuple[str, ...] = ()
+) -> int:
+    """Append ``frame`` to the Delta table at ``uri`` (created if missing); return its rows.
+
+    The write carries ``txnAppId``/``txnVersion`` (``app_id``, 1), so replaying the
+    same write commits nothing. The rows are observed by the write's own job; when
+    the observation does not come (a write Delta skipped by its txn id), the
+    ``numOutputRows`` of the table's latest commit are returned.
+    """
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    observation = Observation(f"goldmine_written_{next(_observations)}")
+    writer = (
+        frame.observe(observation, F.count(F.lit(1)).alias("rows"))
+        .write.format("delta")
+        .mode("append")
+        .option("txnAppId", app_id)
+        .option("txnVersion", 1)
+    )
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
+    writer.save(uri)
+    observed = observed_metrics(observation)
+    if observed is None:
+        return int(last_metrics(frame.sparkSession, uri).get("numOutputRows", 0))
+    return int(observed["rows"])
+
+
+def apply_changes(
+    spark: SparkSession,
+    uri: str,
+    changes: DataFrame,
+    merge: Callable[[DeltaTable, DataFrame], None],
+    *,
+    app_id: str,
+    inserts: str | None = None,
+) -> int:
+    """Apply ``changes`` (the rows that change ``uri``) in one Delta commit, or none.
+
+    ``changes`` is computed once (:func:`materialize`); when it is empty nothing is
+    committed. A table that does not exist yet is created by appending the rows
+    ``inserts`` selects (a SQL condition; every row when ``None``, columns starting
+    with ``_`` dropped), so its first commit holds its data; an existing table gets
+    ``merge(target, changes)`` (the MERGE), idempotent per ``app_id``
+    (:func:`idempotent_dml`). Returns the rows of ``changes``.
+    """
+    from delta.tables import DeltaTable
+
+    if not is_table(spark, uri):
+        new = changes if inserts is None else changes.filter(inserts)
+        new = new.select(*[c for c in new.columns if not c.startswith("_")])
+        return write_rows(new, uri, app_id=app_id)
+    kept, counted = materialize(changes)
+    rows = counted["rows"]
+    if rows == 0:  # nothing changes: no commit at all
+        return 0
+    # The source is a local checkpoint already: Delta need not materialize it again.
+    previous = spark.conf.get(_MATERIALIZE_SOURCE, None)
+    spark.conf.set(_MATERIALIZE_SOURCE, "none")
+    try:
+        with idempotent_dml(spark, app_id):
+            merge(DeltaTable.forPath(spark, uri), kept)
+    finally:
+        if previous is None:
+            spark.conf.unset(_MATERIALIZE_SOURCE)
+        else:
+            spark.conf.set(_MATERIALIZE_SOURCE, previous)
+    return rows
 
 
 def create_if_missing(
@@ -116,15 +216,6 @@ def append_new_batches(
         if batches is not None and set(batches) <= set(present):
             return 0
         frame = frame.filter(~F.col("batch_id").isin(present))
-    writer = (
-        frame.write.format("delta")
-        .mode("append")
-        .option("txnAppId", app_id)
-        .option("txnVersion", 1)
-    )
-    if partition_by:
-        writer = writer.partitionBy(*partition_by)
-    writer.save(uri)
-    # The presence check above is exact, so this write committed (a skip by txnAppId
+    # The presence check above is exact, so this write commits (a skip by txnAppId
     # would need the same batches present already).
-    return int(last_metrics(spark, uri).get("numOutputRows", 0))
+    return write_rows(frame, uri, app_id=app_id, partition_by=partition_by)
