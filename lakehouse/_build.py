@@ -18,7 +18,7 @@ from lakehouse.gold import build_gold
 from lakehouse.silver import SilverCounts, build_silver
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
     from goldmine.platform import Platform
     from goldmine.settings import Settings
@@ -133,15 +133,41 @@ def pending_batches(
     }
 
 
+@dataclass
+class BronzeResult:
+    """What bronze appended: rows per table, and the batches' landed lines.
+
+    ``landed`` is set when bronze now holds exactly those lines for the batches (no
+    table held any of them before).
+    """
+
+    rows: dict[str, int]
+    landed: DataFrame | None
+
+
 def build_bronze(
     spark: SparkSession, platform: Platform, landed: list[LandedFile], todo: list[str]
-) -> dict[str, int]:
-    """Append the landed lines of ``todo`` (and the stores list) to bronze; rows per table."""
+) -> BronzeResult:
+    """Append the landed lines of ``todo`` (and the stores list) to bronze.
+
+    When no bronze table held any of ``todo`` before, the lines appended are exactly
+    bronze's lines of ``todo`` (the stores list, when it was appended again, carries
+    the first batch of ``todo``; otherwise an earlier batch): silver then takes them
+    from here instead of reading bronze back.
+    """
+    from functools import reduce
+
     settings = platform.settings
     files = [f for f in landed if f.feed != "stores" and f.batch_id in todo]
     files += [replace(f, batch_id=todo[0]) for f in landed if f.feed == "stores"]
     uris = {feed: table(f"bronze.{feed}").uri(settings) for feed in FEEDS}
-    return {r.table: r.rows for r in append_bronze(spark, platform.aws.s3(), uris, files)}
+    results = append_bronze(spark, platform.aws.s3(), uris, files)
+    frames = [r.landed for r in results if r.landed is not None]
+    whole = bool(frames) and all(r.fresh for r in results)
+    return BronzeResult(
+        {r.table: r.rows for r in results},
+        reduce(lambda a, b: a.unionByName(b), frames) if whole else None,
+    )
 
 
 def build_lakehouse(
@@ -225,14 +251,20 @@ def _build_layers(
     summary = BuildSummary(batches=todo)
     finished: dict[str, list[str]] = {}
     try:
+        bronze = None
         if todo.get("bronze"):
             say("bronze: append landed lines")
-            summary.written.update(build_bronze(spark, platform, landed, todo["bronze"]))
+            bronze = build_bronze(spark, platform, landed, todo["bronze"])
+            summary.written.update(bronze.rows)
             finished["bronze"] = todo["bronze"]
         silver = None
         if todo.get("silver"):
             say("silver: clean and MERGE")
-            silver = build_silver(spark, settings, todo["silver"], progress=say)
+            same = bronze is not None and todo.get("bronze") == todo["silver"]
+            silver = build_silver(
+                spark, settings, todo["silver"], progress=say,
+                landed=bronze.landed if same and bronze else None,
+            )  # fmt: skip
             summary.add_silver(silver)
             finished["silver"] = todo["silver"]
         if todo.get("gold"):

@@ -188,6 +188,14 @@ def evolve_schema(spark: SparkSession, uri: str, frame: DataFrame, log: Any) -> 
     return names
 
 
+def batches_present(spark: SparkSession, uri: str) -> set[str]:
+    """Return the ``batch_id`` values the table at ``uri`` holds (none: no table)."""
+    if not is_table(spark, uri):
+        return set()
+    rows = spark.read.format("delta").load(uri).select("batch_id").distinct().collect()
+    return {r[0] for r in rows}
+
+
 def append_new_batches(
     spark: SparkSession,
     uri: str,
@@ -196,11 +204,13 @@ def append_new_batches(
     app_id: str,
     partition_by: tuple[str, ...] = (),
     batches: list[str] | None = None,
+    present: set[str] | None = None,
 ) -> int:
     """Append the rows of ``frame`` whose ``batch_id`` the table does not hold yet.
 
     ``batches`` (the batch ids ``frame`` may hold) lets a replay of batches that are
-    all present return without writing anything.
+    all present return without writing anything. ``present``: the table's batches
+    when the caller read them (:func:`batches_present`).
 
     An append commits all of its batches or none, so "batch already present" is an
     exact replay check; the write also carries ``txnAppId`` so that replaying the
@@ -208,14 +218,11 @@ def append_new_batches(
     """
     from pyspark.sql import functions as F
 
-    if is_table(spark, uri):
-        present = [
-            r[0]
-            for r in spark.read.format("delta").load(uri).select("batch_id").distinct().collect()
-        ]
-        if batches is not None and set(batches) <= set(present):
-            return 0
-        frame = frame.filter(~F.col("batch_id").isin(present))
+    present = batches_present(spark, uri) if present is None else present
+    if batches is not None and set(batches) <= present:
+        return 0
+    if present:
+        frame = frame.filter(~F.col("batch_id").isin(sorted(present)))
     # The presence check above is exact, so this write commits (a skip by txnAppId
     # would need the same batches present already).
     return write_rows(frame, uri, app_id=app_id, partition_by=partition_by)

@@ -134,8 +134,12 @@ def build_silver(
     settings: Settings,
     batches: list[str],
     progress: Callable[[str], None] | None = None,
+    landed: DataFrame | None = None,
 ) -> SilverCounts:
     """Clean ``batches`` from bronze and MERGE them into every silver table.
+
+    ``landed``: bronze's lines of ``batches`` when the caller has them (the bronze
+    step that appended exactly them); ``None``: read from bronze (:func:`read_bronze`).
 
     Order: stores, fx rates, products, customers (SCD2), order versions, orders,
     order lines, quarantine. Each table is one atomic commit (or none when the
@@ -150,7 +154,9 @@ def build_silver(
     silver = _Silver(spark, uri, batches, say)
     kept = _Kept()
     try:
-        feeds = clean_feeds(spark, uri, read_bronze(spark, settings, batches), batches, kept)
+        if landed is None:
+            landed = read_bronze(spark, settings, batches)
+        feeds = clean_feeds(spark, uri, landed, batches, kept)
         say("silver: reconcile")
         counts = reconcile_feeds(feeds)
         merge_dimensions(silver, feeds)
@@ -197,7 +203,7 @@ def clean_feeds(
     from pyspark.sql import functions as F
 
     # Bronze is read once (its tables are planned and their files listed once).
-    landed = kept(landed, StorageLevel.DISK_ONLY)
+    landed = kept(landed.select(*_LANDED_COLUMNS), StorageLevel.DISK_ONLY)
     dimensions = kept(landed.filter(F.col("feed") != "orders").coalesce(1))
     parsed = kept(
         parse_orders(landed).repartition("order_id", "updated_at"), StorageLevel.DISK_ONLY
