@@ -60,44 +60,46 @@ def idempotent_dml(spark: SparkSession, app_id: str, version: int = 1) -> Iterat
         spark.conf.unset(_TXN_VERSION)
 
 
-def materialize(frame: DataFrame, **where: Column) -> tuple[DataFrame, dict[str, int]]:
-    """Compute ``frame`` once into a local checkpoint; return it and its row counts.
+def materialize(frame: DataFrame) -> tuple[DataFrame, int]:
+    """Compute ``frame`` once into a local checkpoint; return it and its rows.
 
-    ``rows`` counts every row, each ``name=condition`` of ``where`` the rows where it
-    holds: observed in the job that computes the checkpoint, not counted by actions
-    of their own. The checkpoint cuts the lineage, so the MERGE and the writes that
-    read it neither plan nor compute the chain behind it again.
+    The rows are observed in the job that computes the checkpoint, not counted by an
+    action of their own. The checkpoint cuts the lineage, so the MERGE that reads it
+    neither plans nor computes the chain behind it again.
     """
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
     observation = Observation(f"goldmine_rows_{next(_observations)}")
-    metrics = [F.count(F.lit(1)).alias("rows")]
-    metrics += [F.count(F.when(condition, 1)).alias(name) for name, condition in where.items()]
-    kept = frame.observe(observation, *metrics).localCheckpoint(eager=True)
+    kept = frame.observe(observation, F.count(F.lit(1)).alias("rows")).localCheckpoint(eager=True)
     observed = observed_metrics(observation)
-    if observed is None:  # not reported in time: count the checkpoint (small, no lineage)
-        observed = {"rows": kept.count()}
-        observed.update({name: kept.filter(c).count() for name, c in where.items()})
-    return kept, {name: int(n) for name, n in observed.items()}
+    # Not reported in time: count the checkpoint (small, no lineage).
+    return kept, int(observed["rows"]) if observed else kept.count()
 
 
 def write_rows(
-    frame: DataFrame, uri: str, *, app_id: str, partition_by: tuple[str, ...] = ()
-) -> int:
-    """Append ``frame`` to the Delta table at ``uri`` (created if missing); return its rows.
+    frame: DataFrame,
+    uri: str,
+    *,
+    app_id: str,
+    partition_by: tuple[str, ...] = (),
+    **where: Column,
+) -> dict[str, int]:
+    """Append ``frame`` to the Delta table at ``uri`` (created if missing); return counts.
 
     The write carries ``txnAppId``/``txnVersion`` (``app_id``, 1), so replaying the
-    same write commits nothing. The rows are observed by the write's own job; when
-    the observation does not come (a write Delta skipped by its txn id), the
-    ``numOutputRows`` of the table's latest commit are returned.
+    same write commits nothing. ``rows`` (every row) and each ``name=condition`` of
+    ``where`` are observed by the write's own job; when the observation does not
+    come (a write Delta skipped by its txn id), they are counted from ``frame``.
     """
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
     observation = Observation(f"goldmine_written_{next(_observations)}")
+    metrics = [F.count(F.lit(1)).alias("rows")]
+    metrics += [F.count(F.when(condition, 1)).alias(name) for name, condition in where.items()]
     writer = (
-        frame.observe(observation, F.count(F.lit(1)).alias("rows"))
+        frame.observe(observation, *metrics)
         .write.format("delta")
         .mode("append")
         .option("txnAppId", app_id)
@@ -108,8 +110,9 @@ def write_rows(
     writer.save(uri)
     observed = observed_metrics(observation)
     if observed is None:
-        return int(last_metrics(frame.sparkSession, uri).get("numOutputRows", 0))
-    return int(observed["rows"])
+        observed = {"rows": frame.count()}
+        observed.update({name: frame.filter(c).count() for name, c in where.items()})
+    return {name: int(n) for name, n in observed.items()}
 
 
 def apply_changes(
@@ -135,9 +138,8 @@ def apply_changes(
     if not is_table(spark, uri):
         new = changes if inserts is None else changes.filter(inserts)
         new = new.select(*[c for c in new.columns if not c.startswith("_")])
-        return write_rows(new, uri, app_id=app_id)
-    kept, counted = materialize(changes)
-    rows = counted["rows"]
+        return write_rows(new, uri, app_id=app_id)["rows"]
+    kept, rows = materialize(changes)
     if rows == 0:  # nothing changes: no commit at all
         return 0
     # The source is a local checkpoint already: Delta need not materialize it again.
@@ -205,7 +207,8 @@ def append_new_batches(
     partition_by: tuple[str, ...] = (),
     batches: list[str] | None = None,
     present: set[str] | None = None,
-) -> int:
+    **where: Column,
+) -> dict[str, int] | None:
     """Append the rows of ``frame`` whose ``batch_id`` the table does not hold yet.
 
     ``batches`` (the batch ids ``frame`` may hold) lets a replay of batches that are
@@ -214,15 +217,17 @@ def append_new_batches(
 
     An append commits all of its batches or none, so "batch already present" is an
     exact replay check; the write also carries ``txnAppId`` so that replaying the
-    same set of batches commits nothing. Returns the rows appended.
+    same set of batches commits nothing. Returns the rows appended and the rows of
+    each ``where`` condition (:func:`write_rows`); ``None`` when nothing was appended
+    because every one of ``batches`` was there.
     """
     from pyspark.sql import functions as F
 
     present = batches_present(spark, uri) if present is None else present
     if batches is not None and set(batches) <= present:
-        return 0
+        return None
     if present:
         frame = frame.filter(~F.col("batch_id").isin(sorted(present)))
     # The presence check above is exact, so this write commits (a skip by txnAppId
     # would need the same batches present already).
-    return write_rows(frame, uri, app_id=app_id, partition_by=partition_by)
+    return write_rows(frame, uri, app_id=app_id, partition_by=partition_by, **where)

@@ -87,10 +87,11 @@ def append_bronze(
         landed = _landed_lines(spark, s3, mine, etags, sizes, driver_read_max_bytes)
         batches = sorted({f.batch_id for f in mine})
         present = batches_present(spark, uris[feed])
-        rows = append_new_batches(
+        appended = append_new_batches(
             spark, uris[feed], landed, app_id=app_id, partition_by=("batch_id",),
             batches=batches, present=present,
         )  # fmt: skip
+        rows = appended["rows"] if appended else 0
         fresh = not present.intersection(batches)
         results.append(AppendResult(f"bronze.{feed}", app_id, rows, landed, fresh))
     return results

@@ -27,7 +27,7 @@ from goldmine.rules import (
 )
 from goldmine.settings import Settings
 from goldmine.validation import CheckedFrame, ValidationReport, record_splits, report_splits
-from lakehouse._delta import append_new_batches, is_table, materialize
+from lakehouse._delta import append_new_batches, is_table
 from lakehouse._tables import table
 from lakehouse.silver._merge import merge_newest, merge_replace_rows
 from lakehouse.silver._merge_scd2 import merge_scd2
@@ -164,14 +164,10 @@ def build_silver(
                                     feeds.customers.accepted)  # fmt: skip
         merge_orders(silver, feeds)
         valid, quarantine, checked_items = price_items(spark, uri, feeds, kept)
-        quarantine, counts.quarantined_items = materialize_quarantine(quarantine)
         say("silver.order_lines")
         merge_lines(silver, feeds.accepted, valid)
         say("silver.quarantine")
-        append_new_batches(
-            spark, uri["quarantine"], quarantine, app_id=silver.app_id("quarantine"),
-            partition_by=("batch_id",), batches=batches,
-        )  # fmt: skip
+        counts.quarantined_items = append_quarantine(silver, quarantine)
         say("silver: validation report (great-expectations)")
         counts.validation = report_validation(
             [*feeds.checked, *checked_items], validation_prefix(settings, batches), say
@@ -319,22 +315,25 @@ def price_items(
     return valid, quarantine, checked
 
 
-def materialize_quarantine(quarantine: DataFrame) -> tuple[DataFrame, int]:
-    """Compute the quarantine once, one partition per batch; return it and its item rejects.
+def append_quarantine(silver: _Silver, quarantine: DataFrame) -> int:
+    """Append the batches' rejects to the quarantine table; return the item rejects.
 
     One partition per batch: the table (partitioned by batch) gets one file per batch,
     written by as many tasks, instead of one per batch from every task of every feed.
-    Item rejects are the rows with a ``line_no``, observed in the job that computes
-    it: the first action that reads the item split (it keeps the priced items too),
-    and a whole one, so the split's observation, on the rejects' branch, counts
-    every item.
+    Item rejects are the rows with a ``line_no``, observed by the append's job, the
+    first action that reads the item split's rejects and a whole one, so the split's
+    observation, on the rejects' branch, counts every item. When every batch is there
+    already (a replay) nothing is appended and they are counted.
     """
     from pyspark.sql import functions as F
 
-    kept, figures = materialize(
-        quarantine.repartition("batch_id"), items=F.col("line_no").isNotNull()
-    )
-    return kept, figures["items"]
+    rejects = quarantine.repartition("batch_id")
+    items = F.col("line_no").isNotNull()
+    appended = append_new_batches(
+        silver.spark, silver.uri["quarantine"], rejects, app_id=silver.app_id("quarantine"),
+        partition_by=("batch_id",), batches=silver.batches, items=items,
+    )  # fmt: skip
+    return appended["items"] if appended else rejects.filter(items).count()
 
 
 def merge_lines(silver: _Silver, accepted: DataFrame, valid: DataFrame) -> None:
