@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -49,7 +48,6 @@ SCENARIOS: dict[str, tuple[int, int, float, int]] = {
     "month": (30, 1, 0.05, 11),
     "1m": (0, 10, 10.0, 42),
 }
-_DELTA_COMMIT = re.compile(r"_delta_log/\d{20}\.json$")
 
 
 @dataclass
@@ -94,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, help="also write every run as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the data directories")
+    parser.add_argument(
+        "--cprofile",
+        type=Path,
+        metavar="DIR",
+        help="profile each build's Python side with cProfile into DIR/<scenario>-<build>.prof",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)  # child: one build
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)  # fmt: skip
@@ -105,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     for scenario in args.scenario:
         best: dict[str, Run] = {}
         for _ in range(args.repeat):
-            for run in _scenario(scenario, args.builds, args.keep):
+            for run in _scenario(scenario, args.builds, args.keep, args.cprofile):
                 if run.build not in best or (run.ok and run.seconds < best[run.build].seconds):
                     best[run.build] = run
                 runs.append(run)
@@ -115,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(r.ok for r in runs) else 1
 
 
-def _scenario(scenario: str, builds: list[str], keep: bool) -> list[Run]:
+def _scenario(
+    scenario: str, builds: list[str], keep: bool, cprofile: Path | None = None
+) -> list[Run]:
     """Generate the scenario's source, build each architecture, time the reference."""
     from goldmine.local import stop_services
     from goldmine.platform import connect
@@ -145,7 +151,7 @@ def _scenario(scenario: str, builds: list[str], keep: bool) -> list[Run]:
         _land(s3, settings.buckets.landing, source, last, with_stores=not first)
         for build in (b for b in builds if b in BUILDS):
             commits = _delta_commits(s3, settings)
-            run = _in_child(build, data_dir, scenario)
+            run = _in_child(build, data_dir, scenario, cprofile)
             run.delta_commits = _delta_commits(s3, settings) - commits
             runs.append(run)
         if "reference" in builds:
@@ -173,14 +179,12 @@ def _land(s3: Any, bucket: str, source: Path, days: list[Any], *, with_stores: b
 
 def _delta_commits(s3: Any, settings: Any) -> int:
     """Count the Delta commit files in every bucket of the platform."""
-    total = 0
-    for bucket in settings.buckets.all().values():
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            total += sum(1 for o in page.get("Contents", []) if _DELTA_COMMIT.search(o["Key"]))
-    return total
+    from goldmine.plan import count_delta_commits
+
+    return sum(count_delta_commits(s3, settings.buckets.all().values()).values())
 
 
-def _in_child(build: str, data_dir: Path, scenario: str) -> Run:
+def _in_child(build: str, data_dir: Path, scenario: str, cprofile: Path | None = None) -> Run:
     """Run one build in a fresh Python process with a Spark event log; time the process."""
     with tempfile.TemporaryDirectory(prefix="goldmine-speed-run-") as tmp:
         conf_dir, log_dir = Path(tmp) / "conf", Path(tmp) / "events"
@@ -194,6 +198,10 @@ def _in_child(build: str, data_dir: Path, scenario: str) -> Run:
                "GOLDMINE_JAR_DIR": str(REPO / ".cache" / "jars")}  # fmt: skip
         command = [sys.executable, "-m", "benchmarks.speed", "--child", build,
                    "--result", str(result)]  # fmt: skip
+        if cprofile is not None:
+            cprofile.mkdir(parents=True, exist_ok=True)
+            out = cprofile.resolve() / f"{scenario}-{build}.prof"
+            command[1:1] = ["-m", "cProfile", "-o", str(out)]
         started = time.perf_counter()
         done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - started
@@ -247,8 +255,13 @@ def _child(build: str, result: Path | None) -> int:
         from lake import build as build_lake
         from lake import ingest
 
+        started = time.perf_counter()
         ingest(platform, None)  # every landed date (a rerun copies nothing)
-        steps["batches"] = len(build_lake(platform, spark).batches)
+        steps["ingest_s"] = round(time.perf_counter() - started, 2)
+        built = build_lake(platform, spark)
+        steps["batches"] = len(built.batches)
+        if built.steps is not None:
+            steps["plan"] = [[s.name, round(s.seconds, 2), s.spark_jobs] for s in built.steps.steps]
     elif build == "lakehouse":
         from lakehouse import build_lakehouse
 
@@ -288,6 +301,10 @@ def _print_table(scenario: str, best: dict[str, Run]) -> None:
         print(f"  {build:9s} | {run.seconds:7.1f} | {ratio:8.0f}x | {run.jobs:4d} | "
               f"{run.stages:5d} | {run.tasks:5d} | {run.sql:4d} | {run.inside_jobs_s:6.1f} | "
               f"{run.delta_commits:3d}" + ("" if run.ok else "  FAILED"))  # fmt: skip
+    for build, run in best.items():
+        if run.steps.get("plan"):
+            steps = ", ".join(f"{n} {s:.1f} s/{j}" for n, s, j in run.steps["plan"])
+            print(f"  {build} steps (s/Spark jobs): {steps}")
     print(flush=True)
 
 

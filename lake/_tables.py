@@ -85,17 +85,20 @@ def read_partitions(
     return frame.select(*empty.columns)
 
 
-def stage(frame: DataFrame, table: LakeTable, run_id: str) -> None:
+def stage(frame: DataFrame, table: LakeTable, run_id: str, *, one_task: bool = False) -> None:
     """Write ``frame`` to the run's staging prefix.
 
-    One file per partition (rows of a partition are gathered first): few, larger
-    files keep footers and request counts low for Athena.
+    One file per partition: few, larger files keep footers and request counts low for
+    Athena. The rows of each partition are gathered by a shuffle (one task per
+    partition, in parallel), or, with ``one_task`` (a small run), all by one task that
+    writes every partition's file: no shuffle, one Spark job instead of two.
     """
-    if table.partition is not None:
+    if table.partition is not None and not one_task:
         writer = frame.repartition(table.partition).write.mode("overwrite")
-        writer = writer.partitionBy(table.partition)
     else:
         writer = frame.coalesce(1).write.mode("overwrite")
+    if table.partition is not None:
+        writer = writer.partitionBy(table.partition)
     # The staging prefix is fresh and private to the run: a static overwrite needs no
     # per-partition renames, committer version 2 moves each task's files into place
     # once, and the committer's clean-up of ``_temporary`` (object by object on S3A,

@@ -7,6 +7,7 @@ in a temporary data directory and are stopped at the end; no AWS account is need
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -127,14 +128,41 @@ class LakeBuilt:
     result: Any
 
 
+@dataclass(frozen=True)
+class BuildCost:
+    """What one build of the shared week cost, in counts that do not depend on timing."""
+
+    spark_jobs: int
+    delta_commits: dict[str, int]  # table URI -> commits the build made
+
+
+#: Each build of the shared week, measured as its fixture ran (read by the budget test).
+BUILD_COSTS: dict[str, BuildCost] = {}
+
+
+@contextmanager
+def _measured(build: str, platform: Platform, spark: SparkSession) -> Iterator[None]:
+    """Count the Spark jobs and the Delta commits of one build of the shared week."""
+    from goldmine.plan import count_delta_commits, count_spark_jobs
+
+    s3, buckets = platform.aws.s3(), platform.settings.buckets.all().values()
+    before = count_delta_commits(s3, buckets)
+    with count_spark_jobs(spark, f"test-week-{build}") as jobs:
+        yield
+    commits = count_delta_commits(s3, buckets) - before
+    BUILD_COSTS[build] = BuildCost(jobs(), dict(commits))
+
+
 @pytest.fixture(scope="session")
 def lake_built(platform: Platform, spark: SparkSession, landed_week: list) -> LakeBuilt:
     """Ingest and build the shared week into the lake (raw -> curated -> analytics)."""
     from lake import build, ingest
 
     days = sorted(m.ingest_date for m in landed_week)
-    ingested = ingest(platform, days)
-    return LakeBuilt(ingested, build(platform, spark, date_from=days[0], date_to=days[-1]))
+    with _measured("lake", platform, spark):
+        ingested = ingest(platform, days)
+        built = build(platform, spark, date_from=days[0], date_to=days[-1])
+    return LakeBuilt(ingested, built)
 
 
 @pytest.fixture(scope="session")
@@ -142,7 +170,8 @@ def lakehouse_built(platform: Platform, spark: SparkSession, landed_week: list) 
     """Build the shared week into the lakehouse (bronze -> silver -> gold)."""
     from lakehouse import build_lakehouse
 
-    return build_lakehouse(spark, platform)
+    with _measured("lakehouse", platform, spark):
+        return build_lakehouse(spark, platform)
 
 
 @pytest.fixture(scope="session")
@@ -151,8 +180,9 @@ def mesh_published(platform: Platform, spark: SparkSession, landed_week: list) -
     import mesh
 
     results = {}
-    for product_id in mesh.PUBLISH_ORDER:
-        result = mesh.publish_product(platform, spark, product_id, run_id=f"test-{product_id}")
-        assert result.published, result.check.summary()
-        results[product_id] = result
+    with _measured("mesh", platform, spark):
+        for product_id in mesh.PUBLISH_ORDER:
+            result = mesh.publish_product(platform, spark, product_id, run_id=f"test-{product_id}")
+            assert result.published, result.check.summary()
+            results[product_id] = result
     return results

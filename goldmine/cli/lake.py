@@ -149,6 +149,8 @@ def _print_build(result: BuildResult) -> None:
     )
     for rejected in result.rejected_files:
         Console().print(f"[yellow]rejected[/yellow] {rejected}")
+    if result.steps is not None:
+        Console().print(f"steps: {result.steps.summary()}")
 
 
 @app.command("status")

@@ -3,7 +3,7 @@
 The lake, the lakehouse and the mesh call these functions so that all three produce
 identical gold; only storage differs (ADR 0004). Typical wiring of one batch::
 
-    landed = read_landed(spark, list_landed_files(s3, bucket, batch_id=b)).cache()
+    landed = read_landed(spark, list_landed_files(s3, bucket, batch_id=b)).cache()  # ADR 0018
     orders = clean_orders(landed, known_orders=state_orders)    # D1 D3 D4 D5 D9 D13
     reconcile(orders)                                           # raises ReconciliationError
     lines, item_quarantine = validate_items(orders.items, all_products, all_fx)  # D6 D7 D10
@@ -23,6 +23,7 @@ from goldmine.rules._build_gold import (
     product_monthly,
     round_money,
 )
+from goldmine.rules._check_encoding import NOT_UTF8_PREFIX, check_encoding, raw_bytes
 from goldmine.rules._clean_dimensions import (
     clean_customers,
     clean_fx_rates,
@@ -77,6 +78,7 @@ __all__ = [
     "ITEM_COLUMNS",
     "LANDED_SCHEMA",
     "LINE_COLUMNS",
+    "NOT_UTF8_PREFIX",
     "ORDER_COLUMNS",
     "ORDER_SCHEMA",
     "PRODUCT_MONTHLY_COLUMNS",
@@ -91,6 +93,7 @@ __all__ = [
     "ObservedCounts",
     "ReconciliationError",
     "build_customer_scd2",
+    "check_encoding",
     "check_reconciliation",
     "clean_customers",
     "clean_fx_rates",
@@ -104,6 +107,7 @@ __all__ = [
     "observe_batches",
     "parse_orders",
     "product_monthly",
+    "raw_bytes",
     "read_landed",
     "read_lines",
     "reconcile",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import weakref
 from typing import TYPE_CHECKING
 
 from goldmine.rules._model import Feed, FeedResult
@@ -15,6 +16,11 @@ if TYPE_CHECKING:
 LINEAGE_COLUMNS: tuple[str, ...] = ("batch_id", "ingest_date", "source_file", "line_number")
 #: Split on commas outside double quotes (RFC 4180 fields without embedded newlines).
 _FIELD_SPLIT = r',(?=(?:[^"]*"[^"]*")*[^"]*$)'
+#: The header line of every CSV file of a landed frame, by frame: the four CSV feeds
+#: of one build read them with one Spark job instead of one each.
+_HEADERS: weakref.WeakKeyDictionary[DataFrame, dict[str, dict[str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def clean_customers(landed: DataFrame) -> FeedResult:
@@ -75,6 +81,23 @@ def clean_fx_rates(landed: DataFrame) -> FeedResult:
     return _clean_csv(landed, "fx_rates")
 
 
+def _csv_headers(landed: DataFrame) -> dict[str, dict[str, str]]:
+    """Return ``{feed: {source_file: header line}}`` of every CSV feed in ``landed``.
+
+    Collected once per landed frame (one Spark job for the four CSV feeds); a landed
+    frame is immutable (its files are append-only), so the headers never change.
+    """
+    from pyspark.sql import functions as F
+
+    if landed not in _HEADERS:
+        firsts = landed.filter((F.col("line_number") == 1) & F.col("feed").isin(*CSV_COLUMNS))
+        headers: dict[str, dict[str, str]] = {}
+        for r in firsts.select("feed", "source_file", "raw").collect():
+            headers.setdefault(r["feed"], {})[r["source_file"]] = r["raw"]
+        _HEADERS[landed] = headers
+    return _HEADERS[landed]
+
+
 def _clean_csv(landed: DataFrame, feed: Feed) -> FeedResult:
     """Header per file decides the columns; wrong field count -> ``unparseable``.
 
@@ -88,10 +111,7 @@ def _clean_csv(landed: DataFrame, feed: Feed) -> FeedResult:
 
     spark = landed.sparkSession
     rows = landed.filter(F.col("feed") == feed)
-    headers = {
-        r["source_file"]: r["raw"]
-        for r in rows.filter(F.col("line_number") == 1).select("source_file", "raw").collect()
-    }
+    headers = _csv_headers(landed).get(feed, {})
     groups: dict[tuple[str, ...], list[str]] = {}
     for source, text in headers.items():
         names = tuple(name.strip() for name in next(csv.reader([text]), []))

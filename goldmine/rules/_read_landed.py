@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
+from goldmine.rules._check_encoding import check_encoding, is_text_line, line_raw, split_lines
 from goldmine.rules._model import Feed, LandedFile
 
 if TYPE_CHECKING:
@@ -108,7 +110,6 @@ def _landed_file(
 #: small files of a batch: no Spark job per file); larger ones by Spark, so the driver
 #: never holds a large file and its memory does not grow with the data.
 DRIVER_READ_MAX_BYTES = 8 * 2**20
-_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def read_landed(
@@ -123,15 +124,18 @@ def read_landed(
     With ``s3_client``, files of at most ``driver_read_max_bytes`` are read with one
     GET each in the driver (:func:`read_lines`) and become one small partition: a
     batch's many small files cost no Spark job and no partition each. Larger files
-    (and every file without ``s3_client``) are read by Spark with
-    ``textFile(...).zipWithIndex()`` per file. Both give the same rows: ``line_number``
-    is the 1-based physical line of the file (a CSV header is line 1) whatever the
+    (and every file without ``s3_client``) are read by Spark as bytes
+    (``spark.read.text``), all of them in one job that counts each split's lines and
+    checks their encoding, then numbered. Both give the same rows: ``line_number`` is
+    the 1-based physical line of the file (a CSV header is line 1) whatever the
     partitioning; an empty file gives no rows.
 
-    Encoding: files must be UTF-8 (a leading byte-order mark is dropped). Bytes that
-    are not UTF-8 are decoded as U+FFFD; the cleaning functions quarantine such a line
-    as ``unparseable`` with that raw text, and the other lines of the file go on
-    (nothing is silently dropped, the batch is not rejected).
+    Encoding (ADR 0018, :func:`check_encoding`): a file that is UTF-8 text gives its
+    lines as text (a leading byte-order mark dropped). A file that is not (latin-1,
+    UTF-16, binary) is decided as a whole: each of its lines gives
+    ``NOT_UTF8_PREFIX`` + the line's bytes in base64, so the cleaning functions
+    quarantine every line of it as ``unparseable`` with its bytes (:func:`raw_bytes`),
+    and the other files of the batch go on.
 
     Parameters
     ----------
@@ -162,13 +166,7 @@ def read_landed(
         rows = [row for landed in small for row in read_lines(s3_client, landed)]
         frames.append(spark.createDataFrame(rows, LANDED_SCHEMA).coalesce(1))
     if large:
-        sc = spark.sparkContext
-        rdds = []
-        for landed in large:
-            meta = (landed.feed, landed.batch_id, landed.ingest_date, landed.uri)
-            rdds.append(sc.textFile(landed.uri).zipWithIndex().map(functools.partial(_row, meta)))
-        union = rdds[0] if len(rdds) == 1 else sc.union(rdds)
-        frames.append(spark.createDataFrame(cast(Any, union), LANDED_SCHEMA))
+        frames.append(spark.createDataFrame(cast(Any, _read_by_spark(spark, large)), LANDED_SCHEMA))
     if not frames:
         return spark.createDataFrame([], LANDED_SCHEMA)
     return frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1])
@@ -177,18 +175,18 @@ def read_landed(
 def read_lines(s3_client: Any, file: LandedFile) -> list[tuple[Any, ...]]:
     r"""Return the physical lines of one landed file as :func:`read_landed` rows.
 
-    The lines Spark's ``textFile`` gives (Hadoop's line reader: ``\n``, ``\r\n`` or
-    ``\r`` end a line; no row after a final newline; a leading byte-order mark
-    dropped; bytes that are not UTF-8 decoded as U+FFFD), read with one GET.
+    The lines Spark's reader gives (Hadoop's line reader: ``\n``, ``\r\n`` or ``\r``
+    end a line; no row after a final line end), ``raw`` by the encoding rule of
+    :func:`line_raw`, read with one GET.
     """
     bucket, key = file.uri.removeprefix("s3://").split("/", 1)
     data = s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
-    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
-    lines = _LINE_END.split(text)
-    if lines and lines[-1] == "":
-        lines.pop()
+    text = check_encoding(data) is None
     meta = (file.feed, file.batch_id, file.ingest_date, file.uri)
-    return [(*meta, number, raw) for number, raw in enumerate(lines, start=1)]
+    return [
+        (*meta, number, line_raw(line, number, text))
+        for number, line in enumerate(split_lines(data), start=1)
+    ]
 
 
 def _size(s3_client: Any, file: LandedFile) -> int:
@@ -198,8 +196,62 @@ def _size(s3_client: Any, file: LandedFile) -> int:
     return int(s3_client.head_object(Bucket=bucket, Key=key)["ContentLength"])
 
 
-def _row(meta: tuple[Any, ...], pair: tuple[str, int]) -> tuple[Any, ...]:
-    text, index = pair
-    if index == 0 and text.startswith("\ufeff"):
-        text = text[1:]
-    return (*meta, index + 1, text)
+#: A split of a file read by Spark: ``(file index, split start offset)``.
+_Split = tuple[int, int]
+
+
+def _read_by_spark(spark: SparkSession, files: list[LandedFile]) -> Any:
+    """Return the rows of ``files`` read by Spark as bytes (an RDD of row tuples).
+
+    Spark keeps each line's bytes as read (``value`` cast to binary). One job counts
+    the lines of every split and checks they are UTF-8 text; the driver turns the
+    counts into each split's first line number and decides each file's encoding; the
+    rows are then numbered in file order, whatever order the partitions come in.
+    """
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    parts = [
+        spark.read.text(landed.uri).select(
+            F.lit(index).alias("file"),
+            F.input_file_block_start().alias("start"),
+            F.col("value").cast("binary").alias("line"),
+        )
+        for index, landed in enumerate(files)
+    ]
+    lines = reduce(lambda a, b: a.unionAll(b), parts).rdd.map(tuple)
+    first: dict[_Split, int] = {}
+    text = dict.fromkeys(range(len(files)), True)
+    counted: dict[int, int] = {}
+    for (index, start), count, is_text in sorted(lines.mapPartitions(_count_split).collect()):
+        first[(index, start)] = counted.get(index, 0) + 1
+        counted[index] = counted.get(index, 0) + count
+        text[index] = text[index] and is_text
+    metas = [(f.feed, f.batch_id, f.ingest_date, f.uri) for f in files]
+    return lines.mapPartitions(functools.partial(_number_lines, metas, first, text))
+
+
+def _count_split(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[_Split, int, bool]]:
+    """Yield ``((file, start), lines, all UTF-8 text)`` per split of one partition."""
+    counts: dict[_Split, list[Any]] = {}
+    for index, start, line in rows:
+        tally = counts.setdefault((index, start), [0, True])
+        tally[0] += 1
+        tally[1] = tally[1] and is_text_line(bytes(line))
+    for split, (count, is_text) in counts.items():
+        yield split, count, is_text
+
+
+def _number_lines(
+    metas: list[tuple[Any, ...]],
+    first: dict[_Split, int],
+    text: dict[int, bool],
+    rows: Iterable[tuple[Any, ...]],
+) -> Iterator[tuple[Any, ...]]:
+    """Yield the rows of one partition, numbered (a split's lines come in file order)."""
+    following: dict[_Split, int] = {}
+    for index, start, line in rows:
+        number = following.get((index, start), first[(index, start)])
+        following[(index, start)] = number + 1
+        yield (*metas[index], number, line_raw(bytes(line), number, text[index]))

@@ -10,6 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from goldmine.rules import check_encoding
 from lake._errors import NothingLandedError, RawConflictError
 from lake._ledger import list_objects, write_ledger
 from lake.raw._feeds import FEEDS, STORES_LANDING_KEY, batch_id_of
@@ -134,26 +135,6 @@ def ingest_batch(
         },
     )
     return IngestResult(batch_id, ingest_date, tuple(files), tuple(copied))
-
-
-def check_encoding(body: bytes) -> str | None:
-    """Return why ``body`` cannot be read as a UTF-8 text feed, ``None`` when it can.
-
-    An empty file is readable (it holds no records). A UTF-8 byte-order mark is fine.
-    """
-    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "not UTF-8: UTF-16 byte-order mark; re-export the file as UTF-8"
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad = body[exc.start : exc.start + 1].hex()
-        return (
-            f"not UTF-8: byte 0x{bad} at offset {exc.start} (latin-1 or cp1252?); "
-            "re-export the file as UTF-8"
-        )
-    if b"\x00" in body:
-        return "not UTF-8 text: NUL bytes (UTF-16 without byte-order mark?)"
-    return None
 
 
 def _landed_files(s3: Any, bucket: str, ingest_date: dt.date) -> list[tuple[str, str, str]]:

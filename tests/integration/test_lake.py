@@ -185,6 +185,8 @@ def test_corrupted_files_are_quarantined_or_rejected_and_other_batches_go_on(pla
 
 
 def _land_and_check_corrupted(platform, spark, put):
+    from goldmine.rules import raw_bytes
+
     buckets = platform.settings.buckets
     good, bad, after = CORRUPT_DAYS
     order = (
@@ -240,9 +242,12 @@ def _land_and_check_corrupted(platform, spark, put):
     quarantine = _table(spark, buckets.curated, "quarantine")
     mine = quarantine[quarantine["batch_id"] == f"{bad:%Y%m%d}"]
     assert sorted(zip(mine["feed"], mine["reason"], strict=True)) == [
+        ("customers", "unparseable"),  # the latin-1 file's row, read and kept (ADR 0018)
         ("orders", "unparseable"),  # the truncated last line
         ("products", "unparseable"),  # the broken quote
     ]
+    latin = mine[mine["feed"] == "customers"]["raw"].iloc[0]
+    assert raw_bytes(latin).decode("latin-1").startswith("C09000001,zoe@example.com,Zoë")
     assert result.counts["fx_rates"].read == 0  # the empty file: read, nothing in it
     orders = _table(spark, buckets.curated, "orders")
     assert {"OX-1", "OX-3", "OX-4"} <= set(orders["order_id"])

@@ -1,0 +1,52 @@
+"""Count the Spark jobs a block of code runs, with job groups and the status tracker."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+_GROUP_KEY, _DESCRIPTION_KEY = "spark.jobGroup.id", "spark.job.description"
+_SEQUENCE = itertools.count(1)
+_OPEN = threading.local()  # .groups: the job groups of each open block, innermost last
+
+
+@contextmanager
+def count_spark_jobs(spark: SparkSession, label: str) -> Iterator[Callable[[], int]]:
+    """Run the block in a job group of its own; yield a function that counts its jobs.
+
+    Every job the block starts (Delta's internal ones included: Delta forwards the
+    caller's local properties to its worker threads) carries the group, and
+    ``SparkStatusTracker.getJobIdsForGroup`` lists them. Blocks nest: a block inside
+    another runs in a group of its own, and the outer block counts the inner one's
+    jobs too (a build counted as a whole while its steps are counted one by one). The
+    caller's own job group, if any, is restored afterwards. Counts are exact as long
+    as the application retains the jobs (``spark.ui.retainedJobs``, 1,000 by default).
+
+    Parameters
+    ----------
+    spark
+        The session whose jobs to count.
+    label
+        Shown as the jobs' description (event log, Spark UI); the group id adds a
+        sequence number so two blocks with one label never share a count.
+    """
+    sc = spark.sparkContext
+    before = sc.getLocalProperty(_GROUP_KEY), sc.getLocalProperty(_DESCRIPTION_KEY)
+    groups: list[str] = [f"goldmine-{next(_SEQUENCE)}-{label}"]
+    stack: list[list[str]] = _OPEN.__dict__.setdefault("groups", [])
+    stack.append(groups)
+    sc.setJobGroup(groups[0], label)
+    try:
+        yield lambda: sum(len(sc.statusTracker().getJobIdsForGroup(g)) for g in groups)
+    finally:
+        stack.pop()
+        if stack:
+            stack[-1].extend(groups)
+        sc.setLocalProperty(_GROUP_KEY, before[0])  # type: ignore[arg-type]
+        sc.setLocalProperty(_DESCRIPTION_KEY, before[1])  # type: ignore[arg-type]

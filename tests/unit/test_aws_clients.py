@@ -1,0 +1,35 @@
+"""AwsClients builds each boto3 client once and reuses it (no services needed)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from goldmine.aws import AwsClients
+from goldmine.settings import Endpoints, load_settings
+
+
+def _clients(tmp_path: Path) -> AwsClients:
+    settings = load_settings(data_dir=tmp_path)
+    return AwsClients(settings, Endpoints(s3="http://127.0.0.1:9", aws="http://127.0.0.1:9"))
+
+
+def test_a_client_is_built_once_per_service(tmp_path: Path) -> None:
+    aws = _clients(tmp_path)
+    assert aws.s3() is aws.s3() is aws.client("s3")
+    assert aws.client("glue") is aws.client("glue")
+    assert aws.client("glue") is not aws.client("athena")
+    assert aws.s3().meta.endpoint_url == "http://127.0.0.1:9"
+
+
+def test_a_client_with_its_own_arguments_is_new_each_time(tmp_path: Path) -> None:
+    aws = _clients(tmp_path)
+    assert aws.client("sts", region_name="eu-west-1") is not aws.client("sts")
+    assert aws.client("sts", region_name="eu-west-1").meta.region_name == "eu-west-1"
+
+
+def test_threads_asking_at_once_share_one_client(tmp_path: Path) -> None:
+    aws = _clients(tmp_path)
+    with ThreadPoolExecutor(8) as pool:
+        built = list(pool.map(lambda _: aws.client("glue"), range(32)))
+    assert len({id(c) for c in built}) == 1

@@ -1,0 +1,68 @@
+"""The plan runner without Spark: names resolve, steps run in order, errors come first."""
+
+from __future__ import annotations
+
+import pytest
+
+from goldmine.plan import Plan, PlanError, Step, run_plan
+
+
+def test_each_step_gets_inputs_and_earlier_outputs_by_name() -> None:
+    seen: list[str] = []
+
+    def total(orders: list[int]) -> int:
+        seen.append("total")
+        return sum(orders)
+
+    def share(orders: list[int], total: int, rounding: int = 2) -> list[float]:
+        seen.append("share")
+        return [round(o / total, rounding) for o in orders]
+
+    run = run_plan(Plan("p", (Step("total", total), Step("share", share))), orders=[1, 3])
+    assert seen == ["total", "share"]
+    assert run.outputs == {"total": 4, "share": [0.25, 0.75]}
+    assert [s.name for s in run.steps] == ["total", "share"]
+    assert all(s.spark_jobs == 0 for s in run.steps)  # no Spark input, nothing counted
+
+
+def test_a_missing_value_is_refused_before_any_step_runs() -> None:
+    ran: list[str] = []
+    plan = Plan("p", (Step("a", lambda: ran.append("a")), Step("b", lambda c: c)))
+    with pytest.raises(PlanError, match="step 'b' needs c"):
+        run_plan(plan)
+    assert ran == []
+
+
+def test_a_later_step_output_is_not_visible_to_an_earlier_step() -> None:
+    plan = Plan("p", (Step("a", lambda b: b), Step("b", lambda: 1)))
+    with pytest.raises(PlanError, match="step 'a' needs b"):
+        run_plan(plan)
+
+
+def test_without_drops_steps_and_refuses_unknown_names() -> None:
+    plan = Plan("p", (Step("a", lambda: 1), Step("b", lambda: 2), Step("c", lambda a: a)))
+    assert plan.without("b").step_names == ("a", "c")
+    with pytest.raises(PlanError, match="no step z"):
+        plan.without("z")
+    with pytest.raises(PlanError, match="step 'c' needs a"):
+        run_plan(plan.without("a"))
+
+
+def test_a_name_twice_is_refused() -> None:
+    with pytest.raises(PlanError, match="twice: a"):
+        Plan("p", (Step("a", lambda: 1), Step("a", lambda: 2)))
+
+
+def test_progress_is_called_as_each_step_starts() -> None:
+    calls: list[tuple[str, int, int]] = []
+    plan = Plan("p", (Step("a", lambda: 1), Step("b", lambda a: a + 1)))
+    run_plan(plan, progress=lambda *c: calls.append(c))
+    assert calls == [("a", 0, 2), ("b", 1, 2)]
+
+
+def test_a_failing_step_raises_its_own_error() -> None:
+    def boom() -> None:
+        raise RuntimeError("the source is gone")
+
+    with pytest.raises(RuntimeError, match="the source is gone"):
+        run_plan(Plan("p", (Step("a", lambda: 1), Step("b", boom))))
