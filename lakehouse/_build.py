@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from goldmine.rules import list_landed_files
+from goldmine.rules import LandedFile, list_landed_files
 from lakehouse._catalog import register_tables
 from lakehouse._delta import is_table
 from lakehouse._tables import LAYERS, table
 from lakehouse.bronze import append_bronze
 from lakehouse.gold import build_gold
-from lakehouse.silver import build_silver
+from lakehouse.silver import SilverCounts, build_silver
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
     from goldmine.platform import Platform
     from goldmine.settings import Settings
@@ -40,6 +41,14 @@ class BuildSummary:
     duplicates: int = 0
     registered: list[str] = field(default_factory=list)
 
+    def add_silver(self, counts: SilverCounts) -> None:
+        """Add what silver read, accepted, quarantined and dropped."""
+        self.read += counts.read
+        self.quarantined += counts.quarantined
+        self.quarantined_items += counts.quarantined_items
+        self.duplicates += counts.duplicates
+        self.written["silver (records accepted)"] = counts.accepted
+
     def lines(self) -> list[str]:
         """Return the summary as printable lines."""
         out = [
@@ -60,25 +69,105 @@ def ledger_uri(settings: Settings) -> str:
     return f"s3://{settings.buckets.lakehouse}/_system/ledger"
 
 
-def finished_batches(spark: SparkSession, settings: Settings, layer: str) -> set[str]:
-    """Return the batches a layer has finished (recorded after all its tables committed)."""
+def read_ledger(spark: SparkSession, settings: Settings) -> dict[str, set[str]]:
+    """Return the batches each layer has finished, from one read of the ledger."""
     uri = ledger_uri(settings)
     if not is_table(spark, uri):
-        return set()
-    rows = spark.read.format("delta").load(uri).filter(f"layer = '{layer}'").collect()
-    return {r["batch_id"] for r in rows}
+        return {}
+    found: dict[str, set[str]] = {}
+    for row in spark.read.format("delta").load(uri).select("layer", "batch_id").collect():
+        found.setdefault(row["layer"], set()).add(row["batch_id"])
+    return found
 
 
-def _record(spark: SparkSession, settings: Settings, layer: str, batches: list[str]) -> None:
-    done = finished_batches(spark, settings, layer)
-    new = [b for b in batches if b not in done]
+def finished_batches(spark: SparkSession, settings: Settings, layer: str) -> set[str]:
+    """Return the batches a layer has finished (recorded after all its tables committed)."""
+    return read_ledger(spark, settings).get(layer, set())
+
+
+def record_finished(
+    spark: SparkSession,
+    settings: Settings,
+    ledger: dict[str, set[str]],
+    finished: dict[str, list[str]],
+) -> None:
+    """Append to the ledger, in one commit, the ``finished`` batches it does not hold yet."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    new = [
+        (layer, b, now)
+        for layer, done in finished.items()
+        for b in done
+        if b not in ledger.get(layer, set())
+    ]
     if not new:
         return
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    frame = spark.createDataFrame(
-        [(layer, b, now) for b in new], "layer string, batch_id string, finished_at timestamp"
-    )
+    frame = spark.createDataFrame(new, "layer string, batch_id string, finished_at timestamp")
     frame.write.format("delta").mode("append").save(ledger_uri(settings))
+    for layer, b, _ in new:
+        ledger.setdefault(layer, set()).add(b)
+
+
+def pending_batches(
+    landed: list[LandedFile],
+    ledger: dict[str, set[str]],
+    layers: tuple[str, ...],
+    batches: list[str] | None,
+) -> dict[str, list[str]]:
+    """Return the batches each of ``layers`` builds: ``batches``, else those it has not finished.
+
+    Raises
+    ------
+    ValueError
+        When one of ``batches`` is not landed.
+    """
+    landed_batches = sorted({f.batch_id for f in landed if f.feed != "stores"})
+    unknown = [b for b in batches or [] if b not in landed_batches]
+    if unknown:
+        raise ValueError(f"batch {', '.join(unknown)} not landed")
+    return {
+        layer: sorted(batches)
+        if batches
+        else [b for b in landed_batches if b not in ledger.get(layer, set())]
+        for layer in LAYERS
+        if layer in layers
+    }
+
+
+@dataclass
+class BronzeResult:
+    """What bronze appended: rows per table, and the batches' landed lines.
+
+    ``landed`` is set when bronze now holds exactly those lines for the batches (no
+    table held any of them before).
+    """
+
+    rows: dict[str, int]
+    landed: DataFrame | None
+
+
+def build_bronze(
+    spark: SparkSession, platform: Platform, landed: list[LandedFile], todo: list[str]
+) -> BronzeResult:
+    """Append the landed lines of ``todo`` (and the stores list) to bronze.
+
+    When no bronze table held any of ``todo`` before, the lines appended are exactly
+    bronze's lines of ``todo`` (the stores list, when it was appended again, carries
+    the first batch of ``todo``; otherwise an earlier batch): silver then takes them
+    from here instead of reading bronze back.
+    """
+    from functools import reduce
+
+    settings = platform.settings
+    files = [f for f in landed if f.feed != "stores" and f.batch_id in todo]
+    files += [replace(f, batch_id=todo[0]) for f in landed if f.feed == "stores"]
+    uris = {feed: table(f"bronze.{feed}").uri(settings) for feed in FEEDS}
+    results = append_bronze(spark, platform.aws.s3(), uris, files)
+    frames = [r.landed for r in results if r.landed is not None]
+    whole = bool(frames) and all(r.fresh for r in results)
+    return BronzeResult(
+        {r.table: r.rows for r in results},
+        reduce(lambda a, b: a.unionByName(b), frames) if whole else None,
+    )
 
 
 def build_lakehouse(
@@ -91,60 +180,99 @@ def build_lakehouse(
 ) -> BuildSummary:
     """Build ``layers`` for ``batches`` (default: every landed batch a layer has not finished).
 
-    Each table update is one atomic Delta commit, idempotent per batch set, so a
-    failed or killed build leaves every table at a committed version and a rerun
-    completes it; a batch is recorded in the ledger only after its layer finished.
-    Every existing table is then (re-)registered in Glue (:func:`register_tables`).
+    Each table update is one atomic Delta commit (none when nothing changes),
+    idempotent per batch set, so a failed or killed build leaves every table at a
+    committed version and a rerun completes it. The ledger is read once; the batches
+    of every layer that finished are recorded in it with one commit at the end (also
+    when a later layer fails). Every existing table is then (re-)registered in Glue
+    (:func:`register_tables`).
     """
     settings = platform.settings
     say = progress or (lambda _msg: None)
-    # Delta rebuilds table state with 50 tasks by default: far too many for small
-    # local sessions; follow the session's shuffle partitions instead.
-    spark.conf.set(
-        "spark.databricks.delta.snapshotPartitions", str(settings.spark_shuffle_partitions)
-    )
-    summary = BuildSummary()
-    touched: dict[str, list] | None = None
-    s3 = platform.aws.s3()
-    landed = list_landed_files(s3, settings.buckets.landing)
-    all_batches = sorted({f.batch_id for f in landed if f.feed != "stores"})
-    wanted = sorted(batches) if batches else all_batches
-    unknown = [b for b in wanted if b not in all_batches]
-    if unknown:
-        raise ValueError(f"batch {', '.join(unknown)} not landed in {settings.buckets.landing}")
-    for layer in LAYERS:
-        if layer not in layers:
-            continue
-        todo = (
-            wanted
-            if batches
-            else [b for b in wanted if b not in finished_batches(spark, settings, layer)]
-        )
-        summary.batches[layer] = todo
-        if not todo:
-            continue
-        if layer == "bronze":
-            say("bronze: append landed lines")
-            files = [f for f in landed if f.feed != "stores" and f.batch_id in todo]
-            files += [replace(f, batch_id=todo[0]) for f in landed if f.feed == "stores"]
-            uris = {feed: table(f"bronze.{feed}").uri(settings) for feed in FEEDS}
-            for result in append_bronze(spark, s3, uris, files):
-                summary.written[result.table] = result.rows
-        elif layer == "silver":
-            say("silver: clean and MERGE")
-            counts = build_silver(spark, settings, todo, progress=say)
-            touched = counts.touched
-            summary.read += counts.read
-            summary.quarantined += counts.quarantined
-            summary.quarantined_items += counts.quarantined_items
-            summary.duplicates += counts.duplicates
-            summary.written["silver (records accepted)"] = counts.accepted
-        else:
-            say("gold: recompute touched keys and MERGE")
-            same = summary.batches.get("silver") == todo
-            for name, rows in build_gold(spark, settings, todo, touched if same else None).items():
-                summary.written[f"gold.{name}"] = rows
-        _record(spark, settings, layer, todo)
+    landed = list_landed_files(platform.aws.s3(), settings.buckets.landing)
+    with sized_to(spark, settings, sum(f.size or 0 for f in landed)):
+        ledger = read_ledger(spark, settings)
+        try:
+            todo = pending_batches(landed, ledger, layers, batches)
+        except ValueError as error:
+            raise ValueError(f"{error} in {settings.buckets.landing}") from None
+        summary = _build_layers(spark, platform, landed, ledger, todo, say)
     say("registering tables in Glue")
     summary.registered = register_tables(platform)
+    return summary
+
+
+#: Bytes of landed source per shuffle partition of a build.
+BYTES_PER_PARTITION = 128 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def sized_to(spark: SparkSession, settings: Settings, landed_bytes: int) -> Iterator[None]:
+    """Run the block with the session's shuffles sized to ``landed_bytes`` of source.
+
+    A build runs many small statements (an append or a MERGE per table): adaptive
+    execution would run each shuffle of each as a job of its own and re-plan the
+    rest of the statement after it, which costs more driver time than it saves.
+    Instead the shuffles are sized once, from every landed byte (the tables grow
+    with them; :data:`BYTES_PER_PARTITION` each, at most ``settings.spark_shuffle_partitions``),
+    and Delta rebuilds table state with as many tasks (not its default 50). The
+    session's settings are restored after.
+    """
+    partitions = max(1, min(settings.spark_shuffle_partitions,
+                            -(-landed_bytes // BYTES_PER_PARTITION)))  # fmt: skip
+    wanted = {
+        "spark.sql.adaptive.enabled": "false",
+        "spark.sql.shuffle.partitions": str(partitions),
+        "spark.databricks.delta.snapshotPartitions": str(partitions),
+    }
+    before: dict[str, str | None] = {key: spark.conf.get(key, None) for key in wanted}
+    for key, value in wanted.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, old in before.items():
+            if old is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, old)
+
+
+def _build_layers(
+    spark: SparkSession,
+    platform: Platform,
+    landed: list[LandedFile],
+    ledger: dict[str, set[str]],
+    todo: dict[str, list[str]],
+    say: Progress,
+) -> BuildSummary:
+    """Build bronze, silver and gold for their ``todo`` batches; record what finished."""
+    settings = platform.settings
+    summary = BuildSummary(batches=todo)
+    finished: dict[str, list[str]] = {}
+    try:
+        bronze = None
+        if todo.get("bronze"):
+            say("bronze: append landed lines")
+            bronze = build_bronze(spark, platform, landed, todo["bronze"])
+            summary.written.update(bronze.rows)
+            finished["bronze"] = todo["bronze"]
+        silver = None
+        if todo.get("silver"):
+            say("silver: clean and MERGE")
+            same = bronze is not None and todo.get("bronze") == todo["silver"]
+            silver = build_silver(
+                spark, settings, todo["silver"], progress=say,
+                landed=bronze.landed if same and bronze else None,
+            )  # fmt: skip
+            summary.add_silver(silver)
+            finished["silver"] = todo["silver"]
+        if todo.get("gold"):
+            say("gold: recompute touched keys and MERGE")
+            touched = silver.touched if silver and todo.get("silver") == todo["gold"] else None
+            for name, rows in build_gold(spark, settings, todo["gold"], touched).items():
+                summary.written[f"gold.{name}"] = rows
+            finished["gold"] = todo["gold"]
+    finally:
+        record_finished(spark, settings, ledger, finished)
     return summary

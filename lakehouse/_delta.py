@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from goldmine.spark import observed_metrics
+
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from delta.tables import DeltaTable
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 _TXN_APP_ID = "spark.databricks.delta.write.txnAppId"
 _TXN_VERSION = "spark.databricks.delta.write.txnVersion"
+_MATERIALIZE_SOURCE = "spark.databricks.delta.merge.materializeSource"
+_observations = itertools.count()
 
 
 def is_table(spark: SparkSession, uri: str) -> bool:
@@ -54,6 +60,102 @@ def idempotent_dml(spark: SparkSession, app_id: str, version: int = 1) -> Iterat
         spark.conf.unset(_TXN_VERSION)
 
 
+def materialize(frame: DataFrame) -> tuple[DataFrame, int]:
+    """Compute ``frame`` once into a local checkpoint; return it and its rows.
+
+    The rows are observed in the job that computes the checkpoint, not counted by an
+    action of their own. The checkpoint cuts the lineage, so the MERGE that reads it
+    neither plans nor computes the chain behind it again.
+    """
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    observation = Observation(f"goldmine_rows_{next(_observations)}")
+    kept = frame.observe(observation, F.count(F.lit(1)).alias("rows")).localCheckpoint(eager=True)
+    observed = observed_metrics(observation)
+    # Not reported in time: count the checkpoint (small, no lineage).
+    return kept, int(observed["rows"]) if observed else kept.count()
+
+
+def write_rows(
+    frame: DataFrame,
+    uri: str,
+    *,
+    app_id: str,
+    partition_by: tuple[str, ...] = (),
+    **where: Column,
+) -> dict[str, int]:
+    """Append ``frame`` to the Delta table at ``uri`` (created if missing); return counts.
+
+    The write carries ``txnAppId``/``txnVersion`` (``app_id``, 1), so replaying the
+    same write commits nothing. ``rows`` (every row) and each ``name=condition`` of
+    ``where`` are observed by the write's own job; when the observation does not
+    come (a write Delta skipped by its txn id), they are counted from ``frame``.
+    """
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    observation = Observation(f"goldmine_written_{next(_observations)}")
+    metrics = [F.count(F.lit(1)).alias("rows")]
+    metrics += [F.count(F.when(condition, 1)).alias(name) for name, condition in where.items()]
+    writer = (
+        frame.observe(observation, *metrics)
+        .write.format("delta")
+        .mode("append")
+        .option("txnAppId", app_id)
+        .option("txnVersion", 1)
+    )
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
+    writer.save(uri)
+    observed = observed_metrics(observation)
+    if observed is None:
+        observed = {"rows": frame.count()}
+        observed.update({name: frame.filter(c).count() for name, c in where.items()})
+    return {name: int(n) for name, n in observed.items()}
+
+
+def apply_changes(
+    spark: SparkSession,
+    uri: str,
+    changes: DataFrame,
+    merge: Callable[[DeltaTable, DataFrame], None],
+    *,
+    app_id: str,
+    inserts: str | None = None,
+) -> int:
+    """Apply ``changes`` (the rows that change ``uri``) in one Delta commit, or none.
+
+    ``changes`` is computed once (:func:`materialize`); when it is empty nothing is
+    committed. A table that does not exist yet is created by appending the rows
+    ``inserts`` selects (a SQL condition; every row when ``None``, columns starting
+    with ``_`` dropped), so its first commit holds its data; an existing table gets
+    ``merge(target, changes)`` (the MERGE), idempotent per ``app_id``
+    (:func:`idempotent_dml`). Returns the rows of ``changes``.
+    """
+    from delta.tables import DeltaTable
+
+    if not is_table(spark, uri):
+        new = changes if inserts is None else changes.filter(inserts)
+        new = new.select(*[c for c in new.columns if not c.startswith("_")])
+        return write_rows(new, uri, app_id=app_id)["rows"]
+    kept, rows = materialize(changes)
+    if rows == 0:  # nothing changes: no commit at all
+        return 0
+    # The source is a local checkpoint already: Delta need not materialize it again.
+    previous = spark.conf.get(_MATERIALIZE_SOURCE, None)
+    spark.conf.set(_MATERIALIZE_SOURCE, "none")
+    try:
+        with idempotent_dml(spark, app_id):
+            merge(DeltaTable.forPath(spark, uri), kept)
+    finally:
+        if previous is None:
+            spark.conf.unset(_MATERIALIZE_SOURCE)
+        else:
+            spark.conf.set(_MATERIALIZE_SOURCE, previous)
+    return rows
+
+
 def create_if_missing(
     spark: SparkSession, uri: str, schema: Any, partition_by: tuple[str, ...] = ()
 ) -> None:
@@ -88,6 +190,14 @@ def evolve_schema(spark: SparkSession, uri: str, frame: DataFrame, log: Any) -> 
     return names
 
 
+def batches_present(spark: SparkSession, uri: str) -> set[str]:
+    """Return the ``batch_id`` values the table at ``uri`` holds (none: no table)."""
+    if not is_table(spark, uri):
+        return set()
+    rows = spark.read.format("delta").load(uri).select("batch_id").distinct().collect()
+    return {r[0] for r in rows}
+
+
 def append_new_batches(
     spark: SparkSession,
     uri: str,
@@ -96,35 +206,28 @@ def append_new_batches(
     app_id: str,
     partition_by: tuple[str, ...] = (),
     batches: list[str] | None = None,
-) -> int:
+    present: set[str] | None = None,
+    **where: Column,
+) -> dict[str, int] | None:
     """Append the rows of ``frame`` whose ``batch_id`` the table does not hold yet.
 
     ``batches`` (the batch ids ``frame`` may hold) lets a replay of batches that are
-    all present return without writing anything.
+    all present return without writing anything. ``present``: the table's batches
+    when the caller read them (:func:`batches_present`).
 
     An append commits all of its batches or none, so "batch already present" is an
     exact replay check; the write also carries ``txnAppId`` so that replaying the
-    same set of batches commits nothing. Returns the rows appended.
+    same set of batches commits nothing. Returns the rows appended and the rows of
+    each ``where`` condition (:func:`write_rows`); ``None`` when nothing was appended
+    because every one of ``batches`` was there.
     """
     from pyspark.sql import functions as F
 
-    if is_table(spark, uri):
-        present = [
-            r[0]
-            for r in spark.read.format("delta").load(uri).select("batch_id").distinct().collect()
-        ]
-        if batches is not None and set(batches) <= set(present):
-            return 0
-        frame = frame.filter(~F.col("batch_id").isin(present))
-    writer = (
-        frame.write.format("delta")
-        .mode("append")
-        .option("txnAppId", app_id)
-        .option("txnVersion", 1)
-    )
-    if partition_by:
-        writer = writer.partitionBy(*partition_by)
-    writer.save(uri)
-    # The presence check above is exact, so this write committed (a skip by txnAppId
+    present = batches_present(spark, uri) if present is None else present
+    if batches is not None and set(batches) <= present:
+        return None
+    if present:
+        frame = frame.filter(~F.col("batch_id").isin(sorted(present)))
+    # The presence check above is exact, so this write commits (a skip by txnAppId
     # would need the same batches present already).
-    return int(last_metrics(spark, uri).get("numOutputRows", 0))
+    return write_rows(frame, uri, app_id=app_id, partition_by=partition_by, **where)

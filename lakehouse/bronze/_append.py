@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from goldmine.rules import DRIVER_READ_MAX_BYTES, LandedFile, read_landed
-from lakehouse._delta import append_new_batches, is_table
+from lakehouse._delta import append_new_batches, batches_present, is_table
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -21,6 +21,10 @@ class AppendResult:
     table: str
     app_id: str
     rows: int
+    #: The landed lines of the append's files (``read_landed`` columns, all batches).
+    landed: DataFrame | None = None
+    #: Whether the table held none of the batches before: it now holds ``landed`` whole.
+    fresh: bool = False
 
 
 def bronze_app_id(feed: str, batches: list[str], etags: list[str]) -> str:
@@ -81,15 +85,15 @@ def append_bronze(
             feed, sorted({f.batch_id for f in mine}), sorted(etags[f.uri] for f in mine)
         )
         landed = _landed_lines(spark, s3, mine, etags, sizes, driver_read_max_bytes)
-        rows = append_new_batches(
-            spark,
-            uris[feed],
-            landed,
-            app_id=app_id,
-            partition_by=("batch_id",),
-            batches=sorted({f.batch_id for f in mine}),
-        )
-        results.append(AppendResult(f"bronze.{feed}", app_id, rows))
+        batches = sorted({f.batch_id for f in mine})
+        present = batches_present(spark, uris[feed])
+        appended = append_new_batches(
+            spark, uris[feed], landed, app_id=app_id, partition_by=("batch_id",),
+            batches=batches, present=present,
+        )  # fmt: skip
+        rows = appended["rows"] if appended else 0
+        fresh = not present.intersection(batches)
+        results.append(AppendResult(f"bronze.{feed}", app_id, rows, landed, fresh))
     return results
 
 

@@ -76,14 +76,32 @@ def dates_of(touched: dict[str, list]) -> list[dt.date]:
     return [dt.date.fromisoformat(d) for d in touched["order_dates"]]
 
 
-def gold_frames(spark: SparkSession, settings: Settings, keys: TouchedKeys) -> dict[str, DataFrame]:
-    """Recompute the gold rows of ``keys`` from silver with the shared gold rules."""
+def touched_lines(spark: SparkSession, settings: Settings, keys: TouchedKeys) -> DataFrame:
+    """Return the silver order lines of the touched dates, months or customers."""
+    from pyspark.sql import functions as F
+
+    lines = spark.read.format("delta").load(table("silver.order_lines").uri(settings))
+    return lines.filter(
+        F.col("order_date").isin(keys.order_dates)
+        | F.trunc("order_date", "month").isin(keys.months)
+        | F.col("customer_id").isin(keys.customer_ids)
+    )
+
+
+def gold_frames(
+    spark: SparkSession, settings: Settings, keys: TouchedKeys, lines: DataFrame | None = None
+) -> dict[str, DataFrame]:
+    """Recompute the gold rows of ``keys`` from silver with the shared gold rules.
+
+    ``lines``: :func:`touched_lines` when the caller keeps them (the three tables then
+    read silver's order lines once); ``None``: read here.
+    """
     from pyspark.sql import functions as F
 
     def load(name: str) -> DataFrame:
         return spark.read.format("delta").load(table(f"silver.{name}").uri(settings))
 
-    lines = load("order_lines")
+    lines = touched_lines(spark, settings, keys) if lines is None else lines
     products = load("products")
     customers = load("customers")
     by_date = lines.filter(F.col("order_date").isin(keys.order_dates))
@@ -111,26 +129,30 @@ def build_gold(
     batches: list[str],
     touched: dict[str, list] | None = None,
 ) -> dict[str, int]:
-    """Recompute and MERGE the gold keys ``batches`` touched; return rows recomputed.
+    """Recompute and MERGE the gold keys ``batches`` touched; return rows changed per table.
 
-    Each gold table gets one MERGE that makes the rows of every touched key equal
+    Each gold table gets one commit that makes the rows of every touched key equal
     the recomputation: changed rows updated, new rows inserted, rows that no longer
     exist (an order cancelled, say) deleted; untouched keys are not read or written.
+    A table whose touched rows are all equal already is not committed to.
     """
+    from pyspark import StorageLevel
+
     keys = touched_keys(spark, settings, batches, touched)
-    frames = gold_frames(spark, settings, keys)
+    # Kept: the three tables read the touched lines once (one scan of silver).
+    lines = touched_lines(spark, settings, keys).persist(StorageLevel.DISK_ONLY)
     written = {}
-    for name, frame in frames.items():
-        info = table(f"gold.{name}")
-        group, attr = _GROUPS[name]
-        values = getattr(keys, attr)
-        kind = frame.schema[group].dataType.simpleString()
-        scope = spark.createDataFrame([(v,) for v in values], f"{group} {kind}")
-        frame = frame.cache()
-        written[name] = frame.count()
-        merge_replace_rows(
-            spark, info.uri(settings), frame, scope, group_keys=(group,),
-            row_keys=info.keys, app_id=set_id("gold", name, batches),
-        )  # fmt: skip
-        frame.unpersist()
+    try:
+        for name, frame in gold_frames(spark, settings, keys, lines).items():
+            info = table(f"gold.{name}")
+            group, attr = _GROUPS[name]
+            values = getattr(keys, attr)
+            kind = frame.schema[group].dataType.simpleString()
+            scope = spark.createDataFrame([(v,) for v in values], f"{group} {kind}")
+            written[name] = merge_replace_rows(
+                spark, info.uri(settings), frame, scope, group_keys=(group,),
+                row_keys=info.keys, app_id=set_id("gold", name, batches),
+            )  # fmt: skip
+    finally:
+        lines.unpersist()
     return written

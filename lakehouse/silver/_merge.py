@@ -5,18 +5,21 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from lakehouse._delta import create_if_missing, evolve_schema, idempotent_dml
+from lakehouse._delta import apply_changes, evolve_schema, is_table
 
 if TYPE_CHECKING:
+    from delta.tables import DeltaTable
     from pyspark.sql import DataFrame, SparkSession
 
 log = logging.getLogger(__name__)
 
 
-def _prepare(spark: SparkSession, uri: str, source: DataFrame) -> None:
-    """Create the table from ``source``'s schema, or evolve it explicitly (logged)."""
-    create_if_missing(spark, uri, source.schema)
+def _target(spark: SparkSession, uri: str, source: DataFrame) -> DataFrame | None:
+    """Return the table at ``uri`` evolved to ``source``'s columns (logged); ``None``: none yet."""
+    if not is_table(spark, uri):
+        return None
     evolve_schema(spark, uri, source, log)
+    return spark.read.format("delta").load(uri)
 
 
 def _differs(columns: list[str]) -> str:
@@ -32,46 +35,45 @@ def merge_newest(
     keys: tuple[str, ...],
     order_by: str,
     app_id: str,
-) -> None:
+) -> int:
     """Upsert ``source`` into ``uri``: a row replaces the target row only when newer.
 
     ``order_by`` is a SQL expression over one row (``updated_at``, or
     ``struct(updated_at, batch_id)`` for "last landed wins" ties) evaluated on both
     sides; an older or equal source row never overwrites (D2, out-of-order arrival),
     so replaying a batch changes nothing. The MERGE is idempotent per ``app_id``.
+    Returns the rows that changed (:func:`lakehouse._delta.apply_changes`).
     """
-    from delta.tables import DeltaTable
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     newest = Window.partitionBy(*keys).orderBy(F.expr(order_by).desc())
     source = source.withColumn("_r", F.row_number().over(newest)).filter("_r = 1").drop("_r")
-    _prepare(spark, uri, source)
-    # Only rows that will change: a matched row makes Delta rewrite its whole file
-    # even when no clause fires, so a replay would rewrite files with equal data.
-    current = (
-        DeltaTable.forPath(spark, uri)
-        .toDF()
-        .select(*keys, F.expr(order_by).alias("_t_order"), F.lit(True).alias("_t_present"))
-    )
-    source = (
-        source.join(current, list(keys), "left")
-        .filter(F.col("_t_present").isNull() | (F.expr(order_by) > F.col("_t_order")))
-        .drop("_t_order", "_t_present")
-    )
-    if source.isEmpty():  # nothing changes: no commit at all
-        return
+    target = _target(spark, uri, source)
+    if target is not None:
+        # Only rows that will change: a matched row makes Delta rewrite its whole file
+        # even when no clause fires, so a replay would rewrite files with equal data.
+        current = target.select(
+            *keys, F.expr(order_by).alias("_t_order"), F.lit(True).alias("_t_present")
+        )
+        source = (
+            source.join(current, list(keys), "left")
+            .filter(F.col("_t_present").isNull() | (F.expr(order_by) > F.col("_t_order")))
+            .drop("_t_order", "_t_present")
+        )
     on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
     newer = f"({_qualify(order_by, 's')}) > ({_qualify(order_by, 't')})"
-    with idempotent_dml(spark, app_id):
+
+    def merge(table: DeltaTable, changes: DataFrame) -> None:
         (
-            DeltaTable.forPath(spark, uri)
-            .alias("t")
-            .merge(source.alias("s"), on)
+            table.alias("t")
+            .merge(changes.alias("s"), on)
             .whenMatchedUpdateAll(condition=newer)
             .whenNotMatchedInsertAll()
             .execute()
         )
+
+    return apply_changes(spark, uri, source, merge, app_id=app_id)
 
 
 def merge_replace_rows(
@@ -83,26 +85,62 @@ def merge_replace_rows(
     group_keys: tuple[str, ...],
     row_keys: tuple[str, ...],
     app_id: str,
-) -> None:
+) -> int:
     """Make the rows of each group in ``scope`` equal ``rows``, in one atomic MERGE.
 
     A group (``group_keys``, e.g. one order) listed in ``scope`` ends with exactly its
     rows in ``rows``: changed rows are updated, new ones inserted, rows that are gone
     deleted. Rows equal to the target are not touched, so replaying changes nothing.
+    Returns the rows that changed (:func:`lakehouse._delta.apply_changes`).
     """
-    from delta.tables import DeltaTable
     from pyspark.sql import functions as F
 
-    _prepare(spark, uri, rows)
-    target = DeltaTable.forPath(spark, uri)
-    in_scope = target.toDF().join(scope.select(*group_keys).distinct(), list(group_keys))
+    target = _target(spark, uri, rows)
+    if target is None:
+        source = rows.withColumn("_delete", F.lit(False))
+    else:
+        source = _row_changes(target, rows, scope, group_keys, row_keys)
+    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in row_keys)
+    values = [c for c in rows.columns if c not in row_keys]
+
+    def merge(table: DeltaTable, changes: DataFrame) -> None:
+        (
+            table.alias("t")
+            .merge(changes.alias("s"), on)
+            .whenMatchedDelete(condition="s._delete")
+            .whenMatchedUpdate(
+                condition=f"NOT s._delete AND ({_differs(values)})",
+                set={c: f"s.`{c}`" for c in rows.columns},
+            )
+            .whenNotMatchedInsert(
+                condition="NOT s._delete", values={c: f"s.`{c}`" for c in rows.columns}
+            )
+            .execute()
+        )
+
+    return apply_changes(spark, uri, source, merge, app_id=app_id, inserts="NOT _delete")
+
+
+def _row_changes(
+    target: DataFrame,
+    rows: DataFrame,
+    scope: DataFrame,
+    group_keys: tuple[str, ...],
+    row_keys: tuple[str, ...],
+) -> DataFrame:
+    """Return the rows that change ``target``: new or changed (``_delete`` false), gone (true).
+
+    Only rows that change: a matched row makes Delta rewrite its whole file even when
+    no clause fires, so equal rows must not reach the MERGE.
+    """
+    from pyspark.sql import functions as F
+
+    in_scope = target.join(scope.select(*group_keys).distinct(), list(group_keys))
     new = rows.select(*[F.col(k).alias(f"_n_{k}") for k in row_keys])
     old = in_scope.select(*row_keys)
     match = [old[k].eqNullSafe(new[f"_n_{k}"]) for k in row_keys]
     gone = old.join(new, match, "left_anti")
-    # Only rows that change: a matched row makes Delta rewrite its whole file even
-    # when no clause fires, so equal rows must not reach the MERGE.
-    old_rows = target.toDF().select(
+    old_rows = target.select(
         *[F.col(c).alias(f"_t_{c}") for c in rows.columns], F.lit(True).alias("_t_present")
     )
     same_key = [rows[k].eqNullSafe(old_rows[f"_t_{k}"]) for k in row_keys]
@@ -114,27 +152,9 @@ def merge_replace_rows(
         .filter(F.col("_t_present").isNull() | ~same)
         .select(*rows.columns)
     )
-    source = changed.withColumn("_delete", F.lit(False)).unionByName(
+    return changed.withColumn("_delete", F.lit(False)).unionByName(
         gone.withColumn("_delete", F.lit(True)), allowMissingColumns=True
     )
-    if source.isEmpty():  # nothing changes: no commit at all
-        return
-    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in row_keys)
-    values = [c for c in rows.columns if c not in row_keys]
-    with idempotent_dml(spark, app_id):
-        (
-            target.alias("t")
-            .merge(source.alias("s"), on)
-            .whenMatchedDelete(condition="s._delete")
-            .whenMatchedUpdate(
-                condition=f"NOT s._delete AND ({_differs(values)})",
-                set={c: f"s.`{c}`" for c in rows.columns},
-            )
-            .whenNotMatchedInsert(
-                condition="NOT s._delete", values={c: f"s.`{c}`" for c in rows.columns}
-            )
-            .execute()
-        )
 
 
 def _qualify(expression: str, alias: str) -> str:

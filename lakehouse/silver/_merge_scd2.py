@@ -8,17 +8,15 @@ batch's records onto the current rows instead of a rebuild.
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from goldmine.rules import SCD2_COLUMNS
 from goldmine.rules._build_customer_scd2 import TRACKED
-from lakehouse._delta import create_if_missing, evolve_schema, idempotent_dml
+from lakehouse._delta import apply_changes, is_table
 
 if TYPE_CHECKING:
+    from delta.tables import DeltaTable
     from pyspark.sql import Column, DataFrame, SparkSession
-
-log = logging.getLogger(__name__)
 
 ATTRIBUTES: tuple[str, ...] = SCD2_COLUMNS[1:7]
 #: Silver customers: the SCD2 columns + the newest record applied and its lineage.
@@ -39,6 +37,21 @@ def stage_scd2(target: DataFrame, records: DataFrame, order_customers: DataFrame
     order_customers
         ``customer_id`` of the batches' accepted orders (inferred members, D8).
     """
+    src = newer_records(target, latest_per_update(records))
+    versions = version_chain(target, src)
+    staged = [
+        *version_changes(versions),
+        resolved_inferred(target, src),
+        new_inferred(target, src, order_customers),
+    ]
+    out = staged[0]
+    for frame in staged[1:]:
+        out = out.unionByName(frame)
+    return out
+
+
+def latest_per_update(records: DataFrame) -> DataFrame:
+    """One record per ``customer_id, updated_at``: the last landed (SCD2 columns + lineage)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -47,7 +60,7 @@ def stage_scd2(target: DataFrame, records: DataFrame, order_customers: DataFrame
         F.col("batch_id").desc(),
         F.col("line_number").desc(),
     )
-    src = (
+    return (
         records.withColumn("_r", F.row_number().over(tie))
         .filter("_r = 1")
         .select(
@@ -59,14 +72,22 @@ def stage_scd2(target: DataFrame, records: DataFrame, order_customers: DataFrame
             F.col("line_number").cast("long").alias("line_number"),
         )
     )
+
+
+def newer_records(target: DataFrame, src: DataFrame) -> DataFrame:
+    """Only records newer than what the current version already holds.
+
+    Out-of-order older records and replays change nothing; an inferred member is
+    replaced by any real record.
+    """
+    from pyspark.sql import functions as F
+
     current = target.filter("is_current").select(
         "customer_id",
         F.col("is_inferred").alias("_cur_inferred"),
         F.col("updated_at").alias("_cur_updated_at"),
     )
-    # Only records newer than what the current version already holds (out-of-order
-    # older records and replays change nothing).
-    src = (
+    return (
         src.join(current, "customer_id", "left")
         .filter(
             F.col("_cur_updated_at").isNull()
@@ -75,6 +96,18 @@ def stage_scd2(target: DataFrame, records: DataFrame, order_customers: DataFrame
         )
         .drop("_cur_inferred", "_cur_updated_at")
     )
+
+
+def version_chain(target: DataFrame, src: DataFrame) -> DataFrame:
+    """Return one row per version of the customers ``src`` touches, current one included.
+
+    The current (real) version and the new records, ordered by time: a change of a
+    tracked attribute opens a version; ``valid_from`` is the version's first time
+    (the current version keeps its own), ``valid_to`` the next version's.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     cur_rows = target.filter("is_current AND NOT is_inferred").join(
         src.select("customer_id").distinct(), "customer_id"
     )
@@ -106,24 +139,43 @@ def stage_scd2(target: DataFrame, records: DataFrame, order_customers: DataFrame
         .filter("_r = 1")
     )
     nxt = Window.partitionBy("customer_id").orderBy("valid_from")
-    versions = (
+    return (
         versions.withColumn("valid_to", F.lead("valid_from").over(nxt))
         .withColumn("is_current", F.col("valid_to").isNull())
         .withColumn("is_inferred", F.lit(False))
     )
+
+
+def version_changes(versions: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """Return the current versions to update and the new versions to insert."""
+    from pyspark.sql import functions as F
+
     # The current version changes when records joined it or a version follows it.
     updates = versions.filter(
         F.col("_has_cur") & ((F.col("_rows") > 1) | F.col("valid_to").isNotNull())
     ).withColumn("_action", F.lit("update"))
     inserts = versions.filter(~F.col("_has_cur")).withColumn("_action", F.lit("insert"))
-    deletes = (
+    return updates.select(*COLUMNS, "_action"), inserts.select(*COLUMNS, "_action")
+
+
+def resolved_inferred(target: DataFrame, src: DataFrame) -> DataFrame:
+    """Return the inferred members whose real record arrived, to delete."""
+    from pyspark.sql import functions as F
+
+    return (
         target.filter("is_current AND is_inferred")
         .join(src.select("customer_id").distinct(), "customer_id")
         .select(*COLUMNS)
         .withColumn("_action", F.lit("delete"))
     )
+
+
+def new_inferred(target: DataFrame, src: DataFrame, order_customers: DataFrame) -> DataFrame:
+    """Return an inferred member (attributes null) for each unknown customer of an order (D8)."""
+    from pyspark.sql import functions as F
+
     known = target.select("customer_id").union(src.select("customer_id")).distinct()
-    inferred = (
+    return (
         order_customers.select("customer_id")
         .filter(F.col("customer_id").isNotNull())
         .distinct()
@@ -142,8 +194,6 @@ def stage_scd2(target: DataFrame, records: DataFrame, order_customers: DataFrame
             F.lit("insert").alias("_action"),
         )
     )
-    staged = [f.select(*COLUMNS, "_action") for f in (updates, inserts, deletes)]
-    return staged[0].unionByName(staged[1]).unionByName(staged[2]).unionByName(inferred)
 
 
 def merge_scd2(
@@ -153,13 +203,37 @@ def merge_scd2(
     order_customers: DataFrame,
     *,
     app_id: str,
-) -> None:
-    """Apply the batches' customer records to the SCD2 table ``uri`` in one MERGE.
+) -> int:
+    """Apply the batches' customer records to the SCD2 table ``uri`` in one commit.
 
     Grain: one customer version; key ``customer_id, valid_from`` (``valid_from``
-    null for an inferred member). Exactly one ``is_current`` row per customer.
+    null for an inferred member). Exactly one ``is_current`` row per customer. The
+    first build creates the table with its rows (all inserts); later builds MERGE.
+    Returns the rows staged (:func:`lakehouse._delta.apply_changes`).
     """
-    from delta.tables import DeltaTable
+    target = _target(spark, uri)
+    staged = stage_scd2(target, records, order_customers)
+    set_all: dict[str, str | Column] = {c: f"s.`{c}`" for c in COLUMNS}
+
+    def merge(table: DeltaTable, changes: DataFrame) -> None:
+        (
+            table.alias("t")
+            .merge(
+                changes.alias("s"),
+                "t.customer_id = s.customer_id AND t.is_current "
+                "AND s._action IN ('update', 'delete')",
+            )
+            .whenMatchedDelete(condition="s._action = 'delete'")
+            .whenMatchedUpdate(condition="s._action = 'update'", set=set_all)
+            .whenNotMatchedInsert(condition="s._action = 'insert'", values=set_all)
+            .execute()
+        )
+
+    return apply_changes(spark, uri, staged, merge, app_id=app_id, inserts="_action = 'insert'")
+
+
+def _target(spark: SparkSession, uri: str) -> DataFrame:
+    """Return the customers table at ``uri``, or an empty one of its columns when none exists."""
     from pyspark.sql.types import (
         BooleanType,
         LongType,
@@ -169,27 +243,10 @@ def merge_scd2(
         TimestampType,
     )
 
-    types = {"valid_from": TimestampType(), "valid_to": TimestampType(),
-             "updated_at": TimestampType(), "is_current": BooleanType(),
-             "is_inferred": BooleanType(), "line_number": LongType()}  # fmt: skip
-    schema = StructType([StructField(c, types.get(c, StringType())) for c in COLUMNS])
-    create_if_missing(spark, uri, schema)
-    target = DeltaTable.forPath(spark, uri)
-    staged = stage_scd2(target.toDF(), records, order_customers)
-    evolve_schema(spark, uri, staged.drop("_action"), log)
-    if staged.isEmpty():  # nothing changes: no commit at all
-        return
-    set_all: dict[str, str | Column] = {c: f"s.`{c}`" for c in COLUMNS}
-    with idempotent_dml(spark, app_id):
-        (
-            target.alias("t")
-            .merge(
-                staged.alias("s"),
-                "t.customer_id = s.customer_id AND t.is_current "
-                "AND s._action IN ('update', 'delete')",
-            )
-            .whenMatchedDelete(condition="s._action = 'delete'")
-            .whenMatchedUpdate(condition="s._action = 'update'", set=set_all)
-            .whenNotMatchedInsert(condition="s._action = 'insert'", values=set_all)
-            .execute()
-        )
+    if not is_table(spark, uri):
+        types = {"valid_from": TimestampType(), "valid_to": TimestampType(),
+                 "updated_at": TimestampType(), "is_current": BooleanType(),
+                 "is_inferred": BooleanType(), "line_number": LongType()}  # fmt: skip
+        schema = StructType([StructField(c, types.get(c, StringType())) for c in COLUMNS])
+        return spark.createDataFrame([], schema)
+    return spark.read.format("delta").load(uri)
