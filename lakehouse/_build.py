@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from goldmine.rules import LandedFile, list_landed_files
+from goldmine.spark import shuffle_partitions, sized_shuffles
 from lakehouse._catalog import register_tables
 from lakehouse._delta import is_table
 from lakehouse._tables import LAYERS, table
@@ -190,7 +190,9 @@ def build_lakehouse(
     settings = platform.settings
     say = progress or (lambda _msg: None)
     landed = list_landed_files(platform.aws.s3(), settings.buckets.landing)
-    with sized_to(spark, settings, sum(f.size or 0 for f in landed)):
+    # Every landed byte, not only the pending batches': the tables grow with them.
+    landed_bytes = sum(f.size or 0 for f in landed)
+    with sized_shuffles(spark, shuffle_partitions(landed_bytes, settings.spark_shuffle_partitions)):
         ledger = read_ledger(spark, settings)
         try:
             todo = pending_batches(landed, ledger, layers, batches)
@@ -200,42 +202,6 @@ def build_lakehouse(
     say("registering tables in Glue")
     summary.registered = register_tables(platform)
     return summary
-
-
-#: Bytes of landed source per shuffle partition of a build.
-BYTES_PER_PARTITION = 128 * 1024 * 1024
-
-
-@contextlib.contextmanager
-def sized_to(spark: SparkSession, settings: Settings, landed_bytes: int) -> Iterator[None]:
-    """Run the block with the session's shuffles sized to ``landed_bytes`` of source.
-
-    A build runs many small statements (an append or a MERGE per table): adaptive
-    execution would run each shuffle of each as a job of its own and re-plan the
-    rest of the statement after it, which costs more driver time than it saves.
-    Instead the shuffles are sized once, from every landed byte (the tables grow
-    with them; :data:`BYTES_PER_PARTITION` each, at most ``settings.spark_shuffle_partitions``),
-    and Delta rebuilds table state with as many tasks (not its default 50). The
-    session's settings are restored after.
-    """
-    partitions = max(1, min(settings.spark_shuffle_partitions,
-                            -(-landed_bytes // BYTES_PER_PARTITION)))  # fmt: skip
-    wanted = {
-        "spark.sql.adaptive.enabled": "false",
-        "spark.sql.shuffle.partitions": str(partitions),
-        "spark.databricks.delta.snapshotPartitions": str(partitions),
-    }
-    before: dict[str, str | None] = {key: spark.conf.get(key, None) for key in wanted}
-    for key, value in wanted.items():
-        spark.conf.set(key, value)
-    try:
-        yield
-    finally:
-        for key, old in before.items():
-            if old is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, old)
 
 
 def _build_layers(
