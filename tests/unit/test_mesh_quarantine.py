@@ -115,6 +115,21 @@ class _Platform:
     aws = _Aws()
 
 
+class _Conf(dict):  # type: ignore[type-arg]
+    """A session's runtime conf: what ``sized_shuffles`` sets and restores."""
+
+    def set(self, key: str, value: str) -> None:
+        self[key] = value
+
+    def unset(self, key: str) -> None:
+        self.pop(key, None)
+
+
+class _Spark:
+    def __init__(self) -> None:
+        self.conf = _Conf({"spark.sql.adaptive.enabled": "true"})
+
+
 def test_unbalanced_sources_refuse_the_publish_and_write_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -145,12 +160,14 @@ def test_unbalanced_sources_refuse_the_publish_and_write_nothing(
     monkeypatch.setattr(_publish, "_write", refuse_writes)
     monkeypatch.setattr(_publish, "record_publication", refuse_writes)
 
+    spark = _Spark()
     result = mesh.publish_product(
         _Platform(),  # type: ignore[arg-type]
-        object(),  # type: ignore[arg-type]
+        spark,  # type: ignore[arg-type]
         "catalog.stores",
         run_id="r1",
     )
+    assert spark.conf == {"spark.sql.adaptive.enabled": "true"}  # restored after the build
 
     assert not result.published
     assert [c.name for c in result.check.failures] == ["reconciliation"]
