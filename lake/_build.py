@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from goldmine.plan import Plan, PlanRun, Step, run_plan
-from goldmine.spark import shuffle_partitions, sized_shuffles
+from goldmine.spark import parquet_source_bytes, shuffle_partitions, sized_shuffles
 from lake._build_steps import (
     SMALL_RUN_MAX_BYTES,
     Cleaned,
@@ -40,9 +40,9 @@ from lake._build_steps import (
     stage_analytics,
     stage_curated,
 )
-from lake._ledger import LEDGER_PREFIX, list_ledgers, list_objects, write_ledger
+from lake._ledger import LEDGER_PREFIX, list_ledgers, write_ledger
 from lake._status import BUILD_STEP
-from lake._tables import STAGING_PREFIX, LakeTable, delete_prefix
+from lake._tables import STAGING_PREFIX, delete_prefix
 from lake.analytics.tables import analytics_tables
 from lake.curated.tables import curated_tables
 from lake.raw import INGEST_STEP
@@ -198,11 +198,12 @@ def build(
     landed = None if None in sizes else sum(sizes)  # type: ignore[arg-type]
     small = landed is not None and landed <= SMALL_RUN_MAX_BYTES
     run = LakeRun(spark, s3, cur, ana, run_id, batch_ids, validation_uri, small)
+    history = [cur[name].uri for name in _HISTORY_TABLES]
     partitions = shuffle_partitions(
-        None if landed is None else landed + _history_bytes(s3, cur),
+        None if landed is None else landed + parquet_source_bytes(s3, history),
         platform.settings.spark_shuffle_partitions,
     )
-    try:  # a failed run leaves no staged files behind
+    try:
         with sized_shuffles(spark, partitions):
             done = run_plan(
                 LAKE_PLAN,
@@ -214,26 +215,15 @@ def build(
                 pending=pending,
                 rejected=rejected,
             )
-    finally:
-        delete_staging(run)
+    except BaseException:  # a failed run leaves no staged files behind (the plan's
+        delete_staging(run)  # own delete_staging step runs when it succeeds)
+        raise
     log.info("%s", done.summary())
     return _result(done, batch_ids, rejected)
 
 
-#: Curated tables a run reads whole (its history), and how much denser their Parquet is
-#: than the JSON and CSV it came from (snappy Parquet of these feeds: ~4x smaller).
-_HISTORY_TABLES, _PARQUET_DENSITY = ("order_versions", "order_lines", "customer_records"), 4
-
-
-def _history_bytes(s3: Any, cur: dict[str, LakeTable]) -> int:
-    """Source-equivalent bytes of the curated history a run reads, to size its shuffles."""
-    parquet = sum(
-        size
-        for name in _HISTORY_TABLES
-        for key, size in list_objects(s3, cur[name].bucket, f"{name}/")
-        if key.endswith(".parquet")
-    )
-    return parquet * _PARQUET_DENSITY
+#: Curated tables a run reads whole (its history): they size its shuffles too.
+_HISTORY_TABLES = ("order_versions", "order_lines", "customer_records")
 
 
 def delete_staging(run: LakeRun) -> None:

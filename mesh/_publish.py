@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from goldmine.catalog import register_table
 from goldmine.settings import Settings
-from goldmine.spark import shuffle_partitions, sized_shuffles
+from goldmine.spark import parquet_source_bytes, shuffle_partitions, sized_shuffles
 from goldmine.tags import tag_glue_database, tag_glue_table
 from mesh._build_context import BuildContext
 from mesh._check_data import Check, DataCheck, check_data
@@ -380,10 +380,6 @@ def _read_inputs(s3: Any, settings: Settings, contract: Contract) -> _Inputs:
     )
 
 
-#: How much denser a product's Parquet is than the JSON and CSV it came from (~4x).
-_PARQUET_DENSITY = 4
-
-
 def _source_bytes(s3: Any, inputs: _Inputs) -> int | None:
     """Source-equivalent bytes a build reads (landed files, input products' Parquet).
 
@@ -392,15 +388,8 @@ def _source_bytes(s3: Any, inputs: _Inputs) -> int | None:
     sizes = [f.size for files in inputs.landed.values() for f in files]
     if None in sizes:
         return None
-    total = sum(s for s in sizes if s is not None)
-    for pub in inputs.upstream.values():
-        bucket, _, prefix = str(pub["location"]).removeprefix("s3://").partition("/")
-        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-        total += _PARQUET_DENSITY * sum(
-            o["Size"] for page in pages for o in page.get("Contents", [])
-            if o["Key"].endswith(".parquet")
-        )  # fmt: skip
-    return total
+    landed = sum(s for s in sizes if s is not None)
+    return landed + parquet_source_bytes(s3, [str(p["location"]) for p in inputs.upstream.values()])
 
 
 def _input_publication(s3: Any, settings: Settings, product_id: str, major: int) -> dict[str, Any]:

@@ -2,14 +2,22 @@
 
 from goldmine.spark._observe import OBSERVATION_WAIT_S, observed_metrics
 from goldmine.spark._session import SparkSetupError, build_session, spark_conf
-from goldmine.spark._size_shuffles import BYTES_PER_PARTITION, shuffle_partitions, sized_shuffles
+from goldmine.spark._size_shuffles import (
+    BYTES_PER_PARTITION,
+    PARQUET_DENSITY,
+    parquet_source_bytes,
+    shuffle_partitions,
+    sized_shuffles,
+)
 
 __all__ = [
     "BYTES_PER_PARTITION",
     "OBSERVATION_WAIT_S",
+    "PARQUET_DENSITY",
     "SparkSetupError",
     "build_session",
     "observed_metrics",
+    "parquet_source_bytes",
     "shuffle_partitions",
     "sized_shuffles",
     "spark_conf",
