@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from goldmine.validation import FAILED_RULES, failed_rules_column
 from mesh._contract import Contract
 from mesh._generate import rule_set, spark_schema
+from mesh._sql_rules import run_sql_rule, sql_rules
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -159,6 +160,17 @@ def check_quality(contract: Contract, stats: dict[str, Any]) -> list[Check]:
     return checks
 
 
+def check_sql_rules(df: DataFrame, contract: Contract) -> list[Check]:
+    """Run the contract's ``sql`` quality rules on ``df``: one Spark job per rule."""
+    checks = []
+    for rule in sql_rules(contract.table.quality, contract.columns):
+        value = run_sql_rule(df, rule, f"product_{contract.model.name}")
+        passed = value is not None and _compare(value, rule.quality)
+        shown = "no value" if value is None else f"{value:g}"
+        checks.append(Check(rule.name, "quality", passed, f"query returned {shown}"))
+    return checks
+
+
 def check_freshness(contract: Contract, newest: Any, as_of: dt.date | None) -> list[Check]:
     """Check the newest value of the freshness element is within the SLA of ``as_of``.
 
@@ -194,5 +206,6 @@ def check_data(df: DataFrame, contract: Contract, *, as_of: dt.date | None = Non
         return DataCheck(contract.product_id, df.count(), tuple(checks))
     stats = _aggregate(df, contract)
     checks += check_quality(contract, stats)
+    checks += check_sql_rules(df, contract)
     checks += check_freshness(contract, stats.get("__newest"), as_of)
     return DataCheck(contract.product_id, int(stats["__rows"]), tuple(checks))

@@ -362,6 +362,9 @@ def _unchecked_quality(contract: Contract) -> list[str]:
     problems: list[str] = []
     for col in contract.columns:
         for q in col.quality:
+            if q.type == "sql":
+                problems += _sql_problems(q, f"column {col.name}", col.name)
+                continue
             args = q.arguments or {}
             runnable = (
                 q.type in (None, "library")
@@ -375,12 +378,25 @@ def _unchecked_quality(contract: Contract) -> list[str]:
                     "bounds go in logicalTypeOptions minimum/maximum)"
                 )
     for q in contract.table.quality or []:
-        if q.type not in (None, "library") or q.metric not in _TABLE_METRICS:
+        if q.type == "sql":
+            problems += _sql_problems(q, "table", None)
+        elif q.type not in (None, "library") or q.metric not in _TABLE_METRICS:
             problems.append(
                 f"table quality {q.name or q.metric or q.type} is not checked "
-                f"(a table rule is {' or '.join(_TABLE_METRICS)})"
+                f"(a table rule is {' or '.join(_TABLE_METRICS)} or a sql query)"
             )
     return problems
+
+
+def _sql_problems(quality: DataQuality, where: str, column: str | None) -> list[str]:
+    """Why a ``sql`` rule could not be run (empty: it can; ``mesh._sql_rules``)."""
+    from mesh._sql_rules import SqlRuleError, to_spark_sql
+
+    try:
+        to_spark_sql(quality.query or "", "product", column)
+    except SqlRuleError as exc:
+        return [f"{where}: sql quality {quality.name or 'sql'}: {exc}"]
+    return []  # its comparator is required by the ODCS JSON schema
 
 
 def _platform_rules(contract: Contract) -> list[str]:

@@ -20,7 +20,7 @@ FIXTURES = {"lake": "lake_built", "lakehouse": "lakehouse_built", "mesh": "mesh_
 CEILINGS: dict[str, tuple[int, int]] = {
     "lake": (81, 0),  # Parquet zones: no Delta table
     "lakehouse": (58, 17),  # one commit per table created, the ledger once (ADR 0019)
-    "mesh": (100, 14),
+    "mesh": (101, 14),  # + 1: finance.revenue's `sql` quality rule is its own query
 }
 
 
