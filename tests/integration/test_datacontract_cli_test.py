@@ -13,6 +13,7 @@ tool would not be testing the data.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -50,25 +51,32 @@ def _with_trino_server(product_id: str, trino: str, platform: Platform) -> dict[
     return document
 
 
-def _test(document: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from datacontract.data_contract import DataContract
-
-    monkeypatch.setenv("DATACONTRACT_TRINO_USERNAME", "goldmine")
-    path = tmp_path / "contract.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return DataContract(data_contract_file=str(path), server="local-trino").test()
-
-
-@pytest.mark.parametrize("product_id", PRODUCTS)
-def test_datacontract_cli_passes_the_published_product(
-    product_id: str,
+@pytest.fixture
+def datacontract_test(
     platform: Platform,
     mesh_published: dict[str, Any],
     trino: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+) -> Callable[[dict[str, Any]], Any]:
+    """Run ``datacontract test`` of a contract document on the published products."""
+    from datacontract.data_contract import DataContract
+
+    monkeypatch.setenv("DATACONTRACT_TRINO_USERNAME", "goldmine")
+
+    def run(document: dict[str, Any]) -> Any:
+        path = tmp_path / "contract.yaml"
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+        return DataContract(data_contract_file=str(path), server="local-trino").test()
+
+    return run
+
+
+@pytest.mark.parametrize("product_id", PRODUCTS)
+def test_datacontract_cli_passes_the_published_product(
+    product_id: str, platform: Platform, trino: str, datacontract_test: Any
 ) -> None:
-    run = _test(_with_trino_server(product_id, trino, platform), tmp_path, monkeypatch)
+    run = datacontract_test(_with_trino_server(product_id, trino, platform))
     failed = [(c.name, c.result, c.reason) for c in run.checks if c.result != "passed"]
     assert run.result == "passed", failed
     kinds = {c.category for c in run.checks}
@@ -78,17 +86,13 @@ def test_datacontract_cli_passes_the_published_product(
 
 
 def test_datacontract_cli_fails_a_rule_the_data_breaks(
-    platform: Platform,
-    mesh_published: dict[str, Any],
-    trino: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    platform: Platform, trino: str, datacontract_test: Any
 ) -> None:
     document = _with_trino_server("finance.revenue", trino, platform)
     document["schema"][0]["quality"] = [
         {"name": "no_rows", "type": "sql", "query": "SELECT COUNT(*) FROM ${object}", "mustBe": 0}
     ]
-    run = _test(document, tmp_path, monkeypatch)
+    run = datacontract_test(document)
     assert run.result == "failed"
     (check,) = [c for c in run.checks if c.type == "model_quality_sql"]
     assert check.result == "failed"
