@@ -13,10 +13,9 @@ from goldmine.aws import AwsClients
 from goldmine.lease._holder import Holder, new_holder, now_s
 from goldmine.lease._store import release_lease, renew_lease, take_lease
 
-#: Leases this process holds, with how deep the ``with`` blocks nest (a build called from
+#: Leases this thread holds, with how deep the ``with`` blocks nest (a build called from
 #: a command that already holds its lease does not wait for itself).
-_HELD: dict[str, int] = {}
-_HELD_LOCK = threading.Lock()
+_LOCAL = threading.local()
 
 
 class LeaseHeldError(RuntimeError):
@@ -64,7 +63,7 @@ def hold_lease(
     Yields
     ------
     Holder or None
-        This run's holder; ``None`` when this process already held ``lease`` (nested).
+        This run's holder; ``None`` when this thread already held ``lease`` (nested).
 
     Raises
     ------
@@ -73,19 +72,18 @@ def hold_lease(
     LeaseLostError
         The block finished but the lease had been taken over meanwhile.
     """
-    with _HELD_LOCK:
-        nested = lease in _HELD
-        _HELD[lease] = _HELD.get(lease, 0) + 1
+    held: dict[str, int] = _LOCAL.__dict__.setdefault("held", {})
+    nested = lease in held
+    held[lease] = held.get(lease, 0) + 1
     try:
         if nested:
             yield None
             return
         yield from _held(aws, lease, wait=wait, command=command, progress=progress)
     finally:
-        with _HELD_LOCK:
-            _HELD[lease] -= 1
-            if not _HELD[lease]:
-                del _HELD[lease]
+        held[lease] -= 1
+        if not held[lease]:
+            del held[lease]
 
 
 def _held(

@@ -77,8 +77,8 @@ def new_holder(lease: str, *, command: str | None, seconds: float, now: float) -
         host=socket.gethostname(),
         pid=os.getpid(),
         command=shown[:200],
-        started_at=now,
-        expires_at=now + seconds,
+        started_at=round(now, 3),
+        expires_at=round(now + seconds, 3),
     )
 
 
