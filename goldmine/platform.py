@@ -2,7 +2,8 @@
 
 ``connect(settings)`` is the only code that looks at ``settings.environment``: in
 ``local`` it starts the embedded services when they are not running, points every
-client at them and creates the DynamoDB tables (Delta commit claims, run leases); in ``aws`` it uses the AWS endpoints. Everything downstream receives
+client at them and creates the DynamoDB tables (Delta commit claims, run leases); in
+``aws`` it uses the AWS endpoints. Everything downstream receives
 the resulting :class:`Platform` and runs the same code in both.
 """
 
