@@ -7,11 +7,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from goldmine.aws import AwsClients
 from goldmine.lease._holder import Holder, new_holder, now_s
 from goldmine.lease._store import release_lease, renew_lease, take_lease
+
+if TYPE_CHECKING:
+    from goldmine.aws import AwsClients
 
 #: Leases this thread holds, with how deep the ``with`` blocks nest (a build called from
 #: a command that already holds its lease does not wait for itself).

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from goldmine.settings import Settings
-from goldmine.tags import tags_for
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,8 @@ def ensure_dynamodb_tables(dynamodb: Any, settings: Settings) -> list[str]:
         keys = [(table.hash_key, "HASH")] + (
             [(table.range_key, "RANGE")] if table.range_key else []
         )
+        from goldmine.tags import tags_for
+
         tags = tags_for(settings, domain="platform")
         with contextlib.suppress(dynamodb.exceptions.ResourceInUseException):
             dynamodb.create_table(
