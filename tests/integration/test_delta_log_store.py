@@ -106,9 +106,7 @@ def append_concurrently(platform, uri: str, batches: list[str], tmp: Path, log_s
     for batch in batches:
         args[1] = batch
         command = [sys.executable, "-m", "tests.integration.append_one_batch", *args]
-        children.append(
-            subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
-        )
+        children.append(subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True))
     try:
         for child in children:
             assert child.stdout is not None and child.stdout.readline().strip() == "ready"
