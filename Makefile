@@ -44,7 +44,7 @@ jars: $(JARS)/.stamp
 $(JARS)/.stamp: jars/pom.xml $(LOGSTORE_SRC)
 	$(MVN) -P spark dependency:copy-dependencies -DexcludeTransitive=true -DoutputDirectory=$(abspath $(JARS))/spark
 	mvn -q -B -f jars/logstore/pom.xml -Dproject.build.outputTimestamp=2025-01-01T00:00:00Z package
-	cp jars/logstore/target/goldmine-delta-logstore-1.jar $(JARS)/spark/
+	install -m 644 jars/logstore/target/goldmine-delta-logstore-1.jar $(JARS)/spark/  # new inode: running JVMs keep theirs
 	$(MVN) -P s3proxy dependency:copy-dependencies -DoutputDirectory=$(abspath $(JARS))/s3proxy
 	touch $@
 

@@ -38,7 +38,8 @@ import org.apache.hadoop.fs.Path;
  * <p>A commit writes its actions to {@code _delta_log/.tmp/N.json.<uuid>}, claims N with a
  * put that fails when the item exists (the loser gets {@link FileAlreadyExistsException} and
  * Delta retries at N+1 after checking conflicts), copies the actions to {@code N.json} and
- * marks the item complete with an {@code expireTime} (the table's TTL attribute). A writer
+ * marks the item complete with an {@code expireTime} (the table's TTL attribute) and deletes
+ * the temp file. A writer
  * that dies between the claim and the copy leaves an incomplete item: the next commit (for
  * N-1) or listing (for the newest item) finishes the copy from the temp file, so a claimed
  * commit is never lost and never blocks the table.
@@ -130,6 +131,8 @@ public class DynamoDBLogStore extends HadoopFileSystemLogStore {
     }
     writeLines(fs, target, lines, true);
     putItem(new PutItemRequest().withItem(item(tablePath, fileName, tempName, true)));
+    // Complete: N.json exists, so no recovery will read the temp file again.
+    fs.delete(temp, false);
   }
 
   @Override
