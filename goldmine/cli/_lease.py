@@ -35,7 +35,7 @@ def run_lease(lease: str, *, no_wait: bool) -> AbstractContextManager[Any]:
         get_platform().aws,
         lease,
         wait=not no_wait,
-        progress=lambda line: _err.print(line, highlight=False),
+        progress=lambda line: _err.print(line, highlight=False, markup=False, soft_wrap=True),
     )
 
 

@@ -195,4 +195,4 @@ def _print_leases(out: Console, lease: str) -> None:
     from goldmine.lease import lease_lines
 
     for line in lease_lines(get_platform().aws, lease):
-        out.print(line, highlight=False)
+        out.print(line, highlight=False, markup=False, soft_wrap=True)

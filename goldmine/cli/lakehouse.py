@@ -123,7 +123,7 @@ def status() -> None:
     from goldmine.lease import lease_lines
 
     for line in lease_lines(platform.aws, LAKEHOUSE):
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()

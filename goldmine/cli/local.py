@@ -84,6 +84,6 @@ def status() -> None:
 
         aws = AwsClients(get_settings(), Endpoints(s3=running.get("s3"), aws=running["aws"]))
         for line in lease_lines(aws):
-            console.print(line, highlight=False)
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
     if not all(s.running for s in statuses):
         raise typer.Exit(1)

@@ -230,7 +230,7 @@ def list_products() -> None:
         )
     _out.print(table)
     for line in lease_lines(platform.aws, "mesh"):
-        _out.print(line, highlight=False)
+        _out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def _age(published_at: str) -> str:

@@ -170,3 +170,36 @@ def test_run_whose_lease_was_taken_over_fails_loudly(aws):
         assert take_lease(dynamodb, table, thief, now=mine.expires_at + 1) is None
         time.sleep(LEASE_S)  # the next renewal finds the lease gone
     assert _stored(aws, lease).token == "thief"
+
+
+def test_local_status_shows_who_holds_a_lease(aws, monkeypatch, capsys):
+    from goldmine.cli import main
+
+    monkeypatch.setenv("GOLDMINE_DATA_DIR", str(aws.settings.data_dir))
+    monkeypatch.setenv("GOLDMINE_JAR_DIR", str(aws.settings.jar_dir))
+    with hold_lease(aws, "lake", command="goldmine lake build --from 2025-01-06"):
+        assert main(["local", "status"]) == 0
+        shown = capsys.readouterr().out
+    line = next(x for x in shown.splitlines() if "holds lease lake " in x)
+    assert "`goldmine lake build --from 2025-01-06`" in line and f"pid {os.getpid()}" in line
+    assert "since" in line and "expires in" in line
+    assert main(["local", "status"]) == 0
+    assert "holds lease lake " not in capsys.readouterr().out
+
+
+def test_cli_no_wait_exits_one_with_one_line(aws, monkeypatch, capsys):
+    from goldmine.cli import main
+
+    monkeypatch.setenv("GOLDMINE_DATA_DIR", str(aws.settings.data_dir))
+    monkeypatch.setenv("GOLDMINE_JAR_DIR", str(aws.settings.jar_dir))
+    errors: list[int] = []
+
+    def second() -> None:  # another thread: a second run
+        errors.append(main(["lake", "ingest", "--all", "--no-wait"]))
+
+    with hold_lease(aws, "lake", command="goldmine lake ingest --date 2025-01-06"):
+        _in_thread(second).join(60)
+    assert errors == [1]
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "goldmine lake ingest --date 2025-01-06" in err[0]
+    assert "--no-wait" in err[0]
