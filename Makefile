@@ -37,9 +37,14 @@ $(VENV)/.stamp: pyproject.toml requirements.lock
 	$(PY) -m pip install -q -c requirements.lock -e '.[dev]'
 	touch $@
 
+# The platform's Delta LogStore (S3 + DynamoDB commit table, ADR 0023) is compiled from
+# jars/logstore/ against the JARs the spark profile fetched, and joins them in the cache.
+LOGSTORE_SRC := jars/logstore/pom.xml $(shell find jars/logstore/src -name '*.java' 2>/dev/null)
 jars: $(JARS)/.stamp
-$(JARS)/.stamp: jars/pom.xml
+$(JARS)/.stamp: jars/pom.xml $(LOGSTORE_SRC)
 	$(MVN) -P spark dependency:copy-dependencies -DexcludeTransitive=true -DoutputDirectory=$(abspath $(JARS))/spark
+	mvn -q -B -f jars/logstore/pom.xml -Dproject.build.outputTimestamp=2025-01-01T00:00:00Z package
+	install -m 644 jars/logstore/target/goldmine-delta-logstore-1.jar $(JARS)/spark/  # new inode: running JVMs keep theirs
 	$(MVN) -P s3proxy dependency:copy-dependencies -DoutputDirectory=$(abspath $(JARS))/s3proxy
 	touch $@
 

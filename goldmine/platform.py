@@ -1,8 +1,9 @@
 """Choose the adapters for an environment, in one place.
 
 ``connect(settings)`` is the only code that looks at ``settings.environment``: in
-``local`` it starts the embedded services when they are not running and points every
-client at them; in ``aws`` it uses the AWS endpoints. Everything downstream receives
+``local`` it starts the embedded services when they are not running, points every
+client at them and creates the DynamoDB tables (Delta commit claims, run leases); in
+``aws`` it uses the AWS endpoints. Everything downstream receives
 the resulting :class:`Platform` and runs the same code in both.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from goldmine.aws import AwsClients
 from goldmine.catalog import sync_catalog
+from goldmine.lease import ensure_dynamodb_tables
 from goldmine.settings import Endpoints, Settings
 from goldmine.tags import tag_platform_buckets
 
@@ -38,6 +40,7 @@ def connect(settings: Settings) -> Platform:
         endpoints, api_started = ensure_services(settings)
         platform = Platform(settings, AwsClients(settings, endpoints))
         created = ensure_buckets(platform)
+        ensure_dynamodb_tables(platform.aws.client("dynamodb"), settings)
         if api_started:
             restore_api_state(platform)
         if created or api_started:

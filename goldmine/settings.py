@@ -93,6 +93,17 @@ class Settings(BaseSettings):
     trino_heap: str = "2g"
     trino_java_home: Path | None = None
     emr_release_label: str = "emr-7.12.0"
+    # DynamoDB tables (ADR 0023); empty names are derived as <project>-<environment>-<role>.
+    # delta_log_table: every Delta commit claims its log entry there (multi-writer LogStore).
+    # lease_table: the run leases of builds, publishes and ingests (goldmine.lease).
+    delta_log_table: str = ""
+    lease_table: str = ""
+    # Seconds a completed Delta commit's claim is kept before DynamoDB's TTL removes it.
+    delta_log_ttl_seconds: int = Field(default=86_400, ge=3_600)
+    # A run lease lives this long without renewal; its holder renews it every third of it.
+    lease_seconds: float = Field(default=60.0, gt=0)
+    # How often a run waiting for a lease looks again (and prints who holds it).
+    lease_poll_seconds: float = Field(default=5.0, gt=0)
     athena_workgroup: str = "goldmine-analysts"
     source_secret_name: str = "goldmine/source-system"
     # Credentials of the embedded local services (not secrets: they guard loopback only).
@@ -118,6 +129,8 @@ class Settings(BaseSettings):
         }
         mesh = {d: self.buckets.mesh.get(d) or f"{prefix}-mesh-{d}" for d in DOMAINS}
         object.__setattr__(self, "buckets", Buckets(**filled, mesh=mesh))
+        object.__setattr__(self, "delta_log_table", self.delta_log_table or f"{prefix}-delta-log")
+        object.__setattr__(self, "lease_table", self.lease_table or f"{prefix}-leases")
         object.__setattr__(self, "data_dir", self.data_dir.expanduser().absolute())
         object.__setattr__(self, "jar_dir", self.jar_dir.expanduser().absolute())
         return self

@@ -17,8 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="date_from", type=dt.date.fromisoformat, default=None)
     parser.add_argument("--to", dest="date_to", type=dt.date.fromisoformat, default=None)
     parser.add_argument("--master", default=None, help="Spark master (default: settings)")
+    parser.add_argument(
+        "--no-wait", action="store_true", help="fail if another run holds the lease"
+    )
     args = parser.parse_args(argv)
 
+    from goldmine.lease import LAKE, hold_lease
     from goldmine.platform import connect
     from goldmine.rules import ReconciliationError
     from goldmine.settings import load_settings
@@ -26,14 +30,15 @@ def main(argv: list[str] | None = None) -> int:
     from lake import build
 
     platform = connect(load_settings())
-    spark = build_session(platform.aws, master=args.master, app_name="goldmine-lake-build")
-    try:
-        result = build(platform, spark, date_from=args.date_from, date_to=args.date_to)
-    except ReconciliationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        spark.stop()
+    with hold_lease(platform.aws, LAKE, wait=not args.no_wait):
+        spark = build_session(platform.aws, master=args.master, app_name="goldmine-lake-build")
+        try:
+            result = build(platform, spark, date_from=args.date_from, date_to=args.date_to)
+        except ReconciliationError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            spark.stop()
     print(result.summary())
     return 0
 

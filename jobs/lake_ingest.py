@@ -16,15 +16,20 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--date", type=dt.date.fromisoformat, help="ingest date YYYY-MM-DD")
     group.add_argument("--all", action="store_true", help="every landed date")
+    parser.add_argument(
+        "--no-wait", action="store_true", help="fail if another run holds the lease"
+    )
     args = parser.parse_args(argv)
 
+    from goldmine.lease import LAKE, hold_lease
     from goldmine.platform import connect
     from goldmine.settings import load_settings
     from lake import LakeError, ingest
 
     platform = connect(load_settings())
     try:
-        results = ingest(platform, None if args.all else [args.date])
+        with hold_lease(platform.aws, LAKE, wait=not args.no_wait):
+            results = ingest(platform, None if args.all else [args.date])
     except LakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

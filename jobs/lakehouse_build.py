@@ -19,6 +19,9 @@ def parse_args(
     parser.add_argument("--layer", action="append", choices=LAYERS, dest="layers")
     parser.add_argument("--batch", action="append", dest="batches")
     parser.add_argument("--master", default=None)
+    parser.add_argument(
+        "--no-wait", action="store_true", help="fail if another run holds the lease"
+    )
     args = parser.parse_args(argv)
     args.layers = tuple(args.layers or default_layers)
     return args
@@ -26,20 +29,22 @@ def parse_args(
 
 def run(args: argparse.Namespace) -> int:
     """Connect, build the session through the one factory, and run the build."""
+    from goldmine.lease import LAKEHOUSE, hold_lease
     from goldmine.platform import connect
     from goldmine.settings import load_settings
     from goldmine.spark import build_session
     from lakehouse import build_lakehouse
 
     platform = connect(load_settings())
-    spark = build_session(platform.aws, master=args.master, app_name="goldmine-lakehouse")
-    summary = build_lakehouse(
-        spark,
-        platform,
-        layers=args.layers,
-        batches=args.batches,
-        progress=lambda step: print(f"step {step}", flush=True),
-    )
+    with hold_lease(platform.aws, LAKEHOUSE, wait=not args.no_wait):
+        spark = build_session(platform.aws, master=args.master, app_name="goldmine-lakehouse")
+        summary = build_lakehouse(
+            spark,
+            platform,
+            layers=args.layers,
+            batches=args.batches,
+            progress=lambda step: print(f"step {step}", flush=True),
+        )
     for line in summary.lines():
         print(line, flush=True)
     return 0

@@ -11,6 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from goldmine.cli._context import get_platform
+from goldmine.cli._lease import NoWaitOption, holds_lease
+from goldmine.lease import LAKE
 
 if TYPE_CHECKING:
     from lake import BuildResult, IngestResult
@@ -50,6 +52,7 @@ def _progress() -> Progress:
 
 
 @app.command("ingest")
+@holds_lease(LAKE)
 def ingest_command(
     date: Annotated[
         str | None,
@@ -58,6 +61,7 @@ def ingest_command(
     all_dates: Annotated[
         bool, typer.Option("--all", help="Copy every landed date. Example: --all")
     ] = False,
+    no_wait: NoWaitOption = False,
 ) -> None:
     """Copy landed batches, byte for byte, into the raw zone (a rerun is a no-op).
 
@@ -93,6 +97,7 @@ def ingest_command(
 
 
 @app.command("build")
+@holds_lease(LAKE)
 def build_command(
     date_from: Annotated[
         str | None,
@@ -102,6 +107,7 @@ def build_command(
         str | None,
         typer.Option("--to", help="Last ingest date to build. Example: --to 2025-01-12"),
     ] = None,
+    no_wait: NoWaitOption = False,
 ) -> None:
     """Build the curated and analytics zones from raw batches not built yet.
 
@@ -163,6 +169,7 @@ def status_command() -> None:
 
     status = lake_status(get_platform())
     out = Console()
+    _print_leases(out, LAKE)
     out.print(
         f"batches ingested: {len(status.ingested)}, built: {len(status.built)}, "
         f"pending: {', '.join(status.pending) or 'none'}"
@@ -182,3 +189,10 @@ def status_command() -> None:
     out.print(quarantine)
     for rejected in status.rejected_files:
         out.print(f"[yellow]rejected[/yellow] {rejected}")
+
+
+def _print_leases(out: Console, lease: str) -> None:
+    from goldmine.lease import lease_lines
+
+    for line in lease_lines(get_platform().aws, lease):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)

@@ -10,6 +10,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from goldmine.cli._context import get_platform
+from goldmine.cli._lease import NoWaitOption, holds_lease
+from goldmine.lease import LAKEHOUSE
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -51,7 +53,10 @@ def _group() -> None:
 
 
 @app.command()
-def build(layer: LayerOption = None, batch: BatchOption = None) -> None:
+@holds_lease(LAKEHOUSE)
+def build(
+    layer: LayerOption = None, batch: BatchOption = None, no_wait: NoWaitOption = False
+) -> None:
     """Build bronze, silver and gold for the pending (or given) batches; register them.
 
     Every table update is one atomic, idempotent Delta commit: a rerun, or a replay
@@ -115,6 +120,10 @@ def status() -> None:
     for layer in LAYERS:
         done = sorted(finished_batches(spark, platform.settings, layer))
         console.print(f"{layer} finished batches: {', '.join(done) or '(none)'}")
+    from goldmine.lease import lease_lines
+
+    for line in lease_lines(platform.aws, LAKEHOUSE):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()

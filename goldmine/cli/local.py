@@ -63,7 +63,9 @@ def jdk() -> None:
 
 @app.command()
 def status() -> None:
-    """Show each local service, its port and whether it runs; exits 1 if one is down.
+    """Show each local service, its port and whether it runs, and the run leases held.
+
+    Exits 1 if a service is down.
 
     Example: goldmine local status
     """
@@ -74,5 +76,14 @@ def status() -> None:
             s.name, s.url or "-", str(s.pid or "-"), "yes" if s.running else "no", s.detail
         )
     console.print(table)
+    running = {s.name: s.url for s in statuses if s.running}
+    if "aws" in running:
+        from goldmine.aws import AwsClients
+        from goldmine.lease import lease_lines
+        from goldmine.settings import Endpoints
+
+        aws = AwsClients(get_settings(), Endpoints(s3=running.get("s3"), aws=running["aws"]))
+        for line in lease_lines(aws):
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
     if not all(s.running for s in statuses):
         raise typer.Exit(1)

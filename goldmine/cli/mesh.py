@@ -11,6 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from goldmine.cli._lease import NoWaitOption, run_lease
+from goldmine.lease import mesh_lease
+
 app = typer.Typer(
     help=(
         "Domain data products defined by ODCS v3 contracts (mesh/<domain>/<product>/).\n\n"
@@ -158,6 +161,7 @@ def publish(
             help="Publish even when the inputs are unchanged (after a build code change).",
         ),
     ] = False,
+    no_wait: NoWaitOption = False,
 ) -> None:
     """Build, validate and publish data products; refuse any that break their contract.
 
@@ -173,7 +177,10 @@ def publish(
     spark = build_session(platform.aws, app_name="goldmine-mesh-publish")
     refused = 0
     for product_id in products:
-        with _out.status(f"{product_id}: starting") as status:
+        with (
+            run_lease(mesh_lease(product_id), no_wait=no_wait),
+            _out.status(f"{product_id}: starting") as status,
+        ):
 
             def report(msg: str, product: str = product_id, shown: Any = status) -> None:
                 shown.update(f"{product}: {msg}")
@@ -202,11 +209,12 @@ def publish(
 
 @app.command("list")
 def list_products() -> None:
-    """List published products: owner, newest version, rows, publish time.
+    """List published products: owner, newest version, rows, publish time; publish leases.
 
     Example: goldmine mesh list
     """
     import mesh
+    from goldmine.lease import lease_lines
 
     platform = _platform()
     table = Table("product", "owner", "version", "majors", "rows", "published at")
@@ -221,6 +229,8 @@ def list_products() -> None:
             pub["published_at"],
         )
     _out.print(table)
+    for line in lease_lines(platform.aws, "mesh"):
+        _out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def _age(published_at: str) -> str:

@@ -18,6 +18,7 @@ from goldmine.iam._generate_policy import (
 from goldmine.iam._intent import (
     ACCESS_LEVELS,
     AccessLevel,
+    DynamoLocation,
     GlueLocation,
     Grant,
     S3Location,
@@ -40,6 +41,7 @@ __all__ = [
     "DATA_PRODUCTS",
     "MANAGED_POLICY_MAX_CHARS",
     "AccessLevel",
+    "DynamoLocation",
     "GlueLocation",
     "Grant",
     "S3Location",

@@ -73,7 +73,18 @@ _ATHENA = {
     "manage": ("athena:UpdateWorkGroup",),
 }
 _KMS = {"read": ("kms:Decrypt",), "write": ("kms:Decrypt", "kms:GenerateDataKey")}
-_SID_NAMES = {"s3": "S3", "glue": "Glue", "athena": "Athena", "kms": "Kms"}
+# Item actions per table kind and level: exactly what the code calls (docs/adr/0023).
+# The Delta LogStore reads a claim (GetItem), the newest claim (Query) and claims or
+# completes one (PutItem); a run lease is read (GetItem), listed by `status` (Scan),
+# taken (PutItem), renewed (UpdateItem) and released (DeleteItem).
+_DYNAMODB = {
+    "delta-log": {"read": ("dynamodb:GetItem", "dynamodb:Query"), "write": ("dynamodb:PutItem",)},
+    "leases": {
+        "read": ("dynamodb:GetItem", "dynamodb:Scan"),
+        "write": ("dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+    },
+}
+_SID_NAMES = {"s3": "S3", "glue": "Glue", "athena": "Athena", "kms": "Kms", "dynamodb": "DynamoDb"}
 
 
 def _bucket_arn(bucket: str) -> str:
@@ -182,6 +193,11 @@ def statements_for(
             for workgroup in grant.workgroups:
                 arn = f"arn:aws:athena:{region}:{account_id}:workgroup/{workgroup}"
                 atoms.add(_ATHENA[level], [arn], None)
+        for dynamo in grant.dynamodb:
+            actions = _DYNAMODB[dynamo.kind].get(level, ())
+            if actions:
+                arn = f"arn:aws:dynamodb:{region}:{account_id}:table/{dynamo.table}"
+                atoms.add(actions, [arn], None)
         if level in _KMS and grant.kms_keys:
             services = [f"s3.{region}.amazonaws.com"] if grant.s3 else []
             services += [f"glue.{region}.amazonaws.com"] if grant.glue else []

@@ -63,6 +63,25 @@ class GlueLocation(_Frozen):
     table: str | None = None
 
 
+DynamoKind = Literal["delta-log", "leases"]
+
+
+class DynamoLocation(_Frozen):
+    """One of the platform's DynamoDB tables (docs/adr/0023).
+
+    Parameters
+    ----------
+    table
+        The table name.
+    kind
+        ``delta-log`` (Delta commit claims) or ``leases`` (run leases): what the table
+        holds decides which item actions each access level needs.
+    """
+
+    table: str
+    kind: DynamoKind
+
+
 class Grant(_Frozen):
     """One access level of one principal on a set of resources.
 
@@ -80,6 +99,8 @@ class Grant(_Frozen):
         ARNs of the KMS keys that encrypt ``s3`` / ``glue`` data.
     workgroups
         Athena workgroup names.
+    dynamodb
+        DynamoDB tables (item actions only).
     """
 
     principal: str
@@ -88,6 +109,7 @@ class Grant(_Frozen):
     glue: tuple[GlueLocation, ...] = ()
     kms_keys: tuple[str, ...] = ()
     workgroups: tuple[str, ...] = ()
+    dynamodb: tuple[DynamoLocation, ...] = ()
 
 
 def grants(
@@ -98,6 +120,7 @@ def grants(
     glue: Iterable[GlueLocation] = (),
     kms_keys: Iterable[str] = (),
     workgroups: Iterable[str] = (),
+    dynamodb: Iterable[DynamoLocation] = (),
 ) -> list[Grant]:
     """Return one :class:`Grant` per level on the same resources.
 
@@ -107,9 +130,16 @@ def grants(
     ['list', 'read']
     """
     s3_t, glue_t, kms_t, wg_t = tuple(s3), tuple(glue), tuple(kms_keys), tuple(workgroups)
+    ddb_t = tuple(dynamodb)
     return [
         Grant(
-            principal=principal, level=level, s3=s3_t, glue=glue_t, kms_keys=kms_t, workgroups=wg_t
+            principal=principal,
+            level=level,
+            s3=s3_t,
+            glue=glue_t,
+            kms_keys=kms_t,
+            workgroups=wg_t,
+            dynamodb=ddb_t,
         )
         for level in levels
     ]

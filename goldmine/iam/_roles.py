@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from goldmine.iam._generate_policy import split_policy, statements_for
-from goldmine.iam._intent import AccessLevel, GlueLocation, Grant, S3Location, grants
+from goldmine.iam._intent import (
+    AccessLevel,
+    DynamoLocation,
+    GlueLocation,
+    Grant,
+    S3Location,
+    grants,
+)
 from goldmine.settings import DOMAINS, Settings
 
 #: Data products each domain publishes (DATASET.md section 5).
@@ -93,7 +100,20 @@ def _spark_role(settings: Settings, architecture: str, buckets: list[str]) -> li
         # EMR and EMR Serverless upload the job's logs as the job role.
         *grants(principal, ("write",), s3=[S3Location(bucket=b.artifacts, prefix="logs")]),
         *grants(principal, ("read", "write", "manage"), glue=databases),
+        # Run leases for every architecture; Delta commit claims where it writes Delta.
+        *grants(principal, ("read", "write"), dynamodb=_dynamodb_tables(settings, architecture)),
     ]
+
+
+#: Architectures whose Spark jobs write Delta tables (the lake writes Parquet only).
+WRITES_DELTA: frozenset[str] = frozenset({"lakehouse", "mesh"})
+
+
+def _dynamodb_tables(settings: Settings, architecture: str) -> list[DynamoLocation]:
+    tables = [DynamoLocation(table=settings.lease_table, kind="leases")]
+    if architecture in WRITES_DELTA:
+        tables.append(DynamoLocation(table=settings.delta_log_table, kind="delta-log"))
+    return tables
 
 
 #: Dimensions analysts join gold with, catalogued in the gold databases but stored in

@@ -13,7 +13,16 @@ from typing import Any
 from goldmine.settings import Endpoints, Settings
 
 #: Fields a job in AWS needs from the submitter; the rest are machine-local or defaults.
-_REMOTE_FIELDS = ("project", "region", "buckets", "tags", "spark_shuffle_partitions")
+_REMOTE_FIELDS = (
+    "project",
+    "region",
+    "buckets",
+    "tags",
+    "spark_shuffle_partitions",
+    "delta_log_table",
+    "lease_table",
+    "lease_seconds",
+)
 
 
 def settings_environment(

@@ -7,6 +7,8 @@ The artifact (docs/adr/0012-job-packaging.md) is, under ``s3://<artifacts>/jobs/
   with the wheel and its pinned dependencies installed, tar.gz'ed from its root, for
   ``spark.archives=...#environment`` (``PYSPARK_PYTHON=./environment/bin/python``);
 - ``jobs/<name>.py``: the entry points, used as ``spark-submit`` scripts;
+- ``jars/goldmine-delta-logstore-1.jar``: the platform's Delta LogStore (ADR 0023), which
+  EMR does not ship, for ``spark.jars``;
 - ``manifest.json``: version, EMR release, Python and Spark versions, file list.
 
 ``<version>`` is the project version plus a digest of the sources, the lock file and the
@@ -35,6 +37,8 @@ _SOURCE_DIRS = ("goldmine", "lake", "lakehouse", "mesh", "jobs")
 # The cluster's own Spark serves the JVM side and shadows pyspark on PYTHONPATH; the
 # JARs pyspark ships (~300 MB) are dead weight in the archive.
 _ARCHIVE_EXCLUDES = ("pyspark/jars/", "pyspark/examples/", "/__pycache__/")
+#: The platform's Delta LogStore JAR (``make jars`` builds it into ``<jar_dir>/spark``).
+LOG_STORE_JAR = "goldmine-delta-logstore-1.jar"
 
 
 class PackageError(RuntimeError):
@@ -84,6 +88,11 @@ class Artifact:
         return self.uri(f"jobs/{job}.py")
 
     @property
+    def log_store_jar_uri(self) -> str:
+        """Return the ``s3://`` URI of the Delta LogStore JAR (for ``spark.jars``)."""
+        return self.uri(f"jars/{LOG_STORE_JAR}")
+
+    @property
     def archive_uri(self) -> str:
         """Return the ``spark.archives`` value (``s3://.../environment.tar.gz#environment``)."""
         return f"{self.uri(ENVIRONMENT_ARCHIVE)}#{ENVIRONMENT_ALIAS}"
@@ -127,6 +136,9 @@ def source_version(repo: Path, settings: Settings) -> str:
     for name in ("pyproject.toml", "requirements.lock"):
         if (repo / name).exists():
             digest.update((repo / name).read_bytes())
+    log_store_jar = settings.jar_dir / "spark" / LOG_STORE_JAR
+    if log_store_jar.exists():
+        digest.update(log_store_jar.read_bytes())
     for folder in _SOURCE_DIRS:
         for path in sorted((repo / folder).rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
@@ -170,6 +182,9 @@ def build_package(settings: Settings, *, repo: Path | None = None, log: Any = No
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     check_release(settings.emr_release_label, python=python, spark=pyspark.__version__)
     repo = repo or repo_root()
+    log_store_jar = settings.jar_dir / "spark" / LOG_STORE_JAR
+    if not log_store_jar.exists():
+        raise PackageError(f"the Delta LogStore JAR {log_store_jar} is missing: run `make jars`")
     version = source_version(repo, settings)
     out = settings.data_dir / "artifacts" / version
     manifest_path = out / "manifest.json"
@@ -197,6 +212,8 @@ def build_package(settings: Settings, *, repo: Path | None = None, log: Any = No
     (work / "jobs").mkdir()
     for job in discover_jobs(repo / "jobs").values():
         shutil.copy2(job.path, work / "jobs" / job.path.name)
+    (work / "jars").mkdir()
+    shutil.copy2(log_store_jar, work / "jars" / LOG_STORE_JAR)
     files = sorted(str(p.relative_to(work)) for p in work.rglob("*") if p.is_file())
     manifest = {
         "version": version,

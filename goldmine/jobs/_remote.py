@@ -43,7 +43,7 @@ def remote_conf(
     conf.update(
         {
             "spark.archives": artifact.archive_uri,
-            "spark.jars": ",".join(EMR_DELTA_JARS),
+            "spark.jars": ",".join([*EMR_DELTA_JARS, artifact.log_store_jar_uri]),
             f"{driver_env_prefix}PYSPARK_PYTHON": PYTHON_IN_ARCHIVE,
             f"{driver_env_prefix}PYSPARK_DRIVER_PYTHON": PYTHON_IN_ARCHIVE,
             "spark.executorEnv.PYSPARK_PYTHON": PYTHON_IN_ARCHIVE,

@@ -1,7 +1,13 @@
 """The one Spark session factory: every session of the platform is built here."""
 
 from goldmine.spark._observe import OBSERVATION_WAIT_S, observed_metrics
-from goldmine.spark._session import SparkSetupError, build_session, spark_conf
+from goldmine.spark._session import (
+    LOG_STORE_CLASS,
+    SparkSetupError,
+    build_session,
+    log_store_conf,
+    spark_conf,
+)
 from goldmine.spark._size_shuffles import (
     BYTES_PER_PARTITION,
     PARQUET_DENSITY,
@@ -12,10 +18,12 @@ from goldmine.spark._size_shuffles import (
 
 __all__ = [
     "BYTES_PER_PARTITION",
+    "LOG_STORE_CLASS",
     "OBSERVATION_WAIT_S",
     "PARQUET_DENSITY",
     "SparkSetupError",
     "build_session",
+    "log_store_conf",
     "observed_metrics",
     "parquet_source_bytes",
     "shuffle_partitions",

@@ -19,7 +19,16 @@ if TYPE_CHECKING:
 
 _DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 _LOG4J = Path(__file__).with_name("log4j2.properties")
-_REQUIRED_JARS = ("delta-spark_2.12", "delta-storage", "hadoop-aws", "aws-java-sdk-bundle")
+_REQUIRED_JARS = (
+    "delta-spark_2.12",
+    "delta-storage",
+    "hadoop-aws",
+    "aws-java-sdk-bundle",
+    "goldmine-delta-logstore",
+)
+#: The Delta LogStore of every s3:// table: commits claimed in DynamoDB (ADR 0023).
+LOG_STORE_CLASS = "io.goldmine.delta.DynamoDBLogStore"
+_LOG_STORE_CONF = "spark.io.delta.storage.S3DynamoDBLogStore"
 
 
 class SparkSetupError(RuntimeError):
@@ -52,6 +61,7 @@ def spark_conf(
         "spark.databricks.delta.schema.autoMerge.enabled": "false",
         # Delta rebuilds a table's state with 50 tasks by default; follow the shuffle size.
         "spark.databricks.delta.snapshotPartitions": str(settings.spark_shuffle_partitions),
+        **log_store_conf(aws),
     }
     if not aws.is_local:
         # EMR / EMR Serverless: EMRFS serves s3://, Delta JARs come with the release
@@ -77,6 +87,9 @@ def spark_conf(
             "spark.jars.ivy": str(scratch / "ivy"),
             "spark.driver.extraJavaOptions": (
                 f"-Dderby.system.home={scratch / 'derby'} -Dlog4j2.configurationFile={_LOG4J}"
+                # the LogStore's DynamoDB credentials (SystemPropertiesCredentialsProvider)
+                f" -Daws.accessKeyId={settings.local_access_key}"
+                f" -Daws.secretKey={settings.local_secret_key}"
             ),
             "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
             "spark.hadoop.fs.s3a.endpoint": str(aws.endpoints.s3),
@@ -94,6 +107,31 @@ def spark_conf(
             "spark.hadoop.fs.s3a.committer.magic.enabled": "false",
         }
     )
+    return conf
+
+
+def log_store_conf(aws: AwsClients) -> dict[str, str]:
+    """Return the Spark conf of the multi-writer Delta LogStore (pure; ADR 0023).
+
+    Every ``s3://`` (and ``s3a://``) Delta table commits through
+    ``io.goldmine.delta.DynamoDBLogStore``, which claims each ``_delta_log/N.json`` with a
+    conditional put in ``settings.delta_log_table``. Locally the claims go to the local API
+    endpoint (``ddb.endpoint``) with the local credentials (passed as JVM system
+    properties); in AWS to the region's DynamoDB with the default credentials chain.
+    """
+    settings = aws.settings
+    conf = {
+        "spark.delta.logStore.s3.impl": LOG_STORE_CLASS,
+        "spark.delta.logStore.s3a.impl": LOG_STORE_CLASS,
+        f"{_LOG_STORE_CONF}.ddb.tableName": settings.delta_log_table,
+        f"{_LOG_STORE_CONF}.ddb.region": settings.region,
+        f"{_LOG_STORE_CONF}.ddb.ttl": str(settings.delta_log_ttl_seconds),
+    }
+    if aws.endpoints.aws:
+        conf[f"{_LOG_STORE_CONF}.ddb.endpoint"] = aws.endpoints.aws
+        conf[f"{_LOG_STORE_CONF}.credentials.provider"] = (
+            "com.amazonaws.auth.SystemPropertiesCredentialsProvider"
+        )
     return conf
 
 

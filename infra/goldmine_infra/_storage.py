@@ -1,15 +1,17 @@
-"""Storage: the buckets of every zone, layer and domain, with their KMS key."""
+"""Storage: the buckets of every zone, layer and domain, with their KMS key; DynamoDB tables."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from cdk_nag import NagSuppressions
 from constructs import Construct
 
+from goldmine.lease import DynamoTable, dynamodb_tables
 from goldmine.settings import Settings
 from goldmine_infra._naming import camel, prefix_of
 
@@ -33,6 +35,10 @@ class StorageStack(Stack):
     buckets : dict[str, s3.Bucket]
         ``{role: bucket}`` with roles as in ``Settings.buckets.all()``
         (``landing``, ..., ``mesh-sales``), including ``access_logs``.
+    tables : dict[str, dynamodb.Table]
+        ``{role: table}``: ``delta-log`` (Delta commit claims of the multi-writer
+        LogStore) and ``leases`` (run leases), as ``goldmine.lease.dynamodb_tables``
+        describes them (docs/adr/0023).
     """
 
     def __init__(
@@ -78,6 +84,7 @@ class StorageStack(Stack):
             if role == "access_logs":
                 continue
             self.buckets[role] = self._data_bucket(role, name, logs)
+        self.tables = {t.role: self._dynamodb_table(t) for t in dynamodb_tables(settings)}
         # EventBridge notifications on landing, set on the L1 bucket so no
         # notification custom resource (and its untagged Lambda) is needed.
         landing = self.buckets["landing"].node.default_child
@@ -86,6 +93,25 @@ class StorageStack(Stack):
             event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(
                 event_bridge_enabled=True
             )
+        )
+
+    def _dynamodb_table(self, spec: DynamoTable) -> dynamodb.Table:
+        """On-demand, point-in-time recovery, TTL where the items carry one; kept on delete."""
+        string = dynamodb.AttributeType.STRING
+        return dynamodb.Table(
+            self,
+            f"{camel(spec.role)}Table",
+            table_name=spec.name,
+            partition_key=dynamodb.Attribute(name=spec.hash_key, type=string),
+            sort_key=dynamodb.Attribute(name=spec.range_key, type=string)
+            if spec.range_key
+            else None,
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=spec.ttl_attribute,
+            removal_policy=RemovalPolicy.RETAIN,
         )
 
     def _data_bucket(self, role: str, name: str, logs: s3.Bucket) -> s3.Bucket:

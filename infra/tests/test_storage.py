@@ -99,3 +99,47 @@ def test_kms_key_rotates(synth):
     synth.template("storage").has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
     synth.template("storage").has_resource("AWS::KMS::Key", {"DeletionPolicy": "Retain"})
     assert Match  # imported for readers: assertions use aws_cdk.assertions
+
+
+def test_dynamodb_tables_are_on_demand_with_pitr_ttl_and_the_keys_the_code_uses(synth):
+    s = synth.settings
+    template = synth.template("storage")
+    template.resource_count_is("AWS::DynamoDB::Table", 2)
+    template.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "Properties": {
+                "TableName": s.delta_log_table,
+                # the layout Delta's S3DynamoDBLogStore and io.goldmine.delta.DynamoDBLogStore use
+                "KeySchema": [
+                    {"AttributeName": "tablePath", "KeyType": "HASH"},
+                    {"AttributeName": "fileName", "KeyType": "RANGE"},
+                ],
+                "AttributeDefinitions": [
+                    {"AttributeName": "tablePath", "AttributeType": "S"},
+                    {"AttributeName": "fileName", "AttributeType": "S"},
+                ],
+                "BillingMode": "PAY_PER_REQUEST",
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                "TimeToLiveSpecification": {"AttributeName": "expireTime", "Enabled": True},
+            },
+            "DeletionPolicy": "Retain",
+        },
+    )
+    template.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "Properties": {
+                "TableName": s.lease_table,
+                "KeySchema": [{"AttributeName": "lease", "KeyType": "HASH"}],
+                "BillingMode": "PAY_PER_REQUEST",
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                "TimeToLiveSpecification": Match.absent(),
+            },
+            "DeletionPolicy": "Retain",
+        },
+    )
+    for table in synth.resources("storage", "AWS::DynamoDB::Table").values():
+        tags = {t["Key"]: t["Value"] for t in table["Properties"]["Tags"]}
+        assert tags["project"] == s.project and tags["environment"] == "aws"
+        assert tags["domain"] == "platform"

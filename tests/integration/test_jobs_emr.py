@@ -60,6 +60,9 @@ DRIVER_ENV = {
     "GOLDMINE_TAGS__COST_CENTER": "data-platform",
     "GOLDMINE_TAGS__OWNER": "data-platform-team",
     "GOLDMINE_SPARK_SHUFFLE_PARTITIONS": "2",
+    "GOLDMINE_DELTA_LOG_TABLE": "goldmine-local-delta-log",
+    "GOLDMINE_LEASE_TABLE": "goldmine-local-leases",
+    "GOLDMINE_LEASE_SECONDS": "60.0",
 }
 SPARK_CONF = {
     "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
@@ -70,12 +73,19 @@ SPARK_CONF = {
     "spark.sql.parquet.compression.codec": "snappy",
     "spark.databricks.delta.schema.autoMerge.enabled": "false",
     "spark.databricks.delta.snapshotPartitions": "2",
+    # every Delta commit claimed in DynamoDB (ADR 0023); AWS's endpoint and credentials
+    "spark.delta.logStore.s3.impl": "io.goldmine.delta.DynamoDBLogStore",
+    "spark.delta.logStore.s3a.impl": "io.goldmine.delta.DynamoDBLogStore",
+    "spark.io.delta.storage.S3DynamoDBLogStore.ddb.tableName": "goldmine-local-delta-log",
+    "spark.io.delta.storage.S3DynamoDBLogStore.ddb.region": "us-east-1",
+    "spark.io.delta.storage.S3DynamoDBLogStore.ddb.ttl": "86400",
     "spark.hadoop.hive.metastore.client.factory.class": (
         "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory"
     ),
     "spark.archives": f"{PREFIX}/environment.tar.gz#environment",
     "spark.jars": (
-        "/usr/share/aws/delta/lib/delta-spark.jar,/usr/share/aws/delta/lib/delta-storage.jar"
+        "/usr/share/aws/delta/lib/delta-spark.jar,/usr/share/aws/delta/lib/delta-storage.jar,"
+        f"{PREFIX}/jars/goldmine-delta-logstore-1.jar"
     ),
 }
 

@@ -395,3 +395,29 @@ def test_cli_prints_roles_and_policy(settings: Settings, monkeypatch: pytest.Mon
     result = runner.invoke(iam_cli.app, ["policy", "--role", "admin"])
     assert result.exit_code == 2
     assert "unknown role 'admin'" in result.output
+
+
+def _dynamodb_statements(role: str, settings: Settings) -> list[tuple[list[str], list[str]]]:
+    return [
+        (s["Action"], s["Resource"])
+        for document in policy_for(role, settings)
+        for s in document["Statement"]
+        if any(a.startswith("dynamodb:") for a in s["Action"])
+    ]
+
+
+def test_spark_roles_get_exactly_the_dynamodb_item_actions_they_call(settings: Settings) -> None:
+    ddb = "arn:aws:dynamodb:us-east-1:*:table"
+    leases = (
+        ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan",
+         "dynamodb:UpdateItem"],
+        [f"{ddb}/goldmine-local-leases"],
+    )  # fmt: skip
+    delta_log = (
+        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+        [f"{ddb}/goldmine-local-delta-log"],
+    )
+    assert _dynamodb_statements("spark-lake", settings) == [leases]  # writes no Delta table
+    assert _dynamodb_statements("spark-lakehouse", settings) == [leases, delta_log]
+    assert _dynamodb_statements("spark-mesh", settings) == [leases, delta_log]
+    assert _dynamodb_statements("analyst", settings) == []

@@ -97,7 +97,7 @@ def test_spark_submit_command_passes_the_session_conf(tmp_path: Path):
     jars = tmp_path / "jars" / "spark"
     jars.mkdir(parents=True)
     for name in ("delta-spark_2.12-3.3.3", "delta-storage-3.3.3", "hadoop-aws-3.3.4",
-                 "aws-java-sdk-bundle-1.12.262"):  # fmt: skip
+                 "aws-java-sdk-bundle-1.12.262", "goldmine-delta-logstore-1"):  # fmt: skip
         (jars / f"{name}.jar").touch()
     settings = load_settings(data_dir=tmp_path / "data", jar_dir=tmp_path / "jars")
     platform = Platform(settings, AwsClients(settings, Endpoints(s3="http://127.0.0.1:9")))
@@ -112,7 +112,7 @@ def test_spark_submit_command_passes_the_session_conf(tmp_path: Path):
     pairs = [command[i + 1] for i, a in enumerate(command) if a == "--conf"]
     conf = dict(p.split("=", 1) for p in pairs)
     assert conf["spark.hadoop.fs.s3a.endpoint"] == "http://127.0.0.1:9"
-    assert conf["spark.jars"].count(".jar") == 4
+    assert conf["spark.jars"].count(".jar") == 5
     assert conf["spark.cores.max"] == "2"
     assert "spark.master" not in conf
 

@@ -19,6 +19,7 @@ def test_local_conf_points_s3_at_the_local_store_with_cached_jars(tmp_path: Path
         "delta-storage-3.3.3.jar",
         "hadoop-aws-3.3.4.jar",
         "aws-java-sdk-bundle-1.12.262.jar",
+        "goldmine-delta-logstore-1.jar",
     ]
     for name in names:
         (jar_dir / "spark" / name).write_bytes(b"")
@@ -65,3 +66,25 @@ def test_jar_pins_match_the_python_packages():
 
     shipped = {p.name for p in (Path(pyspark.__file__).parent / "jars").glob("hadoop-client-api-*")}
     assert hadoop and shipped == {f"hadoop-client-api-{hadoop.group(1)}.jar"}
+
+
+def test_every_delta_table_commits_through_the_dynamodb_log_store_in_both_environments():
+    from goldmine.spark import LOG_STORE_CLASS, log_store_conf
+
+    prefix = "spark.io.delta.storage.S3DynamoDBLogStore"
+    local = load_settings()
+    aws_settings = load_settings(environment="aws")
+    in_aws = spark_conf(AwsClients(aws_settings))
+    assert in_aws["spark.delta.logStore.s3.impl"] == LOG_STORE_CLASS
+    assert in_aws["spark.delta.logStore.s3a.impl"] == LOG_STORE_CLASS
+    assert in_aws[f"{prefix}.ddb.tableName"] == "goldmine-aws-delta-log"
+    assert f"{prefix}.ddb.endpoint" not in in_aws  # the region's DynamoDB, default credentials
+    assert f"{prefix}.credentials.provider" not in in_aws
+    here = log_store_conf(
+        AwsClients(local, Endpoints(s3="http://127.0.0.1:1", aws="http://127.0.0.1:2"))
+    )
+    assert here[f"{prefix}.ddb.tableName"] == "goldmine-local-delta-log"
+    assert here[f"{prefix}.ddb.endpoint"] == "http://127.0.0.1:2"  # the local API endpoint
+    assert here[f"{prefix}.credentials.provider"] == (
+        "com.amazonaws.auth.SystemPropertiesCredentialsProvider"
+    )

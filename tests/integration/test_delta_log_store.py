@@ -1,0 +1,157 @@
+"""Delta commits through the DynamoDB LogStore (ADR 0023): claims, recovery, four drivers.
+
+The cheap tests use the session's Spark on a small table of their own; the four-driver
+proof starts four Spark drivers (``append_one_batch.py``) and is ``slow``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from goldmine.rules import list_landed_files
+from goldmine.spark import LOG_STORE_CLASS
+from lakehouse.bronze import append_bronze
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _claims(platform, table_uri: str) -> dict[str, dict]:
+    """Return the DynamoDB claims of a Delta table, by commit file name."""
+    items = platform.aws.client("dynamodb").query(
+        TableName=platform.settings.delta_log_table,
+        KeyConditionExpression="tablePath = :t",
+        ExpressionAttributeValues={":t": {"S": table_uri}},
+        ConsistentRead=True,
+    )["Items"]
+    return {i["fileName"]["S"]: i for i in items}
+
+
+def _table(platform, name: str) -> tuple[str, str, str]:
+    bucket = platform.settings.buckets.lakehouse
+    prefix = f"_test_logstore/{name}-{uuid.uuid4().hex[:8]}"
+    return platform.s3_uri(bucket, prefix), bucket, prefix
+
+
+def test_every_commit_is_claimed_in_dynamodb_at_the_local_endpoint(platform, spark):
+    assert spark.conf.get("spark.delta.logStore.s3.impl") == LOG_STORE_CLASS
+    uri, _, _ = _table(platform, "claims")
+    for n in range(2):
+        spark.range(n * 10, n * 10 + 10).write.format("delta").mode("append").save(uri)
+    claims = _claims(platform, uri)  # the tablePath is the s3:// URI the builds use
+    assert sorted(claims) == [f"{v:020d}.json" for v in range(2)]
+    for item in claims.values():
+        assert item["complete"]["S"] == "true"
+        assert item["tempPath"]["S"].startswith(".tmp/")
+        assert int(item["expireTime"]["N"]) > 0
+    assert spark.read.format("delta").load(uri).count() == 20
+
+
+def test_a_claimed_commit_whose_writer_died_is_finished_by_the_next_reader(platform, spark):
+    uri, bucket, prefix = _table(platform, "recover")
+    for n in range(2):
+        spark.range(n * 10, n * 10 + 10).write.format("delta").mode("append").save(uri)
+    s3, ddb = platform.aws.s3(), platform.aws.client("dynamodb")
+    key = f"{prefix}/_delta_log/{1:020d}.json"
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    # The writer of version 1 claimed it and wrote its temp file, then died before N.json.
+    s3.put_object(Bucket=bucket, Key=f"{prefix}/_delta_log/.tmp/{1:020d}.json.dead", Body=body)
+    s3.delete_object(Bucket=bucket, Key=key)
+    ddb.put_item(
+        TableName=platform.settings.delta_log_table,
+        Item={
+            "tablePath": {"S": uri},
+            "fileName": {"S": f"{1:020d}.json"},
+            "tempPath": {"S": f".tmp/{1:020d}.json.dead"},
+            "complete": {"S": "false"},
+        },
+    )
+    assert spark.read.format("delta").load(uri).count() == 20
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body
+    assert _claims(platform, uri)[f"{1:020d}.json"]["complete"]["S"] == "true"
+    spark.range(20, 25).write.format("delta").mode("append").save(uri)
+    assert spark.read.format("delta").load(uri).count() == 25
+
+
+def _commit_batches(s3, bucket: str, prefix: str) -> dict[int, set[str]]:
+    """Return, per Delta log version, the ``batch_id`` partitions its added files carry."""
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/_delta_log/")["Contents"]
+    versions = {}
+    for obj in listed:
+        name = obj["Key"].rsplit("/", 1)[-1]
+        if name.endswith(".json") and name[:20].isdigit():
+            lines = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().splitlines()
+            actions = [json.loads(line) for line in lines]
+            versions[int(name[:20])] = {
+                a["add"]["partitionValues"]["batch_id"] for a in actions if "add" in a
+            }
+    return versions
+
+
+def append_concurrently(platform, uri: str, batches: list[str], tmp: Path, log_store: str = ""):
+    """Start one Spark driver per batch, release them at once, return their row counts."""
+    barrier = tmp / f"go-{uuid.uuid4().hex[:6]}"
+    args = [str(platform.settings.data_dir), "", uri, str(barrier)] + (
+        [log_store] * bool(log_store)
+    )
+    children = []
+    for batch in batches:
+        args[1] = batch
+        command = [sys.executable, "-m", "tests.integration.append_one_batch", *args]
+        children.append(subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True))
+    try:
+        for child in children:
+            assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        barrier.touch()
+        outputs = [child.communicate(timeout=600)[0] for child in children]
+    finally:
+        for child in children:
+            child.kill()
+    assert all(c.returncode == 0 for c in children), outputs
+    return {
+        r["batch"]: r["rows"] for r in (json.loads(o.strip().splitlines()[-1]) for o in outputs)
+    }
+
+
+@pytest.mark.slow
+def test_four_drivers_appending_four_batches_at_once_all_land_once(
+    platform, spark, landed_week, tmp_path
+):
+    s3 = platform.aws.s3()
+    batches = sorted(m.batch_id for m in landed_week)[:5]
+    uri, bucket, prefix = _table(platform, "bronze-orders")
+    first = [
+        f
+        for f in list_landed_files(s3, platform.settings.buckets.landing, batch_id=batches[0])
+        if f.feed == "orders"
+    ]
+    append_bronze(spark, s3, {"orders": uri, "stores": f"{uri}-no-stores"}, first)  # version 0
+
+    rows = append_concurrently(platform, uri, batches[1:], tmp_path)
+
+    table = spark.read.format("delta").load(uri)
+    per_batch = Counter(
+        {r["batch_id"]: r["count"] for r in table.groupBy("batch_id").count().collect()}
+    )
+    for batch in batches[1:]:
+        key = next(
+            f.uri for f in list_landed_files(s3, platform.settings.buckets.landing, batch_id=batch)
+            if f.feed == "orders"
+        )  # fmt: skip
+        landed_b, landed_k = key.removeprefix("s3://").split("/", 1)
+        lines = s3.get_object(Bucket=landed_b, Key=landed_k)["Body"].read().splitlines()
+        assert per_batch[batch] == rows[batch] == len(lines), batch
+    assert table.select("source_file", "line_number").distinct().count() == table.count()
+    commits = _commit_batches(s3, bucket, prefix)
+    assert sorted(commits) == [0, 1, 2, 3, 4]  # one commit per batch, none lost
+    assert sorted(b for v in range(1, 5) for b in commits[v]) == batches[1:]
+    assert all(len(commits[v]) == 1 for v in range(1, 5))
+    assert all(c["complete"]["S"] == "true" for c in _claims(platform, uri).values())
