@@ -65,7 +65,7 @@ def _body(synth: Any, name: str) -> str:
     ]
     body = board["DashboardBody"]
     parts = body["Fn::Join"][1] if isinstance(body, dict) else [body]
-    return "".join(p if isinstance(p, str) else json.dumps(p) for p in parts)
+    return "".join(p if isinstance(p, str) else "ref" for p in parts)  # ARNs: tokens
 
 
 def test_one_dashboard_per_architecture_on_the_metrics_the_runs_emit(synth: Any) -> None:
