@@ -80,6 +80,7 @@ def summarize_ingest(context: RunContext, results: list[IngestResult]) -> RunFig
                 bytes_written=size.get(feed, 0),
             )
             for feed in feeds
+            if feed in size  # files copied by this run (a rerun copies none)
         ),
         lineage=(
             LineageStep(
