@@ -75,8 +75,9 @@ class Observability(BaseModel):
     and an OpenLineage HTTP endpoint are used only when their URL is set.
     """
 
-    #: CloudWatch namespace of every run metric.
-    metrics_namespace: str = "Goldmine"
+    #: CloudWatch namespace of every run metric; empty: the project's name (``goldmine``),
+    #: so two projects in one account never mix their metrics.
+    metrics_namespace: str = ""
     #: Prometheus Pushgateway (``http://host:9091``); ``None``: textfile only.
     pushgateway_url: str | None = None
     #: OpenLineage HTTP endpoint (e.g. Marquez ``http://host:5000``); ``None``: files only.
@@ -137,6 +138,11 @@ class Settings(BaseSettings):
         }
         mesh = {d: self.buckets.mesh.get(d) or f"{prefix}-mesh-{d}" for d in DOMAINS}
         object.__setattr__(self, "buckets", Buckets(**filled, mesh=mesh))
+        if not self.observability.metrics_namespace:
+            observability = self.observability.model_copy(
+                update={"metrics_namespace": self.project}
+            )
+            object.__setattr__(self, "observability", observability)
         object.__setattr__(self, "data_dir", self.data_dir.expanduser().absolute())
         object.__setattr__(self, "jar_dir", self.jar_dir.expanduser().absolute())
         return self

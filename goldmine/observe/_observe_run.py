@@ -209,6 +209,7 @@ class _Run:
         }
         summary = RunSummary(
             **fields,
+            project=self.platform.settings.project,
             environment=self.platform.settings.environment,
             architecture=self.architecture,
             command=self.command,

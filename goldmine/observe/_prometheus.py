@@ -9,18 +9,25 @@ from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, write_t
 
 from goldmine.observe._run_summary import RunSummary
 
-_RUN_LABELS = ("environment", "architecture", "command", "subject")
+_RUN_LABELS = ("project", "environment", "architecture", "command", "subject")
 
 
 def run_registry(summary: RunSummary) -> CollectorRegistry:
     """Return a registry holding the run's figures as gauges (the values of its last run).
 
-    Every series carries ``environment``, ``architecture``, ``command`` and ``subject``
+    Every series carries ``project``, ``environment``, ``architecture``, ``command`` and
+    ``subject``
     (``lake``, ``lakehouse`` or the product id); ``goldmine_run_info`` carries the run
     id (value 1), so the high-cardinality id is on one series only.
     """
     registry = CollectorRegistry()
-    run = (summary.environment, summary.architecture, summary.command, _subject(summary))
+    run = (
+        summary.project,
+        summary.environment,
+        summary.architecture,
+        summary.command,
+        _subject(summary),
+    )
 
     def gauge(name: str, doc: str, *extra: str) -> Gauge:
         return Gauge(name, doc, (*_RUN_LABELS, *extra), registry=registry)
@@ -74,13 +81,23 @@ def run_registry(summary: RunSummary) -> CollectorRegistry:
 
 
 def textfile_path(directory: Path, summary: RunSummary) -> Path:
-    """Return the run's ``.prom`` file: one per architecture, command and subject.
+    """Return the run's ``.prom`` file, one per kind of run (``goldmine_local_lake_build_lake``).
+
+    A kind is a project, environment, architecture, command and subject.
 
     A run replaces the file of the previous run of the same kind (atomically), so the
     node-exporter textfile collector always exposes the last run of each, and the
     number of series does not grow with the number of runs.
     """
-    name = f"goldmine_{summary.architecture}_{summary.command}_{_subject(summary)}"
+    name = "_".join(
+        (
+            summary.project,
+            summary.environment,
+            summary.architecture,
+            summary.command,
+            _subject(summary),
+        )
+    )
     return directory / (re.sub(r"[^A-Za-z0-9_]", "_", name) + ".prom")
 
 
@@ -99,6 +116,8 @@ def push_run_metrics(gateway: str, summary: RunSummary) -> None:
         job="goldmine",
         registry=run_registry(summary),
         grouping_key={
+            "project": summary.project,
+            "environment": summary.environment,
             "architecture": summary.architecture,
             "command": summary.command,
             "subject": _subject(summary),

@@ -106,6 +106,7 @@ class RunSummary(RunFigures):
     """
 
     run_id: str
+    project: str = "goldmine"
     environment: str
     architecture: Architecture
     command: str  # ``ingest``, ``build``, ``publish``

@@ -179,10 +179,10 @@ def test_prometheus_textfiles_parse_and_hold_their_runs_figures(
     files = sorted(metrics_directory(platform.settings).glob("*.prom"))
     names = {p.name for p in files}
     assert {
-        "goldmine_lake_ingest_lake.prom",
-        "goldmine_lake_build_lake.prom",
-        "goldmine_lakehouse_build_lakehouse.prom",
-        "goldmine_mesh_publish_sales_orders.prom",
+        "goldmine_local_lake_ingest_lake.prom",
+        "goldmine_local_lake_build_lake.prom",
+        "goldmine_local_lakehouse_build_lakehouse.prom",
+        "goldmine_local_mesh_publish_sales_orders.prom",
     } <= names
     for path in files:
         families = {f.name: f for f in text_string_to_metric_families(path.read_text())}

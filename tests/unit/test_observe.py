@@ -110,7 +110,7 @@ def test_prometheus_textfile_parses_and_replaces_the_last_run_of_its_kind(tmp_pa
         first
         == second
         == textfile_path(tmp_path, a_run())
-        == tmp_path / ("goldmine_lake_build_lake.prom")
+        == tmp_path / ("goldmine_local_lake_build_lake.prom")
     )
     families = {f.name: f for f in text_string_to_metric_families(second.read_text())}
     assert families["goldmine_run_info"].samples[0].labels["run_id"] == "run-2"
@@ -165,7 +165,8 @@ def test_run_summary_json_round_trip() -> None:
 
 
 def test_observability_settings_default_to_files_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert load_settings().observability.pushgateway_url is None
+    defaults = load_settings(project="acme").observability
+    assert (defaults.pushgateway_url, defaults.metrics_namespace) == (None, "acme")
     monkeypatch.setenv("GOLDMINE_OBSERVABILITY__PUSHGATEWAY_URL", "http://push:9091")
     monkeypatch.setenv("GOLDMINE_OBSERVABILITY__METRICS_NAMESPACE", "Ops")
     settings = load_settings()
