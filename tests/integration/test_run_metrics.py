@@ -176,7 +176,9 @@ def test_prometheus_textfiles_parse_and_hold_their_runs_figures(
     """
     bucket, _ = runs_location(platform.settings)
     runs = {r.run_id: r for r in load_run_summaries(platform.aws.s3(), bucket)}
-    files = sorted(metrics_directory(platform.settings).glob("*.prom"))
+    settings = platform.settings  # other projects' runs may share the data dir
+    kind = f"{settings.project}_{settings.environment}_"
+    files = sorted(metrics_directory(settings).glob(f"{kind}*.prom"))
     names = {p.name for p in files}
     assert {
         "goldmine_local_lake_ingest_lake.prom",
