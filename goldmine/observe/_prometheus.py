@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def run_registry(summary: RunSummary) -> CollectorRegistry:
         gauge(
             "goldmine_newest_order_date_timestamp_seconds",
             "The newest order date the run built (Unix time of its midnight UTC).",
-        ).labels(*run).set(_midnight(summary))
+        ).labels(*run).set(_midnight(summary.newest_order_date))
     return registry
 
 
@@ -129,9 +130,5 @@ def _subject(summary: RunSummary) -> str:
     return summary.subject or summary.architecture
 
 
-def _midnight(summary: RunSummary) -> float:
-    import datetime as dt
-
-    assert summary.newest_order_date is not None
-    day = summary.newest_order_date
+def _midnight(day: dt.date) -> float:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
