@@ -67,6 +67,25 @@ class Tags(BaseModel):
     owner: str = "data-platform-team"
 
 
+class Observability(BaseModel):
+    """Where run metrics and lineage go (docs/adr/0022-run-metrics-and-lineage.md).
+
+    Every run always writes its summary JSON, its CloudWatch metrics and its
+    Prometheus textfile and OpenLineage file events under ``data_dir``; a Pushgateway
+    and an OpenLineage HTTP endpoint are used only when their URL is set.
+    """
+
+    #: CloudWatch namespace of every run metric; empty: the project's name (``goldmine``),
+    #: so two projects in one account never mix their metrics.
+    metrics_namespace: str = ""
+    #: Prometheus Pushgateway (``http://host:9091``); ``None``: textfile only.
+    pushgateway_url: str | None = None
+    #: OpenLineage HTTP endpoint (e.g. Marquez ``http://host:5000``); ``None``: files only.
+    openlineage_url: str | None = None
+    #: OpenLineage job namespace; empty: ``<project>-<environment>``.
+    openlineage_namespace: str = ""
+
+
 class Settings(BaseSettings):
     """Platform settings, read once at start-up from ``GOLDMINE_*`` variables."""
 
@@ -85,6 +104,7 @@ class Settings(BaseSettings):
     buckets: Buckets = Field(default_factory=Buckets)
     endpoints: Endpoints = Field(default_factory=Endpoints)
     tags: Tags = Field(default_factory=Tags)
+    observability: Observability = Field(default_factory=Observability)
     spark_master: str = "local[*]"
     spark_shuffle_partitions: int = 8
     spark_driver_memory: str = "4g"
@@ -131,6 +151,11 @@ class Settings(BaseSettings):
         object.__setattr__(self, "buckets", Buckets(**filled, mesh=mesh))
         object.__setattr__(self, "delta_log_table", self.delta_log_table or f"{prefix}-delta-log")
         object.__setattr__(self, "lease_table", self.lease_table or f"{prefix}-leases")
+        if not self.observability.metrics_namespace:
+            observability = self.observability.model_copy(
+                update={"metrics_namespace": self.project}
+            )
+            object.__setattr__(self, "observability", observability)
         object.__setattr__(self, "data_dir", self.data_dir.expanduser().absolute())
         object.__setattr__(self, "jar_dir", self.jar_dir.expanduser().absolute())
         return self

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from goldmine.observe import observe_run
 from goldmine.plan import Plan, PlanRun, Step, run_plan
 from goldmine.spark import parquet_source_bytes, shuffle_partitions, sized_shuffles
 from lake._build_steps import (
@@ -41,6 +42,7 @@ from lake._build_steps import (
     stage_curated,
 )
 from lake._ledger import LEDGER_PREFIX, list_ledgers, write_ledger
+from lake._observe import summarize_build
 from lake._status import BUILD_STEP
 from lake._tables import STAGING_PREFIX, delete_prefix
 from lake.analytics.tables import analytics_tables
@@ -141,6 +143,7 @@ def pending_batches(
     return pending
 
 
+@observe_run("lake", "build", summarize_build)
 def build(
     platform: Platform,
     spark: SparkSession,

@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from goldmine.observe import observe_run
 from goldmine.tags import tags_for
 from lake._catalog import ZONE_DATABASES, register_tables
+from lake._observe import summarize_ingest
 from lake.raw import IngestResult, ingest_batch, list_landed_dates, raw_table_specs
 
 if TYPE_CHECKING:
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
 IngestProgress = Callable[[int, int, IngestResult], None]
 
 
+@observe_run("lake", "ingest", summarize_ingest)
 def ingest(
     platform: Platform,
     dates: Iterable[dt.date] | None = None,

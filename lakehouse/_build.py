@@ -8,10 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from goldmine.observe import observe_run
 from goldmine.rules import LandedFile, list_landed_files
 from goldmine.spark import shuffle_partitions, sized_shuffles
 from lakehouse._catalog import register_tables
 from lakehouse._delta import is_table
+from lakehouse._observe import summarize_build
 from lakehouse._tables import LAYERS, table
 from lakehouse.bronze import append_bronze
 from lakehouse.gold import build_gold
@@ -40,9 +42,12 @@ class BuildSummary:
     quarantined_items: int = 0
     duplicates: int = 0
     registered: list[str] = field(default_factory=list)
+    #: Silver's own counts (per feed, validation, touched keys): the run's metrics.
+    silver: SilverCounts | None = None
 
     def add_silver(self, counts: SilverCounts) -> None:
         """Add what silver read, accepted, quarantined and dropped."""
+        self.silver = counts
         self.read += counts.read
         self.quarantined += counts.quarantined
         self.quarantined_items += counts.quarantined_items
@@ -170,6 +175,7 @@ def build_bronze(
     )
 
 
+@observe_run("lakehouse", "build", summarize_build, time_progress=True)
 def build_lakehouse(
     spark: SparkSession,
     platform: Platform,

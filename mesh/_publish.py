@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from goldmine.catalog import register_table
+from goldmine.observe import observe_run
 from goldmine.settings import Settings
 from goldmine.spark import parquet_source_bytes, shuffle_partitions, sized_shuffles
 from goldmine.tags import tag_glue_database, tag_glue_table
@@ -40,6 +41,7 @@ from mesh._generate import (
     quarantine_location,
     table_names,
 )
+from mesh._observe import summarize_publish
 from mesh._reconcile_sources import SourceReport, reconcile_sources
 from mesh._registry import publication, read_entry, record_publication
 from mesh._report_quality import QualityReport, record_run, report_quality
@@ -229,6 +231,7 @@ class _Built:
                 frame.unpersist()
 
 
+@observe_run("mesh", "publish", summarize_publish, subject="product_id", time_progress=True)
 def publish_product(
     platform: Platform,
     spark: SparkSession,

@@ -99,6 +99,8 @@ def _spark_role(settings: Settings, architecture: str, buckets: list[str]) -> li
         *grants(principal, _READ_WRITE, s3=[S3Location(bucket=x) for x in buckets]),
         # EMR and EMR Serverless upload the job's logs as the job role.
         *grants(principal, ("write",), s3=[S3Location(bucket=b.artifacts, prefix="logs")]),
+        # Every run stores its summary (goldmine.observe, ADR 0022).
+        *grants(principal, ("write",), s3=[S3Location(bucket=b.artifacts, prefix="runs")]),
         *grants(principal, ("read", "write", "manage"), glue=databases),
         # Run leases for every architecture; Delta commit claims where it writes Delta.
         *grants(principal, ("read", "write"), dynamodb=_dynamodb_tables(settings, architecture)),

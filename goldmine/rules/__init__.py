@@ -49,6 +49,7 @@ from goldmine.rules._model import (
 from goldmine.rules._read_landed import (
     DRIVER_READ_MAX_BYTES,
     LANDED_SCHEMA,
+    LANDING_PREFIXES,
     list_landed_files,
     read_landed,
     read_lines,
@@ -77,6 +78,7 @@ __all__ = [
     "DUPLICATE_COLUMNS",
     "ITEM_COLUMNS",
     "LANDED_SCHEMA",
+    "LANDING_PREFIXES",
     "LINE_COLUMNS",
     "NOT_UTF8_PREFIX",
     "ORDER_COLUMNS",

@@ -35,6 +35,11 @@ _LAYOUT: tuple[tuple[re.Pattern[str], Feed], ...] = (
 )
 _STORES_KEY = "stores/stores.csv"
 _PREFIXES = ("sales/orders/", "crm/customers/", "catalog/products/", "finance/fx_rates/")
+#: The folder each feed lands under (lineage names a feed's landed data by it).
+LANDING_PREFIXES: dict[str, str] = {
+    **{feed: prefix for (_, feed), prefix in zip(_LAYOUT, _PREFIXES, strict=True)},
+    "stores": _STORES_KEY.rsplit("/", 1)[0] + "/",
+}
 #: Batch id given to ``stores/stores.csv`` when no batch is asked for.
 STORES_BATCH_ID = "stores"
 

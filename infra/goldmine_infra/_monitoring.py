@@ -1,4 +1,8 @@
-"""Monitoring: alarms on failed job runs and on gold freshness, and one dashboard."""
+"""Monitoring: alarms on failed job runs, quarantine rates and gold freshness; dashboards.
+
+The platform dashboard shows the AWS services (EMR Serverless, Step Functions, Athena);
+one dashboard per architecture shows the runs' own metrics (:mod:`._run_metrics`).
+"""
 
 from __future__ import annotations
 
@@ -15,9 +19,14 @@ from constructs import Construct
 
 from goldmine.settings import Settings
 from goldmine_infra._naming import camel, prefix_of
-
-#: Gold is stale when no daily build succeeded within this window.
-GOLD_FRESHNESS = Duration.hours(24)
+from goldmine_infra._run_metrics import (
+    FEEDS,
+    GOLD_MAX_AGE_DAYS,
+    QUARANTINE_RATE_MAX,
+    dashboard_widgets,
+    gold_age,
+    quarantine_rate,
+)
 
 
 class MonitoringStack(Stack):
@@ -26,7 +35,10 @@ class MonitoringStack(Stack):
     Attributes
     ----------
     alarms : dict[str, cw.Alarm]
-        ``failed-jobs``, ``gold-freshness`` and ``failed-<machine>`` per state machine.
+        ``failed-jobs``, ``failed-<machine>`` per state machine, ``gold-freshness``
+        and ``quarantine-<feed>`` per source feed.
+    dashboards : dict[str, cw.Dashboard]
+        ``platform`` and one per architecture (``lake``, ``lakehouse``, ``mesh``).
     topic : sns.Topic
         Where alarms are sent; subscribe the on-call address after deploying.
     """
@@ -85,18 +97,40 @@ class MonitoringStack(Stack):
                 threshold=1,
                 comparison=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             )
-        fresh = machines["daily-build"].metric_succeeded(period=GOLD_FRESHNESS, statistic="Sum")
         self._alarm(
             "gold-freshness",
-            fresh,
-            f"{prefix}: gold is stale (no successful daily build in 24 h)",
+            gold_age(settings),
+            f"{prefix}: gold is stale (newest order date built more than {GOLD_MAX_AGE_DAYS} "
+            "days old, or no build reported one in 24 h)",
             action,
-            threshold=1,
-            comparison=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+            threshold=GOLD_MAX_AGE_DAYS,
+            comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
             missing=cw.TreatMissingData.BREACHING,
         )
+        for feed in FEEDS:
+            self._alarm(
+                f"quarantine-{feed.replace('_', '-')}",
+                quarantine_rate(settings, feed),
+                f"{prefix}: more than {QUARANTINE_RATE_MAX:g}% of the {feed} records of a run "
+                "were quarantined",
+                action,
+                threshold=QUARANTINE_RATE_MAX,
+                comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            )
 
+        self.dashboards: dict[str, cw.Dashboard] = {}
+        for architecture in ("lake", "lakehouse", "mesh"):
+            board = cw.Dashboard(
+                self, camel(f"{architecture}-dashboard"), dashboard_name=f"{prefix}-{architecture}"
+            )
+            run_alarms = [a for n, a in self.alarms.items() if n.startswith("quarantine-")]
+            if architecture != "mesh":
+                run_alarms.append(self.alarms["gold-freshness"])
+            for row in dashboard_widgets(settings, architecture, run_alarms):
+                board.add_widgets(*row)
+            self.dashboards[architecture] = board
         dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=f"{prefix}-platform")
+        self.dashboards["platform"] = dashboard
         dashboard.add_widgets(
             cw.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms.values()), width=24),
         )

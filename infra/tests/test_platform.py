@@ -63,7 +63,7 @@ def test_job_roles_are_assumed_by_emr_serverless(synth):
         assert statement["Principal"] == {"Service": "emr-serverless.amazonaws.com"}
 
 
-def test_alarms_on_failed_jobs_and_gold_freshness(synth):
+def test_alarms_on_failed_jobs(synth):
     t = synth.template("monitoring")
     t.has_resource_properties(
         "AWS::CloudWatch::Alarm",
@@ -75,23 +75,13 @@ def test_alarms_on_failed_jobs_and_gold_freshness(synth):
             "AlarmActions": Match.any_value(),
         },
     )
-    t.has_resource_properties(
-        "AWS::CloudWatch::Alarm",
-        {
-            "Namespace": "AWS/States",
-            "MetricName": "ExecutionsSucceeded",
-            "ComparisonOperator": "LessThanThreshold",
-            "TreatMissingData": "breaching",
-            "Period": 86400,
-        },
-    )
     failed_machines = [
         a
         for a in synth.resources("monitoring", "AWS::CloudWatch::Alarm").values()
         if a["Properties"].get("MetricName") == "ExecutionsFailed"
     ]
     assert len(failed_machines) == 3
-    t.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+    t.resource_count_is("AWS::CloudWatch::Dashboard", 4)  # platform + one per architecture
     t.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
 
 

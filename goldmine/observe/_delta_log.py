@@ -1,0 +1,50 @@
+"""Rows and bytes a run wrote to a Delta table, from the commits' own metrics (no Spark)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+_COMMIT = re.compile(r"_delta_log/(\d{20})\.json$")
+#: ``operationMetrics`` that count what a commit added (WRITE / MERGE / ...).
+_ROWS = ("numOutputRows", "numTargetRowsInserted", "numTargetRowsUpdated", "numTargetRowsCopied")
+_BYTES = ("numOutputBytes", "numTargetBytesAdded")
+
+
+def delta_written_since(s3: Any, location: str, since: dt.datetime) -> tuple[int, int] | None:
+    """Return ``(rows, bytes)`` written by the commits of ``location`` made at or after ``since``.
+
+    Reads the ``commitInfo.operationMetrics`` of those commits (one listing of the log,
+    one GET per commit of the run). ``None`` when the run made no commit to the table.
+    """
+    bucket, _, prefix = location.removeprefix("s3://").removeprefix("s3a://").partition("/")
+    log_prefix = f"{prefix.rstrip('/')}/_delta_log/0"
+    since_ms = int(since.timestamp() * 1000)
+    rows = size = commits = 0
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=log_prefix)
+    for page in pages:
+        for obj in page.get("Contents", []):
+            if not _COMMIT.search(obj["Key"]) or obj["LastModified"].timestamp() * 1000 < (
+                since_ms - 1000
+            ):
+                continue
+            info = _commit_info(s3, bucket, obj["Key"])
+            if info is None or int(info.get("timestamp", 0)) < since_ms:
+                continue
+            metrics = info.get("operationMetrics") or {}
+            rows += sum(int(metrics.get(k, 0)) for k in _ROWS)
+            size += sum(int(metrics.get(k, 0)) for k in _BYTES)
+            commits += 1
+    return (rows, size) if commits else None
+
+
+def _commit_info(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    for line in body.splitlines():
+        action = json.loads(line) if line.strip() else {}
+        if "commitInfo" in action:
+            info: dict[str, Any] = action["commitInfo"]
+            return info
+    return None
