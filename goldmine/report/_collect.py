@@ -1,0 +1,153 @@
+"""Gather everything the comparison report shows, in one function with one seam.
+
+``collect_report`` reads what the builds keep (S3 listings, Parquet footers, Delta logs,
+ledgers, the mesh registry, the Glue catalog); no Spark job runs. Step timings are the
+one thing storage does not hold: a caller that ran the builds passes them (``timings``,
+as the demo does); otherwise :func:`recorded_timings` is asked, the seam where the
+persisted run summaries of issue 21 (part 1) will plug in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from goldmine.cost import measure_storage
+from goldmine.report._count_rows import (
+    lake_quarantine,
+    lake_rows,
+    lakehouse_quarantine,
+    lakehouse_rows,
+    mesh_publications,
+    mesh_quarantine,
+    mesh_rows,
+)
+from goldmine.report._estimate_cost import monthly_cost
+from goldmine.report._estimate_scans import estimate_scans
+from goldmine.report._governance import GovernanceFacts, governance_matrix
+from goldmine.report._measure_layers import SHARED, storage_by_layer
+from goldmine.report._model import BUILDS, BuildData, ReportData, StepTime
+from goldmine.report._read_delta import open_delta
+from goldmine.report._read_freshness import newest_order_date
+
+if TYPE_CHECKING:
+    from goldmine.platform import Platform
+
+NOT_RECORDED = (
+    "not recorded: step timings come from the run that built the data (goldmine demo); "
+    "persisted run summaries will supply them here"
+)
+
+
+class NothingBuiltError(RuntimeError):
+    """No build holds any data yet: there is nothing to compare."""
+
+
+def recorded_timings(platform: Platform) -> tuple[dict[str, tuple[StepTime, ...]], str]:
+    """Return the step timings of each build's last run, and where they came from.
+
+    The seam for run summaries: today nothing persists step timings, so this returns
+    none; once each run writes its summary (issue 21, part 1), this reads the newest
+    one per architecture. ``platform`` is where they will be read from.
+    """
+    del platform  # read once run summaries are persisted
+    return {}, NOT_RECORDED
+
+
+def collect_report(
+    platform: Platform,
+    *,
+    timings: Mapping[str, Sequence[StepTime]] | None = None,
+    timings_source: str = "",
+) -> ReportData:
+    """Collect the comparison of the lake, the lakehouse and the mesh as they stand.
+
+    Parameters
+    ----------
+    platform
+        The running environment (``goldmine.platform.connect``).
+    timings
+        Step timings per build from the run that just built them (the demo's);
+        ``None``: ask :func:`recorded_timings`.
+    timings_source
+        What ``timings`` are (shown in the report).
+
+    Raises
+    ------
+    NothingBuiltError
+        When none of the three builds holds data yet.
+    """
+    import mesh
+    from goldmine.iam import role_names
+    from goldmine.query import load_standard_queries
+    from lake import lake_status
+    from lakehouse import table
+
+    settings = platform.settings
+    s3, options = platform.aws.s3(), platform.aws.storage_options()
+    status = lake_status(platform)
+    publications = mesh_publications(mesh.list_entries(s3, settings))
+    gold = open_delta(table("gold.daily_sales").uri(settings), options)
+    built = {"lake": bool(status.built), "lakehouse": gold is not None, "mesh": bool(publications)}
+    if not any(built.values()):
+        raise NothingBuiltError(
+            "nothing is built yet: run `goldmine demo` (or build the lake, lakehouse or mesh) first"
+        )
+    if timings is None:
+        timings, timings_source = recorded_timings(platform)
+    usages = measure_storage(s3, settings)
+    storage = storage_by_layer(usages, {b: r for r, b in settings.buckets.all().items()})
+    questions = load_standard_queries()
+    scans = {b: estimate_scans(platform, b, questions) if built[b] else () for b in BUILDS}
+    costs, cost_notes = monthly_cost(usages, scans, settings.data_dir / "runs")
+    rows = {
+        "lake": lake_rows(status),
+        "lakehouse": lakehouse_rows(settings, options),
+        "mesh": mesh_rows(publications),
+    }
+    quarantine = {
+        "lake": lake_quarantine(status),
+        "lakehouse": lakehouse_quarantine(settings, options),
+        "mesh": mesh_quarantine(publications),
+    }
+    contracts = mesh.list_contracts()
+    matrix = governance_matrix(
+        GovernanceFacts(
+            lakehouse_gold_versions=gold.version() if gold is not None else 0,
+            mesh_contracts=len(contracts),
+            mesh_pii_columns=sum(c.classification == "pii" for k in contracts for c in k.columns),
+            mesh_consumer_roles=sum(n.startswith("consumer-") for n in role_names(settings)),
+            mesh_published=len(publications),
+        )
+    )
+    builds = tuple(
+        BuildData(
+            build=b,
+            built=built[b],
+            steps=tuple(timings.get(b, ())),
+            storage=storage[b],
+            rows=rows[b] if built[b] else {},
+            quarantine=quarantine[b] if built[b] else {},
+            scans=scans[b],
+            monthly_usd=costs.get(b, {}),
+            newest_order_date=newest_order_date(platform, b) if built[b] else None,
+            governance=matrix[b],
+        )
+        for b in BUILDS
+    )
+    return ReportData(
+        builds=builds,
+        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        environment=settings.environment,
+        shared_storage=storage[SHARED],
+        timings_source=timings_source or NOT_RECORDED,
+        notes=(
+            "Bytes scanned: compressed Parquet column chunks of the columns each question "
+            "names, in every current data file of its tables (no partition pruning: an "
+            "upper bound for questions that filter on a partition key).",
+            f"Shared cost (landing bucket and others all three builds read): "
+            f"{sum(costs.get(SHARED, {}).values()):.4f} USD / month.",
+            *cost_notes,
+        ),
+    )
