@@ -37,7 +37,10 @@ def named_columns(query: exp.Query) -> set[str] | None:
 
     if any(isinstance(star, exp.Star) for star in query.find_all(exp.Star)):
         return None
-    return {column.name.lower() for column in query.find_all(exp.Column)}
+    names = {column.name.lower() for column in query.find_all(exp.Column)}
+    for join in query.find_all(exp.Join):  # JOIN ... USING (a, b) names identifiers
+        names.update(ident.name.lower() for ident in join.args.get("using") or [])
+    return names
 
 
 def column_chunk_bytes(filesystem: Any, path: str) -> dict[str, int]:

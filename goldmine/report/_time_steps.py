@@ -27,19 +27,20 @@ class StepClock:
 
     def step(self, name: str) -> None:
         """End the running step (if any) and start ``name``."""
-        self._close()
-        self._current = (name, self._now())
+        now = self._now()
+        self._close(now)
+        self._current = (name, now)
 
     def stop(self) -> tuple[StepTime, ...]:
         """End the running step; return every step in order (a repeated name adds up)."""
-        self._close()
+        self._close(self._now())
         merged: dict[str, float] = {}
         for timed in self._steps:
             merged[timed.step] = merged.get(timed.step, 0.0) + timed.seconds
         return tuple(StepTime(step, seconds) for step, seconds in merged.items())
 
-    def _close(self) -> None:
+    def _close(self, now: float) -> None:
         if self._current is not None:
             name, started = self._current
-            self._steps.append(StepTime(name, self._now() - started))
+            self._steps.append(StepTime(name, now - started))
             self._current = None
