@@ -86,10 +86,19 @@ def collect_report(
 
     settings = platform.settings
     s3, options = platform.aws.s3(), platform.aws.storage_options()
-    status = lake_status(platform)
+    buckets = settings.buckets
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    lake_buckets = {buckets.raw, buckets.curated, buckets.analytics}
+    status = lake_status(platform) if lake_buckets <= existing else None
     publications = mesh_publications(mesh.list_entries(s3, settings))
-    gold = open_delta(table("gold.daily_sales").uri(settings), options)
-    built = {"lake": bool(status.built), "lakehouse": gold is not None, "mesh": bool(publications)}
+    gold = None
+    if buckets.lakehouse in existing:
+        gold = open_delta(table("gold.daily_sales").uri(settings), options)
+    built = {
+        "lake": status is not None and bool(status.built),
+        "lakehouse": gold is not None,
+        "mesh": bool(publications),
+    }
     if not any(built.values()):
         raise NothingBuiltError(
             "nothing is built yet: run `goldmine demo` (or build the lake, lakehouse or mesh) first"
@@ -101,16 +110,15 @@ def collect_report(
     questions = load_standard_queries()
     scans = {b: estimate_scans(platform, b, questions) if built[b] else () for b in BUILDS}
     costs, cost_notes = monthly_cost(usages, scans, settings.data_dir / "runs")
-    rows = {
-        "lake": lake_rows(status),
-        "lakehouse": lakehouse_rows(settings, options),
-        "mesh": mesh_rows(publications),
-    }
-    quarantine = {
-        "lake": lake_quarantine(status),
-        "lakehouse": lakehouse_quarantine(settings, options),
-        "mesh": mesh_quarantine(publications),
-    }
+    rows: dict[str, dict[str, int]] = {b: {} for b in BUILDS}
+    quarantine: dict[str, dict[str, int]] = {b: {} for b in BUILDS}
+    if built["lake"] and status is not None:
+        rows["lake"], quarantine["lake"] = lake_rows(status), lake_quarantine(status)
+    if built["lakehouse"]:
+        rows["lakehouse"] = lakehouse_rows(settings, options)
+        quarantine["lakehouse"] = lakehouse_quarantine(settings, options)
+    if built["mesh"]:
+        rows["mesh"], quarantine["mesh"] = mesh_rows(publications), mesh_quarantine(publications)
     contracts = mesh.list_contracts()
     matrix = governance_matrix(
         GovernanceFacts(
@@ -127,8 +135,8 @@ def collect_report(
             built=built[b],
             steps=tuple(timings.get(b, ())),
             storage=storage[b],
-            rows=rows[b] if built[b] else {},
-            quarantine=quarantine[b] if built[b] else {},
+            rows=rows[b],
+            quarantine=quarantine[b],
             scans=scans[b],
             monthly_usd=costs.get(b, {}),
             newest_order_date=newest_order_date(platform, b) if built[b] else None,
