@@ -7,7 +7,7 @@ JARS   := .cache/jars
 TRINO  := $(JARS)/trino
 MVN    := mvn -q -B -f jars/pom.xml
 
-.PHONY: run test test-slow check unit integration infra-test jars trino browser venv services-down clean help lock
+.PHONY: run test test-slow check unit integration infra-test jars trino browser report-screenshot venv services-down clean help lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -64,6 +64,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:  ## Debian's chromium for the report's browser test (apt, only when missing)
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+report-screenshot: venv browser  ## the image of docs/report.md, from the demo's report (make run first)
+	$(PY) -m tests.browser .goldmine/report/goldmine-report.html docs/images/report.jpg
 
 lock: venv  ## refresh requirements.lock from the venv
 	$(VENV)/bin/pip freeze --exclude-editable | grep -v '^goldmine' > requirements.lock

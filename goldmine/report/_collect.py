@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from goldmine.cost import measure_storage
 from goldmine.report._count_rows import (
@@ -55,6 +56,22 @@ def recorded_timings(platform: Platform) -> tuple[dict[str, tuple[StepTime, ...]
     return {}, NOT_RECORDED
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """What each build keeps that says whether it is built: read once per collection."""
+
+    lake: Any  # lake.LakeStatus, None when the lake's buckets do not exist
+    publications: list[Mapping[str, Any]]  # the mesh registry's newest publications
+    gold: Any  # the lakehouse's gold daily_sales (deltalake.DeltaTable) or None
+
+    def built(self) -> dict[str, bool]:
+        return {
+            "lake": self.lake is not None and bool(self.lake.built),
+            "lakehouse": self.gold is not None,
+            "mesh": bool(self.publications),
+        }
+
+
 def collect_report(
     platform: Platform,
     *,
@@ -78,65 +95,32 @@ def collect_report(
     NothingBuiltError
         When none of the three builds holds data yet.
     """
-    import mesh
-    from goldmine.iam import role_names
     from goldmine.query import load_standard_queries
-    from lake import lake_status
-    from lakehouse import table
 
     settings = platform.settings
-    s3, options = platform.aws.s3(), platform.aws.storage_options()
-    buckets = settings.buckets
-    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    lake_buckets = {buckets.raw, buckets.curated, buckets.analytics}
-    status = lake_status(platform) if lake_buckets <= existing else None
-    publications = mesh_publications(mesh.list_entries(s3, settings))
-    gold = None
-    if buckets.lakehouse in existing:
-        gold = open_delta(table("gold.daily_sales").uri(settings), options)
-    built = {
-        "lake": status is not None and bool(status.built),
-        "lakehouse": gold is not None,
-        "mesh": bool(publications),
-    }
+    kept = _read_kept(platform)
+    built = kept.built()
     if not any(built.values()):
         raise NothingBuiltError(
             "nothing is built yet: run `goldmine demo` (or build the lake, lakehouse or mesh) first"
         )
     if timings is None:
         timings, timings_source = recorded_timings(platform)
-    usages = measure_storage(s3, settings)
+    usages = measure_storage(platform.aws.s3(), settings)
     storage = storage_by_layer(usages, {b: r for r, b in settings.buckets.all().items()})
     questions = load_standard_queries()
     scans = {b: estimate_scans(platform, b, questions) if built[b] else () for b in BUILDS}
     costs, cost_notes = monthly_cost(usages, scans, settings.data_dir / "runs")
-    rows: dict[str, dict[str, int]] = {b: {} for b in BUILDS}
-    quarantine: dict[str, dict[str, int]] = {b: {} for b in BUILDS}
-    if built["lake"] and status is not None:
-        rows["lake"], quarantine["lake"] = lake_rows(status), lake_quarantine(status)
-    if built["lakehouse"]:
-        rows["lakehouse"] = lakehouse_rows(settings, options)
-        quarantine["lakehouse"] = lakehouse_quarantine(settings, options)
-    if built["mesh"]:
-        rows["mesh"], quarantine["mesh"] = mesh_rows(publications), mesh_quarantine(publications)
-    contracts = mesh.list_contracts()
-    matrix = governance_matrix(
-        GovernanceFacts(
-            lakehouse_gold_versions=gold.version() if gold is not None else 0,
-            mesh_contracts=len(contracts),
-            mesh_pii_columns=sum(c.classification == "pii" for k in contracts for c in k.columns),
-            mesh_consumer_roles=sum(n.startswith("consumer-") for n in role_names(settings)),
-            mesh_published=len(publications),
-        )
-    )
+    rows, quarantine = _rows_and_quarantine(platform, kept)
+    matrix = governance_matrix(_governance_facts(platform, kept))
     builds = tuple(
         BuildData(
             build=b,
             built=built[b],
             steps=tuple(timings.get(b, ())),
             storage=storage[b],
-            rows=rows[b],
-            quarantine=quarantine[b],
+            rows=rows.get(b, {}),
+            quarantine=quarantine.get(b, {}),
             scans=scans[b],
             monthly_usd=costs.get(b, {}),
             newest_order_date=newest_order_date(platform, b) if built[b] else None,
@@ -158,4 +142,56 @@ def collect_report(
             f"{sum(costs.get(SHARED, {}).values()):.4f} USD / month.",
             *cost_notes,
         ),
+    )
+
+
+def _read_kept(platform: Platform) -> _Kept:
+    """Read the lake's status, the mesh registry and the lakehouse's gold log."""
+    import mesh
+    from lake import lake_status
+    from lakehouse import table
+
+    settings, s3 = platform.settings, platform.aws.s3()
+    buckets = settings.buckets
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    lake = None
+    if {buckets.raw, buckets.curated, buckets.analytics} <= existing:
+        lake = lake_status(platform)
+    gold = None
+    if buckets.lakehouse in existing:
+        gold = open_delta(table("gold.daily_sales").uri(settings), platform.aws.storage_options())
+    return _Kept(lake, mesh_publications(mesh.list_entries(s3, settings)), gold)
+
+
+def _rows_and_quarantine(
+    platform: Platform, kept: _Kept
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """Rows per layer and quarantine by reason of each built build."""
+    settings, options = platform.settings, platform.aws.storage_options()
+    built = kept.built()
+    rows: dict[str, dict[str, int]] = {}
+    quarantine: dict[str, dict[str, int]] = {}
+    if built["lake"]:
+        rows["lake"], quarantine["lake"] = lake_rows(kept.lake), lake_quarantine(kept.lake)
+    if built["lakehouse"]:
+        rows["lakehouse"] = lakehouse_rows(settings, options)
+        quarantine["lakehouse"] = lakehouse_quarantine(settings, options)
+    if built["mesh"]:
+        rows["mesh"] = mesh_rows(kept.publications)
+        quarantine["mesh"] = mesh_quarantine(kept.publications)
+    return rows, quarantine
+
+
+def _governance_facts(platform: Platform, kept: _Kept) -> GovernanceFacts:
+    """Count the contracts, PII columns, consumer roles and Delta versions behind the matrix."""
+    import mesh
+    from goldmine.iam import role_names
+
+    contracts = mesh.list_contracts()
+    return GovernanceFacts(
+        lakehouse_gold_versions=kept.gold.version() if kept.gold is not None else 0,
+        mesh_contracts=len(contracts),
+        mesh_pii_columns=sum(c.classification == "pii" for k in contracts for c in k.columns),
+        mesh_consumer_roles=sum(n.startswith("consumer-") for n in role_names(platform.settings)),
+        mesh_published=len(kept.publications),
     )
