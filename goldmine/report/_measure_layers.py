@@ -8,6 +8,11 @@ from goldmine.cost import BUCKET_ROLE_ARCHITECTURES, StorageUsage
 from goldmine.report._model import BUILDS, LayerStorage
 
 SHARED = "shared"
+#: Layers in the order data flows through them; any other layer follows, by name.
+FLOW: tuple[str, ...] = (
+    "landing", "raw", "curated", "analytics", "bronze", "silver", "gold",
+    "catalog", "customer", "sales", "finance",
+)  # fmt: skip
 
 
 def layer_of(role: str, prefix: str) -> str:
@@ -44,7 +49,7 @@ def storage_by_layer(
     Returns
     -------
     dict
-        ``{build or "shared": layers}``, layers in first-seen order; every build present.
+        ``{build or "shared": layers}``, layers in :data:`FLOW` order; every build present.
     """
     sums: dict[str, dict[str, list[int]]] = {b: {} for b in (*BUILDS, SHARED)}
     for use in usages:
@@ -55,7 +60,11 @@ def storage_by_layer(
         entry = sums.setdefault(architecture, {}).setdefault(layer_of(role, use.prefix), [0, 0])
         entry[0] += use.bytes
         entry[1] += use.objects
+
+    def order(layer: str) -> tuple[int, str]:
+        return (FLOW.index(layer) if layer in FLOW else len(FLOW), layer)
+
     return {
-        build: tuple(LayerStorage(layer, size, count) for layer, (size, count) in layers.items())
+        build: tuple(LayerStorage(layer, *layers[layer]) for layer in sorted(layers, key=order))
         for build, layers in sums.items()
     }

@@ -8,6 +8,7 @@ browser (Debian's ``chromium``, installed by ``make browser``) opens the written
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,9 @@ def report(
 
     steps = lake_built.result.steps
     timings = {"lake": tuple(StepTime(s.name, s.seconds) for s in steps.steps)}
+    started = time.perf_counter()
     data = collect_report(platform, timings=timings, timings_source="the test week's lake build")
+    print(f"collect_report: {time.perf_counter() - started:.1f} s")  # shown with -s
     return data, write_report(data, tmp_path_factory.mktemp("report") / "report.html")
 
 

@@ -108,8 +108,15 @@ def test_governance_matrix_covers_every_aspect_and_levels_are_checked():
 
 
 def test_storage_is_summed_per_build_and_layer():
-    roles = {"gm-raw": "raw", "gm-lh": "lakehouse", "gm-fin": "mesh-finance", "gm-land": "landing"}
+    roles = {
+        "gm-cur": "curated",
+        "gm-raw": "raw",
+        "gm-lh": "lakehouse",
+        "gm-fin": "mesh-finance",
+        "gm-land": "landing",
+    }
     usages = [
+        StorageUsage("gm-cur", "orders/", 5, 1, "lake", "lake"),
         StorageUsage("gm-raw", "orders/", 100, 2, "lake", "lake"),
         StorageUsage("gm-raw", "customers/", 50, 1, "lake", "lake"),
         StorageUsage("gm-lh", "gold/", 70, 3, "lakehouse", "lakehouse"),
@@ -119,8 +126,9 @@ def test_storage_is_summed_per_build_and_layer():
         StorageUsage("someone-elses", "x/", 1, 1, "shared", "platform"),
     ]
     layers = storage_by_layer(usages, roles)
-    assert layers["lake"] == (LayerStorage("raw", 150, 3),)
-    assert layers["lakehouse"] == (LayerStorage("gold", 70, 3), LayerStorage("silver", 30, 1))
+    # layers in the order data flows through them, whatever the buckets' names
+    assert layers["lake"] == (LayerStorage("raw", 150, 3), LayerStorage("curated", 5, 1))
+    assert layers["lakehouse"] == (LayerStorage("silver", 30, 1), LayerStorage("gold", 70, 3))
     assert layers["mesh"] == (LayerStorage("finance", 9, 1),)
     assert layers["shared"] == (LayerStorage("landing", 500, 7),)
 
