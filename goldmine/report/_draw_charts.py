@@ -70,6 +70,11 @@ def _tidy(axes: Axes) -> None:
     axes.set_axisbelow(True)
 
 
+def _short(label: str, width: int = 34) -> str:
+    """Return ``label`` cut to ``width`` characters (an ellipsis marks the cut)."""
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
 def draw_steps(steps: Mapping[str, Sequence[StepTime]]) -> str | None:
     """Seconds per step, one panel per build that recorded its steps."""
     timed = {b: s for b, s in steps.items() if s}
@@ -80,7 +85,7 @@ def draw_steps(steps: Mapping[str, Sequence[StepTime]]) -> str | None:
     def draw(figure: Figure) -> None:
         panels = figure.subplots(1, len(timed), squeeze=False)[0]
         for axes, (build, run) in zip(panels, timed.items(), strict=True):
-            names = [s.step for s in run][::-1]
+            names = [_short(s.step) for s in run][::-1]
             seconds = [s.seconds for s in run][::-1]
             bars = axes.barh(names, seconds, color=BUILD_COLOURS.get(build, "#888"))
             _mark(bars, "steps", build)
@@ -120,10 +125,12 @@ def draw_storage(storage: Mapping[str, Sequence[LayerStorage]]) -> str | None:
                     )  # fmt: skip
                 left += size
             objects = sum(x.objects for x in kept[build])
-            axes.text(left, row, f"  {human_bytes(left * 1e6)}, {objects:,} objects", va="center")
+            parts = " · ".join(f"{x.layer} {human_bytes(x.bytes)}" for x in kept[build])
+            axes.text(left, row, f"  {human_bytes(left * 1e6)}, {objects:,} objects", va="bottom")
+            axes.text(left, row, f"  {parts}", va="top", fontsize=6.5, color="#444")
         axes.set_yticks(range(len(names)), names)
         axes.set_xlabel("MB stored in S3")
-        axes.margins(x=0.3)
+        axes.margins(x=0.75)
         _tidy(axes)
 
     return _svg("storage", 0.6 * len(kept) + 1.2, draw)
