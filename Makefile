@@ -7,7 +7,7 @@ JARS   := .cache/jars
 TRINO  := $(JARS)/trino
 MVN    := mvn -q -B -f jars/pom.xml
 
-.PHONY: run test test-slow check unit integration infra-test jars trino venv services-down clean help lock
+.PHONY: run test test-slow check unit integration infra-test jars trino browser report-screenshot venv services-down clean help lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -15,7 +15,7 @@ help:  ## list the targets
 run: venv jars  ## run the demo on the embedded local services
 	$(VENV)/bin/goldmine demo
 
-test: venv jars trino  ## the test suite: platform (unit + integration, not `slow`), then infra
+test: venv jars trino browser  ## the test suite: platform (unit + integration, not `slow`), then infra
 	$(PY) -m pytest -m "not slow"
 	$(MAKE) -C infra test
 
@@ -61,6 +61,17 @@ $(TRINO)/.stamp: jars/pom.xml $(VENV)/.stamp
 	  mkdir -p ../$$d/plugin && mv $$d/lib ../$$d/ && mv $$d/plugin/hive $$d/plugin/delta-lake ../$$d/plugin/; done
 	rm -rf $(TRINO)/download
 	touch $@
+
+# Debian's chromium, for the test that opens the comparison report in a real headless
+# browser (driven by playwright-python with `executable_path`: Playwright's own browser
+# download is not used; ADR 0024). Installed with apt only when missing (root, or sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:  ## Debian's chromium for the report's browser test (apt, only when missing)
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+report-screenshot: venv browser  ## the image of docs/report.md, from the demo's report (make run first)
+	$(PY) -m tests.browser .goldmine/report/goldmine-report.html docs/images/report.jpg
 
 lock: venv  ## refresh requirements.lock from the venv
 	$(VENV)/bin/pip freeze --exclude-editable | grep -v '^goldmine' > requirements.lock

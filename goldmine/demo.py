@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from goldmine.cost import measure_storage
 from goldmine.query import run_standard_queries
+from goldmine.report import StepClock, StepTime
 from goldmine.sales import GeneratorConfig, S3Sink, generate_sales
 
 if TYPE_CHECKING:
@@ -34,10 +35,11 @@ Say = Callable[[str], None]
 
 @dataclass
 class BuildReport:
-    """One build of the demo: time, rows per layer, quarantine, storage, answers."""
+    """One build of the demo: time (and per step), rows per layer, quarantine, storage, answers."""
 
     build: str
     seconds: float = 0.0
+    steps: tuple[StepTime, ...] = ()
     rows: dict[str, int] = field(default_factory=dict)
     quarantined: int | None = None
     storage_bytes: int = 0
@@ -52,6 +54,10 @@ class DemoReport:
     order_lines: int
     landing_seconds: float
     builds: dict[str, BuildReport]
+
+    def timings(self) -> dict[str, tuple[StepTime, ...]]:
+        """Return the seconds per step of each build (for ``goldmine.report``)."""
+        return {build: report.steps for build, report in self.builds.items()}
 
     def disagreements(self) -> list[str]:
         """Return the questions whose answer differs between builds (empty: they agree)."""
@@ -122,9 +128,11 @@ def _build_lake(platform: Platform, spark: SparkSession, dates: list[Any], say: 
     from lake import build, ingest, lake_status
 
     say("lake: copying the landed batches into the raw zone")
+    began = time.monotonic()
     ingest(platform, dates)
+    ingested = StepTime("ingest", time.monotonic() - began)
     say("lake: building the curated and analytics zones")
-    build(
+    result = build(
         platform,
         spark,
         date_from=dates[0],
@@ -132,8 +140,10 @@ def _build_lake(platform: Platform, spark: SparkSession, dates: list[Any], say: 
         progress=lambda step, done, total: say(f"lake: {step} ({done}/{total})"),
     )
     status = lake_status(platform)
+    steps = [StepTime(s.name, s.seconds) for s in result.steps.steps] if result.steps else []
     return BuildReport(
         "lake",
+        steps=(ingested, *steps),
         rows={zone.zone: sum(zone.rows.values()) for zone in status.zones},
         quarantined=sum(status.quarantine.values()),
     )
@@ -142,7 +152,14 @@ def _build_lake(platform: Platform, spark: SparkSession, dates: list[Any], say: 
 def _build_lakehouse(platform: Platform, spark: SparkSession, say: Say) -> BuildReport:
     from lakehouse import LAYERS, build_lakehouse, layer_tables
 
-    build_lakehouse(spark, platform, progress=lambda message: say(f"lakehouse: {message}"))
+    clock = StepClock()
+
+    def progress(message: str) -> None:
+        clock.step(message)
+        say(f"lakehouse: {message}")
+
+    build_lakehouse(spark, platform, progress=progress)
+    steps = clock.stop()
     options = platform.aws.storage_options()
     settings = platform.settings
     rows = {
@@ -151,7 +168,10 @@ def _build_lakehouse(platform: Platform, spark: SparkSession, say: Say) -> Build
     }
     quarantine = next(t for t in layer_tables("silver") if t.name == "quarantine")
     return BuildReport(
-        "lakehouse", rows=rows, quarantined=_delta_rows(quarantine.uri(settings), options)
+        "lakehouse",
+        steps=steps,
+        rows=rows,
+        quarantined=_delta_rows(quarantine.uri(settings), options),
     )
 
 
@@ -161,18 +181,21 @@ def _publish_mesh(platform: Platform, spark: SparkSession, say: Say) -> BuildRep
     rows: dict[str, int] = {}
     quarantined = 0
     options = platform.aws.storage_options()
+    steps = []
     for product_id in mesh.PUBLISH_ORDER:
+        began = time.monotonic()
 
         def progress(message: str, product: str = product_id) -> None:
             say(f"mesh {product}: {message}")
 
         result = mesh.publish_product(platform, spark, product_id, progress=progress)
+        steps.append(StepTime(product_id, time.monotonic() - began))
         if not result.published:
             raise mesh.PublishRefusedError(result.check)
         domain = product_id.split(".", 1)[0]
         rows[domain] = rows.get(domain, 0) + _delta_rows(result.location, options)
         quarantined += result.quarantined_records + result.quarantined_items
-    return BuildReport("mesh", rows=rows, quarantined=quarantined)
+    return BuildReport("mesh", steps=tuple(steps), rows=rows, quarantined=quarantined)
 
 
 def _delta_rows(uri: str, storage_options: Mapping[str, str]) -> int:

@@ -21,6 +21,7 @@ from goldmine.cli import (
     local,
     mesh,
     query,
+    report,
     sales,
     secrets,
 )
@@ -47,6 +48,7 @@ app.add_typer(infra.app, name="infra")
 app.add_typer(mesh.app, name="mesh")
 app.command(name="demo")(demo.demo)
 app.command(name="query")(query.query)
+app.command(name="report")(report.report)
 
 _err = Console(stderr=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,6 +14,7 @@ from goldmine.cli._context import get_platform
 
 if TYPE_CHECKING:
     from goldmine.demo import DemoReport
+    from goldmine.platform import Platform
 
 console = Console()
 
@@ -21,12 +23,20 @@ def demo(
     days: Annotated[int, typer.Option(help="Days of source to generate.")] = 7,
     scale: Annotated[float, typer.Option(help="Source scale (1 = ~10k order lines/day).")] = 0.05,
     seed: Annotated[int, typer.Option(help="Generator seed.")] = 11,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the comparison report "
+            "(default: <data_dir>/report/goldmine-report.html)."
+        ),
+    ] = None,
 ) -> None:
     """Generate a week, build the lake, lakehouse and mesh, answer questions on each.
 
     Prints a side-by-side summary: time, rows per layer, quarantined records and
     storage per build, and the answers to three standard analyst questions (which
-    must be the same on every build; exit 1 if they are not).
+    must be the same on every build; exit 1 if they are not), then writes the
+    comparison report (goldmine report) with this run's step timings and prints its path.
 
     Example: goldmine demo --days 7 --scale 0.05
     """
@@ -38,7 +48,7 @@ def demo(
         platform = get_platform()
         status.update("starting Spark")
         spark = build_session(platform.aws, app_name="goldmine-demo")
-        report = run_demo(
+        demo_report = run_demo(
             platform,
             spark,
             days=days,
@@ -47,14 +57,27 @@ def demo(
             say=lambda m: status.update(m),
             log=lambda m: console.log(m),
         )
-    _print_builds(report, BUILDS)
-    _print_answers(report)
-    problems = report.disagreements()
+        status.update("writing the comparison report")
+        path = _write_report(platform, demo_report, report)
+    _print_builds(demo_report, BUILDS)
+    _print_answers(demo_report)
+    problems = demo_report.disagreements()
     console.print(f"wall time {time.monotonic() - started:.1f} s")
+    console.print(f"report: {path}")
     if problems:
         console.print("[red]the builds disagree:[/red] " + "; ".join(problems))
         raise typer.Exit(1)
     console.print("[green]the three builds give the same answers[/green]")
+
+
+def _write_report(platform: Platform, demo_report: DemoReport, output: Path | None) -> Path:
+    from goldmine.cli.report import default_report_path
+    from goldmine.report import collect_report, write_report
+
+    data = collect_report(
+        platform, timings=demo_report.timings(), timings_source="this goldmine demo run"
+    )
+    return write_report(data, output or default_report_path(platform.settings.data_dir))
 
 
 def _print_builds(report: DemoReport, builds: tuple[str, ...]) -> None:

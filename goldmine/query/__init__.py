@@ -11,7 +11,7 @@ Delta log or Parquet listing is unchanged, and each query's translation.
 from goldmine.query._cache_tables import TABLE_CACHE, TableCache
 from goldmine.query._errors import QueryError, RefusedQuery, UnknownTable, UntranslatableQuery
 from goldmine.query._parse_query import parse_select, table_references
-from goldmine.query._read_tables import TableFiles, list_table_files, read_dataset
+from goldmine.query._read_tables import TableFiles, list_table_files, read_dataset, s3_filesystem
 from goldmine.query._resolve_tables import BUILDS, ResolvedTable, build_databases, resolve_table
 from goldmine.query._run_athena import athena_cost_usd
 from goldmine.query._run_query import (
@@ -57,6 +57,7 @@ __all__ = [
     "resolve_table",
     "run_query",
     "run_standard_queries",
+    "s3_filesystem",
     "table_references",
     "translate",
     "translate_query",

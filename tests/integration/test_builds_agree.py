@@ -121,6 +121,7 @@ def test_demo_reports_the_three_builds_side_by_side(platform: Platform, spark: A
     """``make run``'s report, on a platform of its own (project ``demo``: its own buckets
     and Glue databases on the same local services), so the session's builds stay as the
     other tests expect them (the mesh republishes on every run)."""
+    import mesh
     from goldmine.demo import DEMO_QUESTIONS, run_demo
     from goldmine.platform import connect
     from tests.conftest import make_settings
@@ -139,3 +140,13 @@ def test_demo_reports_the_three_builds_side_by_side(platform: Platform, spark: A
         assert build.storage_bytes > 0 and set(build.answers) == set(DEMO_QUESTIONS)
         assert all(len(answer) > 0 for answer in build.answers.values())
     assert any(s.startswith("mesh sales.orders") for s in steps)
+    # the demo times every build's steps, and its comparison report charts them
+    from goldmine.report import collect_report
+
+    timings = report.timings()
+    assert timings["lake"][0].step == "ingest" and len(timings["lake"]) > 5
+    assert "bronze: append landed lines" in {s.step for s in timings["lakehouse"]}
+    assert [s.step for s in timings["mesh"]] == list(mesh.PUBLISH_ORDER)
+    assert all(s.seconds > 0 for steps in timings.values() for s in steps)
+    data = collect_report(isolated, timings=timings, timings_source="the demo")
+    assert all(data.build(b).steps == timings[b] for b in BUILDS)

@@ -10,7 +10,9 @@ def test_help_lists_the_command_groups(capsys: pytest.CaptureFixture[str]):
         assert group in out
 
 
-@pytest.mark.parametrize("group", ["local", "catalog", "sales", "secrets", "cost", "iam", "infra"])
+@pytest.mark.parametrize(
+    "group", ["local", "catalog", "sales", "secrets", "cost", "iam", "infra", "report"]
+)
 def test_every_group_has_help_with_an_example(group: str, capsys: pytest.CaptureFixture[str]):
     assert main([group, "--help"]) == 0
     assert "goldmine " in capsys.readouterr().out

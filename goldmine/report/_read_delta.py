@@ -1,0 +1,44 @@
+"""Cheap reads of Delta tables through delta-rs: row counts from the log, one column."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def open_delta(uri: str, storage_options: Mapping[str, str]) -> Any:
+    """Return the ``deltalake.DeltaTable`` at ``uri``, ``None`` when there is none."""
+    from deltalake import DeltaTable
+    from deltalake.exceptions import TableNotFoundError
+
+    try:
+        return DeltaTable(uri, storage_options=dict(storage_options))
+    except TableNotFoundError:
+        return None
+
+
+def delta_rows(uri: str, storage_options: Mapping[str, str]) -> int:
+    """Rows of the Delta table at ``uri`` from its log's file statistics (0 if none)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = open_delta(uri, storage_options)
+    if table is None:
+        return 0
+    actions = pa.table(table.get_add_actions(flatten=True))
+    if "num_records" not in actions.column_names:
+        return 0
+    return int(pc.sum(actions["num_records"]).as_py() or 0)
+
+
+def count_values(uri: str, column: str, storage_options: Mapping[str, str]) -> dict[str, int]:
+    """Count the values of one ``column`` of the Delta table at ``uri`` (empty if none)."""
+    table = open_delta(uri, storage_options)
+    if table is None:
+        return {}
+    counts = table.to_pyarrow_table(columns=[column]).column(column).value_counts()
+    return {
+        str(item["values"].as_py()): int(item["counts"].as_py())
+        for item in counts
+        if item["values"].as_py() is not None
+    }
