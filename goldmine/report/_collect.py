@@ -35,10 +35,9 @@ from goldmine.report._read_freshness import newest_order_date
 if TYPE_CHECKING:
     from goldmine.platform import Platform
 
-NOT_RECORDED = (
-    "not recorded: step timings come from the run that built the data (goldmine demo); "
-    "persisted run summaries will supply them here"
-)
+#: Where :func:`recorded_timings` found the timings (shown in the report).
+RECORDED = "the newest recorded run of each build (its run summary, goldmine.observe)"
+NOT_RECORDED = "not recorded: no build has stored a run summary here yet (goldmine.observe)"
 
 
 class NothingBuiltError(RuntimeError):
@@ -48,12 +47,29 @@ class NothingBuiltError(RuntimeError):
 def recorded_timings(platform: Platform) -> tuple[dict[str, tuple[StepTime, ...]], str]:
     """Return the step timings of each build's last run, and where they came from.
 
-    The seam for run summaries: today nothing persists step timings, so this returns
-    none; once each run writes its summary (issue 21, part 1), this reads the newest
-    one per architecture. ``platform`` is where they will be read from.
+    Read from the run summaries every build stores (``goldmine.observe``, ADR 0022):
+    the lake's and the lakehouse's newest build that did work, step by step; the
+    mesh's newest publish of each product that built it, one step per product.
     """
-    del platform  # read once run summaries are persisted
-    return {}, NOT_RECORDED
+    from goldmine.observe import load_run_summaries, runs_location
+
+    bucket, _ = runs_location(platform.settings)
+    s3 = platform.aws.s3()
+    timings: dict[str, tuple[StepTime, ...]] = {}
+    for build, command in (("lake", "build"), ("lakehouse", "build")):
+        runs = load_run_summaries(s3, bucket, architecture=build, command=command)
+        done = [r for r in runs if r.status == "succeeded" and r.steps]
+        if done:
+            timings[build] = tuple(StepTime(s.step, s.seconds) for s in done[-1].steps)
+    newest: dict[str, StepTime] = {}
+    for run in load_run_summaries(s3, bucket, architecture="mesh", command="publish"):
+        if run.status == "succeeded":
+            newest[run.subject] = StepTime(run.subject, run.seconds)
+    if newest:
+        timings["mesh"] = tuple(newest[p] for p in sorted(newest))
+    if not timings:
+        return {}, NOT_RECORDED
+    return timings, RECORDED
 
 
 @dataclass(frozen=True)

@@ -135,3 +135,18 @@ def test_the_browser_check_catches_console_errors_and_empty_charts(tmp_path: Pat
     seen = visit(broken, tmp_path / "broken.png")
     assert seen.problems == ["console: boom"]
     assert seen.charts["empty"]["drawn"] == 0
+
+
+def test_a_plain_report_reads_step_timings_from_the_recorded_runs(
+    platform: Platform, lake_built: Any, lakehouse_built: Any, mesh_published: dict[str, Any]
+):
+    """Without a caller's timings, each build's newest run summary supplies them."""
+    from goldmine.report import recorded_timings
+    from mesh import PUBLISH_ORDER
+
+    timings, source = recorded_timings(platform)
+    assert "run summary" in source
+    assert [s.step for s in timings["lake"]] == [s.name for s in lake_built.result.steps.steps]
+    assert len(timings["lakehouse"]) > 3
+    assert [s.step for s in timings["mesh"]] == sorted(PUBLISH_ORDER)
+    assert all(s.seconds >= 0 for steps in timings.values() for s in steps)
