@@ -18,7 +18,7 @@ from tests.conftest import BUILD_COSTS
 FIXTURES = {"lake": "lake_built", "lakehouse": "lakehouse_built", "mesh": "mesh_published"}
 #: build -> (Spark jobs, Delta commits) of one build of the test week, at most.
 CEILINGS: dict[str, tuple[int, int]] = {
-    "lake": (81, 0),  # Parquet zones: no Delta table
+    "lake": (40, 0),  # Parquet zones: no Delta table (was 81: not lowered after AQE went off)
     "lakehouse": (58, 17),  # one commit per table created, the ledger once (ADR 0019)
     "mesh": (101, 14),  # + 1: finance.revenue's `sql` quality rule is its own query
 }
