@@ -84,7 +84,14 @@ _DYNAMODB = {
         "write": ("dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
     },
 }
-_SID_NAMES = {"s3": "S3", "glue": "Glue", "athena": "Athena", "kms": "Kms", "dynamodb": "DynamoDb"}
+_SID_NAMES = {
+    "s3": "S3",
+    "glue": "Glue",
+    "athena": "Athena",
+    "kms": "Kms",
+    "dynamodb": "DynamoDb",
+    "cloudwatch": "CloudWatch",
+}
 
 
 def _bucket_arn(bucket: str) -> str:
@@ -140,7 +147,9 @@ def statements_for(
     """Return the least-privilege Allow statements of a set of grants.
 
     Statements with the same actions and condition are merged; resources are always
-    ARNs (never ``"*"``), S3 object access is scoped to ``bucket/prefix/*``,
+    ARNs (never ``"*"``; the one exception is ``cloudwatch:PutMetricData``, which has no
+    resource type in IAM: it is scoped by the ``cloudwatch:namespace`` condition), S3
+    object access is scoped to ``bucket/prefix/*``,
     ``s3:ListBucket`` to its prefixes with an ``s3:prefix`` condition, KMS to key ARNs
     through the services the grant uses (``kms:ViaService``).
 
@@ -198,6 +207,9 @@ def statements_for(
             if actions:
                 arn = f"arn:aws:dynamodb:{region}:{account_id}:table/{dynamo.table}"
                 atoms.add(actions, [arn], None)
+        if level == "write" and grant.metric_namespaces:
+            namespaces = {"StringEquals": {"cloudwatch:namespace": list(grant.metric_namespaces)}}
+            atoms.add(("cloudwatch:PutMetricData",), ["*"], namespaces)
         if level in _KMS and grant.kms_keys:
             services = [f"s3.{region}.amazonaws.com"] if grant.s3 else []
             services += [f"glue.{region}.amazonaws.com"] if grant.glue else []

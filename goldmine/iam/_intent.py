@@ -101,6 +101,8 @@ class Grant(_Frozen):
         Athena workgroup names.
     dynamodb
         DynamoDB tables (item actions only).
+    metric_namespaces
+        CloudWatch namespaces the principal may put metrics in (``write``).
     """
 
     principal: str
@@ -110,6 +112,7 @@ class Grant(_Frozen):
     kms_keys: tuple[str, ...] = ()
     workgroups: tuple[str, ...] = ()
     dynamodb: tuple[DynamoLocation, ...] = ()
+    metric_namespaces: tuple[str, ...] = ()
 
 
 def grants(
@@ -121,6 +124,7 @@ def grants(
     kms_keys: Iterable[str] = (),
     workgroups: Iterable[str] = (),
     dynamodb: Iterable[DynamoLocation] = (),
+    metric_namespaces: Iterable[str] = (),
 ) -> list[Grant]:
     """Return one :class:`Grant` per level on the same resources.
 
@@ -130,7 +134,7 @@ def grants(
     ['list', 'read']
     """
     s3_t, glue_t, kms_t, wg_t = tuple(s3), tuple(glue), tuple(kms_keys), tuple(workgroups)
-    ddb_t = tuple(dynamodb)
+    ddb_t, ns_t = tuple(dynamodb), tuple(metric_namespaces)
     return [
         Grant(
             principal=principal,
@@ -140,6 +144,7 @@ def grants(
             kms_keys=kms_t,
             workgroups=wg_t,
             dynamodb=ddb_t,
+            metric_namespaces=ns_t,
         )
         for level in levels
     ]

@@ -101,6 +101,10 @@ def _spark_role(settings: Settings, architecture: str, buckets: list[str]) -> li
         *grants(principal, ("write",), s3=[S3Location(bucket=b.artifacts, prefix="logs")]),
         # Every run stores its summary (goldmine.observe, ADR 0022).
         *grants(principal, ("write",), s3=[S3Location(bucket=b.artifacts, prefix="runs")]),
+        # ... and its run metrics, in the project's namespace only.
+        *grants(
+            principal, ("write",), metric_namespaces=[settings.observability.metrics_namespace]
+        ),
         *grants(principal, ("read", "write", "manage"), glue=databases),
         # Run leases for every architecture; Delta commit claims where it writes Delta.
         *grants(principal, ("read", "write"), dynamodb=_dynamodb_tables(settings, architecture)),

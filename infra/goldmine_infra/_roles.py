@@ -107,7 +107,9 @@ def add_role(
                     NagPackSuppression(
                         id="AwsSolutions-IAM5",
                         reason="Generated least-privilege by goldmine.iam from intents: object "
-                        "wildcards stay under one bucket/prefix or catalog of this platform.",
+                        "wildcards stay under one bucket/prefix or catalog of this platform; "
+                        "cloudwatch:PutMetricData has no resource type and is held to the "
+                        "project's metric namespace by a cloudwatch:namespace condition.",
                         applies_to=findings,
                     )
                 ],

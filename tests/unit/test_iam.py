@@ -251,9 +251,24 @@ def test_no_wildcard_actions_or_resources_in_grants(settings: Settings) -> None:
             for statement in doc["Statement"]:
                 assert statement["Effect"] == "Allow"
                 assert all(not a.endswith("*") for a in statement["Action"]), role
+                if statement["Action"] == ["cloudwatch:PutMetricData"]:  # no resource type
+                    assert statement["Resource"] == ["*"], role
+                    assert statement["Condition"] == {
+                        "StringEquals": {"cloudwatch:namespace": [settings.project]}
+                    }, role
+                    continue
                 assert all(r != "*" and r.startswith("arn:aws:") for r in statement["Resource"]), (
                     role
                 )
+
+
+def test_spark_roles_put_run_metrics_in_the_project_namespace_only(settings: Settings) -> None:
+    for role in ("spark-lake", "spark-lakehouse", "spark-mesh"):
+        statements = [s for doc in policy_for(role, settings) for s in doc["Statement"]]
+        metrics = [s for s in statements if "cloudwatch:PutMetricData" in s["Action"]]
+        assert [m["Condition"] for m in metrics] == [
+            {"StringEquals": {"cloudwatch:namespace": [settings.project]}}
+        ], role
 
 
 def test_producer_writes_only_its_own_bucket_and_database(settings: Settings) -> None:
