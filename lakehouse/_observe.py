@@ -20,6 +20,7 @@ from goldmine.observe import (
     RunContext,
     RunFigures,
     TableFigures,
+    delta_files_added_since,
     delta_written_since,
 )
 from goldmine.rules import LANDING_PREFIXES
@@ -81,9 +82,11 @@ def summarize_build(context: RunContext, summary: BuildSummary) -> RunFigures:
         for o in report.outcomes
     )
     order_dates = [str(d) for d in (silver.touched.get("order_dates", []) if silver else [])]
+    reasons = _quarantined_by_reason(context) if "silver" in built else {}
     return RunFigures(
         batches=tuple(sorted({b for layer in built for b in summary.batches[layer]})),
         feeds=feeds,
+        quarantined_by_reason=reasons,
         quarantined_items=summary.quarantined_items,
         tables=tuple(tables),
         steps=context.timed_steps,
@@ -91,6 +94,31 @@ def summarize_build(context: RunContext, summary: BuildSummary) -> RunFigures:
         lineage=tuple(_lineage(settings, layer) for layer in built),
         newest_order_date=dt.date.fromisoformat(max(order_dates)[:10]) if order_dates else None,
     )
+
+
+def _quarantined_by_reason(context: RunContext) -> dict[str, int]:
+    """Return the records and items the run quarantined, by reason.
+
+    Read from the ``reason`` column of the files the run's commits added to
+    ``silver.quarantine`` (one column of a few files; no Spark job).
+    """
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from goldmine.query import s3_filesystem
+
+    platform = context.platform
+    location = table("silver.quarantine").uri(platform.settings)
+    files = delta_files_added_since(platform.aws.s3(), location, context.started_at)
+    if not files:
+        return {}
+    reasons = pq.read_table(
+        [f.removeprefix("s3://") for f in files],
+        columns=["reason"],
+        filesystem=s3_filesystem(platform.aws),
+    ).column("reason")
+    counts = pc.value_counts(reasons).to_pylist()
+    return {str(c["values"]): int(c["counts"]) for c in sorted(counts, key=lambda c: c["values"])}
 
 
 def _lineage(settings: Settings, layer: str) -> LineageStep:

@@ -14,7 +14,7 @@ See docs/adr/0022-run-metrics-and-lineage.md and docs/operations.md.
 """
 
 from goldmine.observe._cloudwatch import metric_data, put_run_metrics
-from goldmine.observe._delta_log import delta_written_since
+from goldmine.observe._delta_log import delta_files_added_since, delta_written_since
 from goldmine.observe._emit_run import metrics_directory, record_run
 from goldmine.observe._lineage import (
     dataset_name,
@@ -59,6 +59,7 @@ __all__ = [
     "Summarize",
     "TableFigures",
     "dataset_name",
+    "delta_files_added_since",
     "delta_written_since",
     "job_name",
     "lineage_namespace",

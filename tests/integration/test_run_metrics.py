@@ -118,6 +118,9 @@ def test_each_build_records_one_run_summary(
         lakehouse_built.silver.per_feed
     )
     assert [s.step for s in house.steps][:2] == ["start", "bronze: append landed lines"]
+    # the same rules quarantine the same records and items, by reason, in both builds
+    assert house.quarantined_by_reason == lake.quarantined_by_reason
+    assert sum(house.quarantined_by_reason.values()) > 0
     gold = {t.table for t in house.tables if t.layer == "gold"}
     assert gold == {f"gold.{n}" for n in ("daily_sales", "product_monthly", "customer_lifetime")}
 
