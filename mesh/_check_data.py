@@ -47,12 +47,16 @@ class DataCheck:
         appends the reconciliation of the build's source records (``mesh.SourceReport``).
     report
         Where the publisher saved this run's quality report (``s3://...``), once saved.
+    newest
+        The newest value of the freshness SLA's element (``None``: no element, or not
+        checked because the schema broke).
     """
 
     product_id: str
     rows: int
     checks: tuple[Check, ...] = field(default_factory=tuple)
     report: str = ""
+    newest: Any = None
 
     @property
     def passed(self) -> bool:
@@ -216,4 +220,5 @@ def check_data(df: DataFrame, contract: Contract, *, as_of: dt.date | None = Non
     checks += check_quality(contract, stats)
     checks += check_sql_rules(df, contract)
     checks += check_freshness(contract, stats.get("__newest"), as_of)
-    return DataCheck(contract.product_id, int(stats["__rows"]), tuple(checks))
+    newest = stats.get("__newest")
+    return DataCheck(contract.product_id, int(stats["__rows"]), tuple(checks), newest=newest)

@@ -9,6 +9,7 @@ the publish recorded in the registry (source feeds' landed data and input produc
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from goldmine.observe import (
@@ -71,6 +72,7 @@ def summarize_publish(context: RunContext, result: PublishResult) -> RunFigures:
         quarantined_items=result.quarantined_items,
         steps=context.timed_steps,
         quality=quality,
+        newest_order_date=_order_date(result),
     )
     if not result.published:
         return figures.model_copy(update={"error": result.check.summary().splitlines()[0][:500]})
@@ -103,3 +105,15 @@ def summarize_publish(context: RunContext, result: PublishResult) -> RunFigures:
             ),
         }
     )
+
+
+def _order_date(result: PublishResult) -> dt.date | None:
+    """Return the newest order date the product holds, if its freshness element is one."""
+    newest = result.check.newest
+    if result.product_id not in ORDER_DATE_PRODUCTS or not isinstance(newest, dt.date):
+        return None
+    return newest.date() if isinstance(newest, dt.datetime) else newest
+
+
+#: Products whose freshness element is the order date (the gold freshness metric).
+ORDER_DATE_PRODUCTS = frozenset({"finance.revenue"})

@@ -7,7 +7,7 @@ Every ingest, build and publish run puts its figures in one CloudWatch namespace
 - one alarm per feed on its quarantine rate: the highest rate any of the three builds
   reported for the feed in the last hour (metric math ``MAX``), above
   :data:`QUARANTINE_RATE_MAX` percent;
-- the gold freshness alarm: the newest order date the lake or the lakehouse built is
+- the gold freshness alarm: the newest order date the lake, the lakehouse or the mesh built is
   more than :data:`GOLD_MAX_AGE_DAYS` days old, or no build reported one in 24 h;
 - one dashboard per architecture: runs, steps, records per feed, quarantine, rows and
   bytes written per table (``SEARCH`` expressions, so new tables appear by themselves).
@@ -26,9 +26,9 @@ from goldmine.settings import Settings
 QUARANTINE_RATE_MAX = 5.0
 #: Gold is stale when its newest built order date is more than this many days old.
 GOLD_MAX_AGE_DAYS = 2
-#: The builds with gold tables (the mesh's finance products carry their own freshness
-#: check in their contracts).
-GOLD_ARCHITECTURES = ("lake", "lakehouse")
+#: The builds that report the newest order date they built: the lake's and the
+#: lakehouse's gold, the mesh's finance.revenue (its freshness element, order_date).
+GOLD_ARCHITECTURES = ("lake", "lakehouse", "mesh")
 #: The source feeds: one quarantine-rate alarm each.
 FEEDS: tuple[str, ...] = tuple(sorted(LANDING_PREFIXES))
 

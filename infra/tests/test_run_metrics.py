@@ -54,7 +54,7 @@ def test_gold_freshness_alarm_watches_the_newest_built_order_date(synth: Any) ->
     archs = {
         d["Value"] for s in stats for d in s["Metric"]["Dimensions"] if d["Name"] == "Architecture"
     }
-    assert archs == {"lake", "lakehouse"}
+    assert archs == {"lake", "lakehouse", "mesh"}
 
 
 def _body(synth: Any, name: str) -> str:

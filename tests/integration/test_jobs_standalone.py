@@ -220,6 +220,7 @@ def _sibling_platform(platform, data_dir):
     bronze and silver) and write nothing the session's fixtures hold. The buckets it
     creates get its cost tags; the shared landing bucket keeps the session's.
     """
+    from goldmine.lease import ensure_dynamodb_tables
     from goldmine.platform import connect, ensure_buckets
     from goldmine.tags import bucket_domains, tag_bucket, tags_for
 
@@ -229,10 +230,11 @@ def _sibling_platform(platform, data_dir):
         buckets={"landing": platform.settings.buckets.landing},
         endpoints=platform.aws.endpoints,
     )
-    target = connect(settings)  # endpoints given: starts and tags nothing
+    target = connect(settings)  # endpoints given: starts, creates and tags nothing
     s3, domains = target.aws.s3(), bucket_domains(settings)
     for bucket in ensure_buckets(target):
         tag_bucket(s3, bucket, tags_for(settings, domain=domains[bucket]))
+    ensure_dynamodb_tables(target.aws.client("dynamodb"), settings)  # its leases, its commits
     return target
 
 

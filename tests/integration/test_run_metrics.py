@@ -127,6 +127,8 @@ def test_each_build_records_one_run_summary(
     for product_id, result in mesh_published.items():
         run = _summary(platform, "mesh", "publish", run_id=result.run_id)
         assert run.subject == product_id and run.status == "succeeded"
+        if product_id == "finance.revenue":  # its freshness element is the order date
+            assert run.newest_order_date == lake.newest_order_date
         assert run.tables[0].rows_written == result.check.rows
         assert run.tables[0].dataset.location == result.location
 
