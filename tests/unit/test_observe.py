@@ -172,3 +172,53 @@ def test_observability_settings_default_to_files_only(monkeypatch: pytest.Monkey
     settings = load_settings()
     assert settings.observability.pushgateway_url == "http://push:9091"
     assert settings.observability.metrics_namespace == "Ops"
+
+
+class _Receiver:
+    """A local HTTP endpoint that keeps every request it is sent (method, path, body)."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _keep(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                received.append((self.command, self.path, body.decode()))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_PUT = do_POST = _keep  # noqa: N815 (http.server names its handlers so)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def test_a_configured_pushgateway_and_lineage_endpoint_receive_the_run(tmp_path: Path) -> None:
+    from goldmine.observe._lineage import emit_events, lineage_transports
+    from goldmine.observe._prometheus import push_run_metrics
+
+    receiver = _Receiver()
+    try:
+        push_run_metrics(receiver.url, a_run())
+        events = run_events(a_run(), "goldmine-local", "arn:aws:glue:r:1")
+        emit_events(lineage_transports(tmp_path, receiver.url), events)
+    finally:
+        receiver.server.shutdown()
+    (push, *posted) = receiver.received
+    assert push[0] == "PUT" and push[1].startswith("/metrics/job/goldmine/")
+    assert "architecture/lake" in push[1]
+    families = {f.name: f for f in text_string_to_metric_families(push[2])}
+    (seconds,) = families["goldmine_run_seconds"].samples
+    assert seconds.value == a_run().seconds
+    assert [(m, p) for m, p, _ in posted] == [("POST", "/api/v1/lineage")] * len(events)
+    sent = [json.loads(body)["eventType"] for _, _, body in posted]
+    assert sent == ["START", "COMPLETE", "COMPLETE"]
+    assert len(list((tmp_path / "lineage").glob("event-*.json"))) == len(events)  # files too
