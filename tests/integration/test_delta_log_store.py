@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,15 +36,32 @@ def _claims(platform, table_uri: str) -> dict[str, dict]:
     return {i["fileName"]["S"]: i for i in items}
 
 
-def _table(platform, name: str) -> tuple[str, str, str]:
+@pytest.fixture
+def table(platform) -> Iterator[Callable[[str], tuple[str, str, str]]]:
+    """Make scratch Delta table locations; delete them after the test.
+
+    They sit in the session's lakehouse bucket (where the builds' Delta tables live),
+    which other tests compare whole (the standalone job's snapshot): nothing may stay.
+    """
     bucket = platform.settings.buckets.lakehouse
-    prefix = f"_test_logstore/{name}-{uuid.uuid4().hex[:8]}"
-    return platform.s3_uri(bucket, prefix), bucket, prefix
+    made: list[str] = []
+
+    def make(name: str) -> tuple[str, str, str]:
+        prefix = f"_test_logstore/{name}-{uuid.uuid4().hex[:8]}"
+        made.append(prefix)
+        return platform.s3_uri(bucket, prefix), bucket, prefix
+
+    yield make
+    s3 = platform.aws.s3()
+    for prefix in made:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                s3.delete_object(Bucket=bucket, Key=obj["Key"])
 
 
-def test_every_commit_is_claimed_in_dynamodb_at_the_local_endpoint(platform, spark):
+def test_every_commit_is_claimed_in_dynamodb_at_the_local_endpoint(platform, spark, table):
     assert spark.conf.get("spark.delta.logStore.s3.impl") == LOG_STORE_CLASS
-    uri, _, _ = _table(platform, "claims")
+    uri, _, _ = table("claims")
     for n in range(2):
         spark.range(n * 10, n * 10 + 10).write.format("delta").mode("append").save(uri)
     claims = _claims(platform, uri)  # the tablePath is the s3:// URI the builds use
@@ -55,8 +73,8 @@ def test_every_commit_is_claimed_in_dynamodb_at_the_local_endpoint(platform, spa
     assert spark.read.format("delta").load(uri).count() == 20
 
 
-def test_a_claimed_commit_whose_writer_died_is_finished_by_the_next_reader(platform, spark):
-    uri, bucket, prefix = _table(platform, "recover")
+def test_a_claimed_commit_whose_writer_died_is_finished_by_the_next_reader(platform, spark, table):
+    uri, bucket, prefix = table("recover")
     for n in range(2):
         spark.range(n * 10, n * 10 + 10).write.format("delta").mode("append").save(uri)
     s3, ddb = platform.aws.s3(), platform.aws.client("dynamodb")
@@ -123,11 +141,11 @@ def append_concurrently(platform, uri: str, batches: list[str], tmp: Path, log_s
 
 @pytest.mark.slow
 def test_four_drivers_appending_four_batches_at_once_all_land_once(
-    platform, spark, landed_week, tmp_path
+    platform, spark, landed_week, tmp_path, table
 ):
     s3 = platform.aws.s3()
     batches = sorted(m.batch_id for m in landed_week)[:5]
-    uri, bucket, prefix = _table(platform, "bronze-orders")
+    uri, bucket, prefix = table("bronze-orders")
     first = [
         f
         for f in list_landed_files(s3, platform.settings.buckets.landing, batch_id=batches[0])
