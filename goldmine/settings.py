@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=60.0, gt=0)
     # How often a run waiting for a lease looks again (and prints who holds it).
     lease_poll_seconds: float = Field(default=5.0, gt=0)
+    # The settle rule (ADR 0026): a batch without a complete manifest is built once no file
+    # of it has landed for this many seconds (None: 10 s locally, 300 s in aws).
+    settle_seconds: float | None = Field(default=None, ge=0)
     athena_workgroup: str = "goldmine-analysts"
     source_secret_name: str = "goldmine/source-system"
     # Credentials of the embedded local services (not secrets: they guard loopback only).
@@ -151,6 +154,9 @@ class Settings(BaseSettings):
         object.__setattr__(self, "buckets", Buckets(**filled, mesh=mesh))
         object.__setattr__(self, "delta_log_table", self.delta_log_table or f"{prefix}-delta-log")
         object.__setattr__(self, "lease_table", self.lease_table or f"{prefix}-leases")
+        if self.settle_seconds is None:
+            quiet = 10.0 if self.environment == "local" else 300.0
+            object.__setattr__(self, "settle_seconds", quiet)
         if not self.observability.metrics_namespace:
             observability = self.observability.model_copy(
                 update={"metrics_namespace": self.project}
@@ -159,6 +165,11 @@ class Settings(BaseSettings):
         object.__setattr__(self, "data_dir", self.data_dir.expanduser().absolute())
         object.__setattr__(self, "jar_dir", self.jar_dir.expanduser().absolute())
         return self
+
+    @property
+    def quiet_seconds(self) -> float:
+        """The settle rule's quiet period in seconds (``settle_seconds``, derived)."""
+        return float(self.settle_seconds or 0.0)
 
     @property
     def is_local(self) -> bool:

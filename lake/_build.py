@@ -1,18 +1,21 @@
 """``build``: raw batches -> curated zone -> analytics zone, incrementally and idempotently.
 
-One run takes every raw batch in the date range that has no build ledger yet, cleans
-it with :mod:`goldmine.rules`, merges it with the curated state (order versions,
-dimension snapshots), stages every output, then publishes only the partitions the
-batches touched and writes one build ledger per batch. A run that fails before
-publishing leaves every table as it was; a rerun of built batches is a no-op.
+One run takes every settled raw batch in the date range whose files are not all built
+yet (a batch is the ``<batch_id>`` of its file names; one that grew after it was built
+is built again whole, as a late correction), cleans it with :mod:`goldmine.rules`,
+merges it with the curated state (order versions, dimension snapshots), stages every
+output, then publishes only the partitions the batches touched and writes one build
+ledger per batch, listing the files built. A run that fails before publishing leaves
+every table as it was; a rerun of built batches is a no-op.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from goldmine.observe import observe_run
@@ -41,10 +44,10 @@ from lake._build_steps import (
     stage_analytics,
     stage_curated,
 )
-from lake._ledger import LEDGER_PREFIX, list_ledgers, write_ledger
+from lake._ledger import LEDGER_PREFIX, has_unbuilt_files, list_ledgers, write_ledger
 from lake._observe import summarize_build
 from lake._status import BUILD_STEP
-from lake._tables import STAGING_PREFIX, delete_prefix
+from lake._tables import STAGING_PREFIX, delete_prefix, partition_values
 from lake.analytics.tables import analytics_tables
 from lake.curated.tables import curated_tables
 from lake.raw import INGEST_STEP
@@ -56,6 +59,8 @@ if TYPE_CHECKING:
     from goldmine.validation import ValidationReport
 
 log = logging.getLogger(__name__)
+#: The ingest date in a raw key (``<feed>/ingest_date=YYYY-MM-DD/<file>``).
+_RAW_DAY = re.compile(r"ingest_date=(\d{4}-\d{2}-\d{2})/")
 #: ``progress(step, done, total)``.
 BuildProgress = Callable[[str, int, int], None]
 
@@ -68,6 +73,12 @@ class BuildResult:
     ----------
     batches
         Batch ids built by this run (empty: nothing to do).
+    late
+        Those of ``batches`` built before: files landed for them after they were built
+        (late corrections, built again whole).
+    waiting
+        Batches left to a later build, with why (not settled, or landed files the
+        raw zone does not hold yet).
     counts
         Per feed: records read, accepted, quarantined, duplicates dropped.
     quarantined_items
@@ -88,6 +99,8 @@ class BuildResult:
     """
 
     batches: tuple[str, ...]
+    late: tuple[str, ...] = ()
+    waiting: dict[str, str] = field(default_factory=dict)
     counts: dict[str, FeedCounts] = field(default_factory=dict)
     quarantined_items: int = 0
     rows_written: dict[str, int] = field(default_factory=dict)
@@ -98,8 +111,10 @@ class BuildResult:
 
     def summary(self) -> str:
         """Return a one-paragraph summary for logs."""
+        left = "".join(f"; waiting: batch {b}: {why}" for b, why in sorted(self.waiting.items()))
         if not self.batches:
-            return "nothing to build: every raw batch in range is built already"
+            return "nothing to build: every raw batch in range is built already" + left
+        late = f" (late files: {', '.join(self.late)} built again)" if self.late else ""
         parts = [
             f"{feed}: read {c.read}, accepted {c.accepted}, quarantined {c.quarantined}, "
             f"duplicates {c.duplicates}"
@@ -107,11 +122,12 @@ class BuildResult:
         ]
         written = ", ".join(f"{t} {n}" for t, n in sorted(self.rows_written.items()))
         return (
-            f"built {', '.join(self.batches)}; "
+            f"built {', '.join(self.batches)}{late}; "
             + "; ".join(parts)
             + f"; quarantined items {self.quarantined_items}; rows written: {written}"
             + "".join(f"; rejected {r}" for r in self.rejected_files)
             + "".join(f"; validation {r.summary()}" for r in self.validation)
+            + left
         )
 
 
@@ -131,16 +147,59 @@ def pending_batches(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> list[dict[str, Any]]:
-    """Return the ingest ledgers of raw batches in range without a build ledger."""
-    built = {e["batch_id"] for e in list_ledgers(s3, curated_bucket, BUILD_STEP)}
+    """Return the ingest ledgers of raw batches in range with a file no build took yet.
+
+    A batch whose build ledger lists every one of its raw files is built; one that
+    gained a file since (it landed after the build) is pending again.
+    """
+    built = {e["batch_id"]: e for e in list_ledgers(s3, curated_bucket, BUILD_STEP)}
     pending = []
     for entry in list_ledgers(s3, raw_bucket, INGEST_STEP):
         day = dt.date.fromisoformat(entry["ingest_date"])
         if (date_from and day < date_from) or (date_to and day > date_to):
             continue
-        if entry["batch_id"] not in built:
+        if has_unbuilt_files(entry, built.get(entry["batch_id"])):
             pending.append(entry)
-    return pending
+    return sorted(pending, key=lambda e: (e["ingest_date"], e["batch_id"]))
+
+
+def ready_batches(
+    platform: Platform, pending: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Split ``pending`` into the batches a build may take and those left, with why.
+
+    A batch is taken once it has settled in the landing bucket (the settle rule,
+    :func:`goldmine.landing.settle_landing`) and the raw zone holds every file of it
+    that landed. A batch no longer in the landing bucket (expired there) is taken.
+    """
+    from goldmine.landing import list_landed_batches, settle_landing
+
+    if not pending:
+        return [], {}
+    settings = platform.settings
+    s3 = platform.aws.s3()
+    judged = settle_landing(
+        s3, settings.buckets.landing, settings.quiet_seconds, say=lambda line: log.info(line)
+    )
+    landed = list_landed_batches(s3, settings.buckets.landing)
+    ready, waiting = [], {}
+    for entry in pending:
+        batch_id = entry["batch_id"]
+        if batch_id in judged.unsettled:
+            waiting[batch_id] = f"not settled: {judged.unsettled[batch_id]}"
+            continue
+        ingested = {f["landing_key"] for f in entry["files"]}
+        missing = sorted(set(landed[batch_id].sizes) - ingested) if batch_id in landed else []
+        if missing:
+            waiting[batch_id] = (
+                f"{len(missing)} landed file(s) not in the raw zone yet, e.g. {missing[0]} "
+                "(run lake ingest)"
+            )
+            continue
+        ready.append(entry)
+    for batch_id, why in sorted(waiting.items()):
+        log.warning("batch %s left to a later build: %s", batch_id, why)
+    return ready, waiting
 
 
 @observe_run("lake", "build", summarize_build)
@@ -179,10 +238,14 @@ def build(
 
     buckets = platform.settings.buckets
     s3 = platform.aws.s3()
-    pending = pending_batches(s3, buckets.raw, buckets.curated, date_from, date_to)
+    built = {e["batch_id"] for e in list_ledgers(s3, buckets.curated, BUILD_STEP)}
+    pending, waiting = ready_batches(
+        platform, pending_batches(s3, buckets.raw, buckets.curated, date_from, date_to)
+    )
     if not pending:
-        return BuildResult(batches=())
+        return BuildResult(batches=(), waiting=waiting)
     batch_ids = tuple(e["batch_id"] for e in pending)
+    late = tuple(b for b in batch_ids if b in built)
     files, rejected = [], []
     for entry in pending:
         for f in entry["files"]:
@@ -191,7 +254,7 @@ def build(
                 rejected.append(
                     {"batch_id": entry["batch_id"], "file": uri, "problem": f["problem"]}
                 )
-            day = dt.date.fromisoformat(entry["ingest_date"])
+            day = dt.date.fromisoformat(_RAW_DAY.search(f["raw_key"]).group(1))  # type: ignore[union-attr]
             files.append(LandedFile(uri, f["feed"], entry["batch_id"], day, f.get("bytes")))
     run_id = f"{batch_ids[0]}-{batch_ids[-1]}"
     cur = curated_tables(buckets.curated)
@@ -200,7 +263,11 @@ def build(
     sizes = [f.size for f in files]
     landed = None if None in sizes else sum(sizes)  # type: ignore[arg-type]
     small = landed is not None and landed <= SMALL_RUN_MAX_BYTES
-    run = LakeRun(spark, s3, cur, ana, run_id, batch_ids, validation_uri, small)
+    snapshot = max(
+        [f.ingest_date for f in files if f.ingest_date]
+        + [dt.date.fromisoformat(v) for v in partition_values(s3, cur["products"])[-1:]]
+    )
+    run = LakeRun(spark, s3, cur, ana, run_id, batch_ids, snapshot, validation_uri, small)
     history = [cur[name].uri for name in _HISTORY_TABLES]
     partitions = shuffle_partitions(
         None if landed is None else landed + parquet_source_bytes(s3, history),
@@ -222,7 +289,7 @@ def build(
         delete_staging(run)  # own delete_staging step runs when it succeeds)
         raise
     log.info("%s", done.summary())
-    return _result(done, batch_ids, rejected)
+    return replace(_result(done, batch_ids, rejected), late=late, waiting=waiting)
 
 
 #: Curated tables a run reads whole (its history): they size its shuffles too.
@@ -265,6 +332,7 @@ def write_ledgers(
                 "quarantine_by_reason": count_quarantine.reasons.get(batch_id, {}),
                 "quarantined_items": count_quarantine.items_by_batch.get(batch_id, 0),
                 "rejected_files": [r for r in rejected if r["batch_id"] == batch_id],
+                "files": sorted(f["raw_key"] for f in entry["files"]),
             },
         )
 

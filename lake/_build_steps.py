@@ -49,20 +49,13 @@ class LakeRun:
     ana: dict[str, LakeTable]
     run_id: str
     batch_ids: tuple[str, ...]
+    #: The date of the dimension snapshots this run writes: its newest ingest date, or
+    #: the newest snapshot already written when that is later (snapshots never go back).
+    snapshot_date: dt.date
     validation_uri: str = ""
     #: A small run (its landed bytes known and at most :data:`SMALL_RUN_MAX_BYTES`)
     #: writes each staged table with one task (:func:`lake._tables.stage`).
     small: bool = False
-
-    @property
-    def batch_days(self) -> list[dt.date]:
-        """The ingest dates of the run's batches."""
-        return [dt.datetime.strptime(b, "%Y%m%d").date() for b in self.batch_ids]
-
-    @property
-    def snapshot_date(self) -> dt.date:
-        """The date of the dimension snapshots this run writes (its newest batch)."""
-        return max(self.batch_days)
 
     def read(self, table: LakeTable, empty: DataFrame) -> DataFrame:
         """Read a whole table, or ``empty`` when it has no data."""
@@ -71,22 +64,27 @@ class LakeRun:
         return read_table(self.spark, self.s3, table, empty)
 
     def history(self, table: LakeTable, empty: DataFrame) -> DataFrame:
-        """Read a table partitioned by ingest date, without this run's own batches.
+        """Read a table partitioned by batch, without this run's own batches.
 
-        A run that failed half-way may have published some of them; they are
+        A run that failed half-way may have published some of them, and a batch that
+        grew (a file landed after it was built) is built again whole: they are
         rewritten by this run and must not count as earlier state.
         """
         from pyspark.sql import functions as F
 
-        frame = self.read(table, empty.withColumn("ingest_date", F.lit(None).cast("date")))
-        return frame.filter(~F.col("ingest_date").isin(self.batch_days)).select(*empty.columns)
+        frame = self.read(table, empty)
+        return frame.filter(~F.col("batch_id").isin(list(self.batch_ids)))
 
     def latest_snapshot(self, table: LakeTable, empty: DataFrame) -> DataFrame:
-        """Read the newest snapshot older than this run's (``empty`` when none)."""
+        """Read the newest snapshot up to this run's (``empty`` when none).
+
+        The run's own snapshot date is included: another batch of the same ingest date
+        may have written it (resolving current records again is idempotent).
+        """
         from lake._tables import read_partitions
 
         mine = self.snapshot_date.isoformat()
-        values = [v for v in partition_values(self.s3, table) if v < mine]
+        values = [v for v in partition_values(self.s3, table) if v <= mine]
         if not values:
             return empty
         return read_partitions(self.spark, self.s3, table, [values[-1]], empty)
@@ -186,8 +184,8 @@ def clean_feeds(run: LakeRun, read_landed: DataFrame) -> Cleaned:
     versions = run.cur["order_versions"]
     known = None
     if partition_values(run.s3, versions):
-        schema = "order_id string, updated_at timestamp"
-        known = run.history(versions, run.spark.createDataFrame([], schema))
+        schema = "order_id string, updated_at timestamp, batch_id string"
+        known = run.history(versions, run.spark.createDataFrame([], schema)).drop("batch_id")
     with record_splits() as checked:
         orders = rules.clean_orders(read_landed, known)
     dims = {
@@ -237,9 +235,9 @@ def curate_dimensions(run: LakeRun, clean_feeds: Cleaned) -> Dimensions:
     fx_new = fx_prev.unionByName(dims["fx_rates"].accepted)
     fx_rates = _last_landed(fx_new, ["rate_date", "currency"])
     stores_new = dims["stores"].accepted
-    newest_stores = stores_new.agg(F.max("batch_id")).first()
+    newest_stores = stores_new.agg(F.max(F.struct("ingest_date", "batch_id"))).first()
     if newest_stores is not None and newest_stores[0] is not None:
-        stores = stores_new.filter(F.col("batch_id") == newest_stores[0])
+        stores = stores_new.filter(F.col("batch_id") == newest_stores[0]["batch_id"])
     else:
         stores = run.latest_snapshot(cur["stores"], stores_new.limit(0))
     return Dimensions(products, products_prev, fx_rates, stores)
@@ -319,7 +317,9 @@ def stage_curated(
     for result in clean_feeds.dims.values():
         quarantine = quarantine.unionByName(result.quarantine)
     snapshot = F.lit(run.snapshot_date)
-    with_day = F.to_date(F.col("batch_id"), "yyyyMMdd")
+    # The ingest date of a quarantined or dropped record: its file's ``ingest_date=``.
+    day = F.regexp_extract("source_file", r"/ingest_date=(\d{4}-\d{2}-\d{2})/", 1)
+    with_day = F.to_date(F.when(day != "", day))
     outputs: dict[str, DataFrame] = {
         "order_versions": orders.accepted,
         "orders": curate_orders.orders_out,
@@ -338,13 +338,13 @@ def stage_curated(
         name: read_staged(run.spark, run.s3, run.cur[name], run.run_id, outputs[name])
         for name in ("order_lines", "products", "customers")
     }
-    batch_days = {d.isoformat() for d in run.batch_days}
+    batches = set(run.batch_ids)
     dates = set(curate_orders.touched_dates)
     touched: dict[str, set[str]] = {
-        "order_versions": batch_days,
-        "customer_records": batch_days,
-        "quarantine": batch_days,
-        "duplicates": batch_days,
+        "order_versions": batches,
+        "customer_records": batches,
+        "quarantine": batches,
+        "duplicates": batches,
         "orders": dates,
         "order_lines": dates,
         **{n: {run.snapshot_date.isoformat()} for n in _SNAPSHOTS},

@@ -10,12 +10,12 @@ from goldmine.observe import observe_run
 from goldmine.tags import tags_for
 from lake._catalog import ZONE_DATABASES, register_tables
 from lake._observe import summarize_ingest
-from lake.raw import IngestResult, ingest_batch, list_landed_dates, raw_table_specs
+from lake.raw import IngestResult, ingest_day, list_landed_dates, raw_table_specs
 
 if TYPE_CHECKING:
     from goldmine.platform import Platform
 
-#: ``progress(done, total, result)`` after each day.
+#: ``progress(done, total, result)`` after each batch (``done``/``total`` count days).
 IngestProgress = Callable[[int, int, IngestResult], None]
 
 
@@ -37,12 +37,12 @@ def ingest(
     dates
         Ingest dates to copy; ``None`` for every date found in the landing bucket.
     progress
-        Called after each day.
+        Called after each batch.
 
     Returns
     -------
     list of IngestResult
-        One per day, in date order.
+        One per batch (its ``<batch_id>``), in date then batch id order.
     """
     settings = platform.settings
     s3 = platform.aws.s3()
@@ -51,10 +51,10 @@ def ingest(
     )
     results = []
     for done, day in enumerate(todo, start=1):
-        result = ingest_batch(s3, settings.buckets.landing, settings.buckets.raw, day)
-        results.append(result)
-        if progress is not None:
-            progress(done, len(todo), result)
+        for result in ingest_day(s3, settings.buckets.landing, settings.buckets.raw, day):
+            results.append(result)
+            if progress is not None:
+                progress(done, len(todo), result)
     register_raw_catalog(platform)
     return results
 

@@ -2,9 +2,10 @@
 
 ``_ledger/ingest/<batch_id>.json`` in the raw bucket lists the files copied and their
 sha256; ``_ledger/build/<batch_id>.json`` in the curated bucket records that a batch was
-built and its row counts. A ledger is written last, so a step that failed half-way
-has no ledger and is redone; a ledger is rewritten only when its content changes, so
-a rerun leaves its ETag unchanged.
+built, the raw files it read and its row counts (a batch whose ingest ledger has a
+file its build ledger lacks is pending again). A ledger is written last, so a step
+that failed half-way has no ledger and is redone; a ledger is rewritten only when its
+content changes, so a rerun leaves its ETag unchanged.
 """
 
 from __future__ import annotations
@@ -67,3 +68,12 @@ def list_objects(s3: Any, bucket: str, prefix: str) -> Iterator[tuple[str, int]]
         for obj in page.get("Contents", []):
             if not obj["Key"].endswith("/"):
                 yield obj["Key"], int(obj["Size"])
+
+
+def has_unbuilt_files(entry: dict[str, Any], ledger: dict[str, Any] | None) -> bool:
+    """Whether the batch of ingest ledger ``entry`` has a raw file its build ledger lacks."""
+    if ledger is None:
+        return True
+    if "files" not in ledger:  # written before build ledgers listed their files
+        return False
+    return not {f["raw_key"] for f in entry["files"]} <= set(ledger["files"])

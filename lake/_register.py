@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 def lake_table_spec(database: str, table: LakeTable, frame: DataFrame) -> TableSpec:
     """Return the Glue spec of a lake Parquet table from a frame with its columns."""
     skip = (table.partition,) if table.partition else ()
-    partition_keys = ((table.partition, "date", "partition"),) if table.partition else ()
+    kind = "string" if table.partition == "batch_id" else "date"
+    partition_keys = ((table.partition, kind, "partition"),) if table.partition else ()
     return TableSpec(
         database=database,
         name=table.name,

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from lake._ledger import list_ledgers, list_objects
+from lake._ledger import has_unbuilt_files, list_ledgers, list_objects
 from lake._parquet import arrow_filesystem, read_footers
 
 if TYPE_CHECKING:
@@ -35,11 +35,8 @@ class LakeStatus:
     zones: tuple[ZoneStatus, ...]
     quarantine: dict[str, int]
     rejected_files: tuple[str, ...]
-
-    @property
-    def pending(self) -> tuple[str, ...]:
-        """Batches in the raw zone not built yet."""
-        return tuple(b for b in self.ingested if b not in set(self.built))
+    #: Batches in the raw zone with a file no build took yet (new, or grown since built).
+    pending: tuple[str, ...] = ()
 
 
 def lake_status(platform: Platform) -> LakeStatus:
@@ -65,7 +62,12 @@ def lake_status(platform: Platform) -> LakeStatus:
     for entry in built:
         quarantine.update(entry.get("quarantine_by_reason", {}))
         rejected.extend(f"{r['file']}: {r['problem']}" for r in entry.get("rejected_files", []))
+    by_batch = {e["batch_id"]: e for e in built}
+    pending = tuple(
+        e["batch_id"] for e in ingested if has_unbuilt_files(e, by_batch.get(e["batch_id"]))
+    )
     return LakeStatus(
+        pending=pending,
         ingested=tuple(e["batch_id"] for e in ingested),
         built=tuple(e["batch_id"] for e in built),
         zones=tuple(zones),

@@ -69,7 +69,9 @@ def read_table(spark: SparkSession, s3: Any, table: LakeTable, empty: DataFrame)
     """Read the table (partition column included), or ``empty`` when it has no data."""
     if not table_exists(s3, table):
         return empty
-    frame = spark.read.parquet(table.uri)
+    # The schema is given, so a partition value is read with its column's type (batch
+    # ids such as ``20250106`` or ``007`` stay strings, not inferred numbers).
+    frame = spark.read.schema(empty.schema).parquet(table.uri)
     return frame.select(*empty.columns)
 
 
@@ -81,7 +83,7 @@ def read_partitions(
     paths = [f"{table.uri}{table.partition}={v}/" for v in sorted(set(values)) if v in present]
     if not paths:
         return empty
-    frame = spark.read.option("basePath", table.uri).parquet(*paths)
+    frame = spark.read.schema(empty.schema).option("basePath", table.uri).parquet(*paths)
     return frame.select(*empty.columns)
 
 
@@ -115,7 +117,7 @@ def read_staged(
     prefix = table.staged_uri(run_id).removeprefix(f"s3://{table.bucket}/")
     if not any(k.endswith(".parquet") for k, _ in list_objects(s3, table.bucket, prefix)):
         return like.limit(0)
-    return spark.read.parquet(table.staged_uri(run_id)).select(*like.columns)
+    return spark.read.schema(like.schema).parquet(table.staged_uri(run_id)).select(*like.columns)
 
 
 def publish(s3: Any, table: LakeTable, run_id: str, touched: Iterable[str] = ()) -> list[str]:

@@ -42,6 +42,10 @@ class BuildSummary:
     quarantined_items: int = 0
     duplicates: int = 0
     registered: list[str] = field(default_factory=list)
+    #: Landed batches left to a later build (the settle rule, ADR 0026), with why.
+    waiting: dict[str, str] = field(default_factory=dict)
+    #: Files landed for a batch after bronze took it, built as batches of their own.
+    late: dict[str, str] = field(default_factory=dict)
     #: Silver's own counts (per feed, validation, touched keys): the run's metrics.
     silver: SilverCounts | None = None
 
@@ -56,6 +60,11 @@ class BuildSummary:
 
     def lines(self) -> list[str]:
         """Return the summary as printable lines."""
+        notes = [f"waiting: batch {b}: {why}" for b, why in sorted(self.waiting.items())]
+        notes += [f"late file {uri}: built as batch {b}" for b, uri in sorted(self.late.items())]
+        return notes + self._built_lines()
+
+    def _built_lines(self) -> list[str]:
         out = [
             f"{layer}: batches {', '.join(b) or '(none pending)'}"
             for layer, b in self.batches.items()
@@ -74,42 +83,100 @@ def ledger_uri(settings: Settings) -> str:
     return f"s3://{settings.buckets.lakehouse}/_system/ledger"
 
 
-def read_ledger(spark: SparkSession, settings: Settings) -> dict[str, set[str]]:
+@dataclass
+class Ledger:
+    """What the build ledger holds: the batches each layer finished, bronze's files.
+
+    ``files`` maps a batch bronze finished to the landed files it appended (absent for
+    batches recorded before the ledger listed files).
+    """
+
+    finished: dict[str, set[str]] = field(default_factory=dict)
+    files: dict[str, set[str]] = field(default_factory=dict)
+
+
+def read_ledger(spark: SparkSession, settings: Settings) -> Ledger:
     """Return the batches each layer has finished, from one read of the ledger."""
     uri = ledger_uri(settings)
     if not is_table(spark, uri):
-        return {}
-    found: dict[str, set[str]] = {}
-    for row in spark.read.format("delta").load(uri).select("layer", "batch_id").collect():
-        found.setdefault(row["layer"], set()).add(row["batch_id"])
-    return found
+        return Ledger()
+    frame = spark.read.format("delta").load(uri)
+    files = "files" if "files" in frame.columns else "CAST(NULL AS array<string>) AS files"
+    ledger = Ledger()
+    for row in frame.selectExpr("layer", "batch_id", files).collect():
+        ledger.finished.setdefault(row["layer"], set()).add(row["batch_id"])
+        if row["layer"] == "bronze" and row["files"] is not None:
+            ledger.files.setdefault(row["batch_id"], set()).update(row["files"])
+    return ledger
 
 
 def finished_batches(spark: SparkSession, settings: Settings, layer: str) -> set[str]:
     """Return the batches a layer has finished (recorded after all its tables committed)."""
-    return read_ledger(spark, settings).get(layer, set())
+    return read_ledger(spark, settings).finished.get(layer, set())
 
 
 def record_finished(
     spark: SparkSession,
     settings: Settings,
-    ledger: dict[str, set[str]],
+    ledger: Ledger,
     finished: dict[str, list[str]],
+    landed: list[LandedFile],
 ) -> None:
-    """Append to the ledger, in one commit, the ``finished`` batches it does not hold yet."""
+    """Append to the ledger, in one commit, the ``finished`` batches it does not hold yet.
+
+    A bronze row lists the batch's landed files, so that a file landing for it later
+    is seen (:func:`name_late_files`).
+    """
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    files: dict[str, list[str]] = {}
+    for f in landed:
+        if f.feed != "stores":
+            files.setdefault(f.batch_id, []).append(f.uri)
     new = [
-        (layer, b, now)
+        (layer, b, now, sorted(files.get(b, [])) if layer == "bronze" else None)
         for layer, done in finished.items()
         for b in done
-        if b not in ledger.get(layer, set())
+        if b not in ledger.finished.get(layer, set())
     ]
     if not new:
         return
-    frame = spark.createDataFrame(new, "layer string, batch_id string, finished_at timestamp")
-    frame.write.format("delta").mode("append").save(ledger_uri(settings))
-    for layer, b, _ in new:
-        ledger.setdefault(layer, set()).add(b)
+    schema = "layer string, batch_id string, finished_at timestamp, files array<string>"
+    frame = spark.createDataFrame(new, schema)
+    frame.write.format("delta").mode("append").option("mergeSchema", "true").save(
+        ledger_uri(settings)
+    )
+    for layer, b, _, listed in new:
+        ledger.finished.setdefault(layer, set()).add(b)
+        if listed is not None:
+            ledger.files.setdefault(b, set()).update(listed)
+
+
+def name_late_files(
+    landed: list[LandedFile], ledger: Ledger
+) -> tuple[list[LandedFile], dict[str, str]]:
+    """Give each file landed after bronze took its batch a batch of its own.
+
+    Its rows cannot join their batch (bronze appends a batch once), so the file is
+    built as ``<batch_id>-late-<8 hex of its URI>``: a stable name, finished like any
+    batch once built. Returns the files (late ones renamed) and ``{late batch: uri}``.
+    """
+    import hashlib
+
+    bronze = ledger.finished.get("bronze", set())
+    out, late = [], {}
+    for f in landed:
+        listed = ledger.files.get(f.batch_id)
+        if (
+            f.feed != "stores"
+            and f.batch_id in bronze
+            and listed is not None
+            and f.uri not in listed
+        ):
+            digest = hashlib.sha1(f.uri.encode(), usedforsecurity=False).hexdigest()[:8]
+            f = replace(f, batch_id=f"{f.batch_id}-late-{digest}")
+            late[f.batch_id] = f.uri
+        out.append(f)
+    return out, late
 
 
 def pending_batches(
@@ -193,18 +260,26 @@ def build_lakehouse(
     when a later layer fails). Every existing table is then (re-)registered in Glue
     (:func:`register_tables`).
     """
+    from goldmine.landing import settle_landing
+
     settings = platform.settings
     say = progress or (lambda _msg: None)
-    landed = list_landed_files(platform.aws.s3(), settings.buckets.landing)
+    s3 = platform.aws.s3()
+    landed = list_landed_files(s3, settings.buckets.landing)
     # Every landed byte, not only the pending batches': the tables grow with them.
     landed_bytes = sum(f.size or 0 for f in landed)
+    judged = settle_landing(s3, settings.buckets.landing, settings.quiet_seconds, say=say)
+    landed = [f for f in landed if f.feed == "stores" or f.batch_id not in judged.unsettled]
     with sized_shuffles(spark, shuffle_partitions(landed_bytes, settings.spark_shuffle_partitions)):
         ledger = read_ledger(spark, settings)
+        landed, late = name_late_files(landed, ledger)
         try:
-            todo = pending_batches(landed, ledger, layers, batches)
+            todo = pending_batches(landed, ledger.finished, layers, batches)
         except ValueError as error:
             raise ValueError(f"{error} in {settings.buckets.landing}") from None
         summary = _build_layers(spark, platform, landed, ledger, todo, say)
+    summary.waiting = {b: f"not settled: {why}" for b, why in judged.unsettled.items()}
+    summary.late = {b: uri for b, uri in late.items() if b in todo.get("bronze", [])}
     say("registering tables in Glue")
     summary.registered = register_tables(platform)
     return summary
@@ -214,7 +289,7 @@ def _build_layers(
     spark: SparkSession,
     platform: Platform,
     landed: list[LandedFile],
-    ledger: dict[str, set[str]],
+    ledger: Ledger,
     todo: dict[str, list[str]],
     say: Progress,
 ) -> BuildSummary:
@@ -246,5 +321,5 @@ def _build_layers(
                 summary.written[f"gold.{name}"] = rows
             finished["gold"] = todo["gold"]
     finally:
-        record_finished(spark, settings, ledger, finished)
+        record_finished(spark, settings, ledger, finished, landed)
     return summary

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import importlib
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from goldmine.platform import Platform
     from goldmine.rules import LandedFile
 
+log = logging.getLogger(__name__)
 #: Feed name -> the contract's ``sourceFeeds`` entry it comes from (landing layout).
 Transform = Callable[["DataFrame"], "DataFrame"]
 
@@ -169,11 +171,15 @@ def _build_function(contract: Contract) -> Callable[[BuildContext], DataFrame]:
 
 
 def _landed(s3: Any, settings: Settings, feeds: list[str]) -> dict[str, list[LandedFile]]:
+    """Return the settled landed files of ``feeds`` (the settle rule, ADR 0026)."""
+    from goldmine.landing import settle_landing
     from goldmine.rules import list_landed_files
 
     if not feeds:
         return {}
     files = list_landed_files(s3, settings.buckets.landing)
+    judged = settle_landing(s3, settings.buckets.landing, settings.quiet_seconds, say=log.warning)
+    files = [f for f in files if f.feed == "stores" or f.batch_id not in judged.unsettled]
     return {feed: [f for f in files if f.feed == feed] for feed in feeds}
 
 

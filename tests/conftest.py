@@ -25,7 +25,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    """Settings for tests: a private data directory, the repo's JAR cache, small Spark."""
+    """Settings for tests: a private data directory, the repo's JAR cache, small Spark.
+
+    No settle period by default: a test lands whole batches before it builds (the rule
+    itself is tested on its own, and with a period in test_lake.py).
+    """
+    overrides.setdefault("settle_seconds", 0.0)
     return load_settings(
         data_dir=data_dir,
         jar_dir=REPO / ".cache" / "jars",

@@ -138,9 +138,16 @@ def build_command(
 
 
 def _print_build(result: BuildResult) -> None:
+    for batch_id, why in sorted(result.waiting.items()):
+        Console().print(f"[yellow]waiting[/yellow] batch {batch_id}: {why}", soft_wrap=True)
     if not result.batches:
         Console().print("nothing to build: every raw batch in range is built already")
         return
+    for batch_id in result.late:
+        Console().print(
+            f"[yellow]late files[/yellow] batch {batch_id} gained files after it was built: "
+            "built again whole"
+        )
     table = Table(title=f"Built batches {', '.join(result.batches)}")
     for column in ("feed", "read", "accepted", "quarantined", "duplicates"):
         table.add_column(column, justify="left" if column == "feed" else "right")

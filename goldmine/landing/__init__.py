@@ -2,7 +2,8 @@
 
 :func:`land_directory` uploads a directory laid out as DATASET.md section 1 to the
 landing bucket, append-only (``goldmine sales land DIR``). The layout is the builds'
-own (``goldmine.rules``), so what lands is what they read.
+own (``goldmine.rules``), so what lands is what they read. :func:`settle_landing`
+says which landed batches a build may take (the settle rule, ADR 0026).
 """
 
 from goldmine.landing._land_directory import (
@@ -12,5 +13,25 @@ from goldmine.landing._land_directory import (
     batch_of,
     land_directory,
 )
+from goldmine.landing._settle import (
+    MANIFEST_PREFIX,
+    LandedBatch,
+    Settlement,
+    list_landed_batches,
+    settle_landing,
+    settlement,
+)
 
-__all__ = ["NO_BATCH", "LandReport", "LandedKey", "batch_of", "land_directory"]
+__all__ = [
+    "MANIFEST_PREFIX",
+    "NO_BATCH",
+    "LandReport",
+    "LandedBatch",
+    "LandedKey",
+    "Settlement",
+    "batch_of",
+    "land_directory",
+    "list_landed_batches",
+    "settle_landing",
+    "settlement",
+]

@@ -1,12 +1,13 @@
 """Raw zone: every landed batch copied as-is, checksummed, partitioned by feed and day.
 
 Layout: ``s3://<raw bucket>/<feed>/ingest_date=YYYY-MM-DD/<file as landed>``, plus the
-batch ledger ``_ledger/ingest/<batch_id>.json`` (files, bytes, sha256). Objects are
+ledger of each batch ``_ledger/ingest/<batch_id>.json`` (files, bytes, sha256; the
+batch id is the ``<batch_id>`` of the file names). Objects are
 never modified: a rerun with the same bytes is a no-op, other bytes are refused.
 """
 
-from lake.raw._feeds import FEEDS, Feed, batch_id_of, date_of_batch
-from lake.raw._ingest import INGEST_STEP, IngestResult, RawFile, ingest_batch, list_landed_dates
+from lake.raw._feeds import FEEDS, Feed
+from lake.raw._ingest import INGEST_STEP, IngestResult, RawFile, ingest_day, list_landed_dates
 from lake.raw.tables import RAW_COLUMNS, raw_table_specs
 
 __all__ = [
@@ -16,9 +17,7 @@ __all__ = [
     "Feed",
     "IngestResult",
     "RawFile",
-    "batch_id_of",
-    "date_of_batch",
-    "ingest_batch",
+    "ingest_day",
     "list_landed_dates",
     "raw_table_specs",
 ]

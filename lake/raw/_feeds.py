@@ -33,13 +33,3 @@ FEEDS: dict[str, Feed] = {
     "fx_rates": Feed("fx_rates", "finance/fx_rates/", "csv"),
     "stores": Feed("stores", "stores/", "csv"),
 }
-
-
-def batch_id_of(ingest_date: dt.date) -> str:
-    """Return the batch id of an ingest date (``YYYYMMDD``, as the source names files)."""
-    return ingest_date.strftime("%Y%m%d")
-
-
-def date_of_batch(batch_id: str) -> dt.date:
-    """Return the ingest date of a batch id."""
-    return dt.datetime.strptime(batch_id, "%Y%m%d").date()

@@ -1,4 +1,4 @@
-"""Copy one landed batch, byte for byte, into the raw zone."""
+"""Copy the landed batches of one ingest date, byte for byte, into the raw zone."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from goldmine.landing import batch_of
 from goldmine.rules import check_encoding
 from lake._errors import NothingLandedError, RawConflictError
-from lake._ledger import list_objects, write_ledger
-from lake.raw._feeds import FEEDS, STORES_LANDING_KEY, batch_id_of
+from lake._ledger import list_objects, read_ledger, write_ledger
+from lake.raw._feeds import FEEDS, STORES_LANDING_KEY
 
 INGEST_STEP = "ingest"
 _DATE_PART = re.compile(r"/ingest_date=(\d{4}-\d{2}-\d{2})/")
@@ -65,15 +66,18 @@ def list_landed_dates(s3: Any, landing_bucket: str) -> list[dt.date]:
     return sorted(dates)
 
 
-def ingest_batch(
+def ingest_day(
     s3: Any, landing_bucket: str, raw_bucket: str, ingest_date: dt.date
-) -> IngestResult:
+) -> list[IngestResult]:
     """Copy every file landed for ``ingest_date`` into the raw zone, unchanged.
 
     Each file goes to ``<feed>/ingest_date=D/<file>`` with its sha256 as object
     metadata; the stores file (no date in its landing path) is copied under ``D``
-    only when its content is not already in the raw zone. The batch ledger
-    ``_ledger/ingest/<batch_id>.json`` is written last.
+    only when its content is not already in the raw zone. Files are grouped by the
+    ``<batch_id>`` of their names (DATASET.md section 1: several batches may share an
+    ingest date); each batch's ledger ``_ledger/ingest/<batch_id>.json`` is written
+    last and lists every raw file of the batch so far (a file that lands later joins
+    it, and the build sees the batch grew).
 
     Parameters
     ----------
@@ -82,12 +86,12 @@ def ingest_batch(
     landing_bucket, raw_bucket
         Source and target buckets.
     ingest_date
-        The business day of the batch.
+        The ``ingest_date=`` partition to copy.
 
     Returns
     -------
-    IngestResult
-        Files of the batch and which of them were copied by this run.
+    list of IngestResult
+        One per batch of the date, in batch id order.
 
     Raises
     ------
@@ -96,15 +100,47 @@ def ingest_batch(
     RawConflictError
         When a raw object exists with different bytes (raw is never modified).
     """
-    landed = _landed_files(s3, landing_bucket, ingest_date)
+    landed = [f for f in _landed_files(s3, landing_bucket, ingest_date) if batch_of(f[1])]
     if not landed:
         raise NothingLandedError(
             f"nothing landed for {ingest_date.isoformat()} in s3://{landing_bucket}/ "
             f"(expected e.g. {FEEDS['orders'].landing_partition(ingest_date)}*)"
         )
+    by_batch: dict[str, list[tuple[str, str, str]]] = {}
+    for feed, landing_key, raw_key in landed:
+        by_batch.setdefault(str(batch_of(landing_key)), []).append((feed, landing_key, raw_key))
     stores = _stores_file(s3, landing_bucket, raw_bucket, ingest_date)
     if stores is not None:
-        landed.append(stores)
+        by_batch[_stores_batch(s3, raw_bucket, sorted(by_batch), stores[2])].append(stores)
+    results = []
+    for batch_id, files_landed in sorted(by_batch.items()):
+        files, copied = _copy_files(s3, landing_bucket, raw_bucket, files_landed)
+        earlier = read_ledger(s3, raw_bucket, INGEST_STEP, batch_id) or {}
+        mine = {f.raw_key for f in files}
+        kept = [f for f in earlier.get("files", []) if f["raw_key"] not in mine]
+        write_ledger(
+            s3,
+            raw_bucket,
+            INGEST_STEP,
+            batch_id,
+            {
+                "batch_id": batch_id,
+                "ingest_date": min(
+                    d for d in (earlier.get("ingest_date"), ingest_date.isoformat()) if d
+                ),
+                "files": sorted(
+                    [*kept, *(f.__dict__ for f in files)], key=lambda f: str(f["raw_key"])
+                ),
+            },
+        )
+        results.append(IngestResult(batch_id, ingest_date, tuple(files), tuple(copied)))
+    return results
+
+
+def _copy_files(
+    s3: Any, landing_bucket: str, raw_bucket: str, landed: list[tuple[str, str, str]]
+) -> tuple[list[RawFile], list[str]]:
+    """Copy the ``(feed, landing_key, raw_key)`` files not in raw yet; return all and the copied."""
     files, copied = [], []
     for feed, landing_key, raw_key in landed:
         body = s3.get_object(Bucket=landing_bucket, Key=landing_key)["Body"].read()
@@ -122,19 +158,16 @@ def ingest_batch(
         problem = check_encoding(body)
         lines = body.count(b"\n") + (1 if body and not body.endswith(b"\n") else 0)
         files.append(RawFile(feed, landing_key, raw_key, len(body), digest, lines, problem))
-    batch_id = batch_id_of(ingest_date)
-    write_ledger(
-        s3,
-        raw_bucket,
-        INGEST_STEP,
-        batch_id,
-        {
-            "batch_id": batch_id,
-            "ingest_date": ingest_date.isoformat(),
-            "files": [f.__dict__ for f in sorted(files, key=lambda f: f.raw_key)],
-        },
-    )
-    return IngestResult(batch_id, ingest_date, tuple(files), tuple(copied))
+    return files, copied
+
+
+def _stores_batch(s3: Any, raw_bucket: str, batches: list[str], raw_key: str) -> str:
+    """Return the batch the stores list goes with: the one whose ledger has it, else the first."""
+    for batch_id in batches:
+        entry = read_ledger(s3, raw_bucket, INGEST_STEP, batch_id) or {}
+        if any(f["raw_key"] == raw_key for f in entry.get("files", [])):
+            return batch_id
+    return batches[0]
 
 
 def _landed_files(s3: Any, bucket: str, ingest_date: dt.date) -> list[tuple[str, str, str]]:

@@ -27,18 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from goldmine.query import run_query
-from tests.answers import normalized
-from tests.oracle import (
-    CUSTOMER_LIFETIME_COLUMNS,
-    CUSTOMER_LIFETIME_KEYS,
-    DAILY_SALES_COLUMNS,
-    DAILY_SALES_KEYS,
-    PRODUCT_MONTHLY_COLUMNS,
-    PRODUCT_MONTHLY_KEYS,
-    assert_frames_equal,
-    expected_from_dir,
-)
+from tests.oracle import expected_from_dir
+from tests.three_builds import assert_gold_is_the_oracles, build_three_ways, json_object
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -57,11 +47,6 @@ FOREIGN = "20250108"
 LATIN_KEY = f"crm/customers/ingest_date={DAYS[2]}/customers-{FOREIGN}.csv"
 BINARY_KEY = f"sales/orders/ingest_date={DAYS[2]}/orders-{FOREIGN}.jsonl"
 PRODUCTS_KEY = f"catalog/products/ingest_date={DAYS[2]}/products-{FOREIGN}.csv"
-GOLD = {
-    "daily_sales": (DAILY_SALES_COLUMNS, DAILY_SALES_KEYS),
-    "customer_lifetime": (CUSTOMER_LIFETIME_COLUMNS, CUSTOMER_LIFETIME_KEYS),
-    "product_monthly": (PRODUCT_MONTHLY_COLUMNS, PRODUCT_MONTHLY_KEYS),
-}
 #: The feed each mesh product built from the landed feeds cleans (its quarantine).
 MESH_FEEDS = {
     "catalog.products": "products",
@@ -106,9 +91,8 @@ def _foreign_batch(export: Path) -> dict[str, bytes]:
     latin = _csv_bytes([header, changed, [new[h] for h in header]], "latin-1")
 
     orders = sorted(export.glob("sales/orders/*/orders-*.jsonl"))[0].read_text().splitlines()
-    record = next(
-        r for line in orders if (r := _json(line)) and r.get("status") in ("placed", "shipped")
-    )
+    records = (json_object(line) for line in orders)
+    record = next(r for r in records if r and r.get("status") in ("placed", "shipped"))
     record |= {"status": "cancelled", "updated_at": f"{DAYS[2]}T12:00:00+00:00"}
     rng = random.Random(20)
     noise = [rng.randbytes(200).replace(b"\n", b"").replace(b"\r", b"") for _ in range(6)]
@@ -125,14 +109,6 @@ def _foreign_batch(export: Path) -> dict[str, bytes]:
         BINARY_KEY: binary,
         PRODUCTS_KEY: _csv_bytes([header, moved], "utf-8"),
     }
-
-
-def _json(line: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(line)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 @pytest.fixture(scope="module")
@@ -164,23 +140,8 @@ def foreign(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Any
 @pytest.fixture(scope="module")
 def built(foreign: Any, spark: SparkSession) -> dict[str, Any]:
     """Build the lake, the lakehouse and every mesh product from the landed batches."""
-    import datetime as dt
-
-    import mesh
-    from lake import build, ingest
-    from lakehouse import build_lakehouse
-
     isolated, _expected, _batch = foreign
-    days = [dt.date.fromisoformat(d) for d in DAYS]
-    ingest(isolated, days)
-    lake = build(isolated, spark, date_from=days[0], date_to=days[-1])
-    lakehouse = build_lakehouse(spark, isolated)
-    published = {}
-    for product_id in mesh.PUBLISH_ORDER:
-        result = mesh.publish_product(isolated, spark, product_id, run_id=f"enc-{product_id}")
-        assert result.published, result.check.summary()
-        published[product_id] = result
-    return {"lake": lake, "lakehouse": lakehouse, "mesh": published}
+    return build_three_ways(isolated, spark, "enc")
 
 
 def _quarantines(spark: SparkSession, isolated: Platform, built: dict[str, Any]) -> dict[str, Any]:
@@ -216,13 +177,7 @@ def _quarantines(spark: SparkSession, isolated: Platform, built: dict[str, Any])
 
 def test_three_builds_give_the_oracles_gold(foreign: Any, built: dict[str, Any]) -> None:
     isolated, expected, _batch = foreign
-    for table, (columns, keys) in GOLD.items():
-        sql = f"SELECT {', '.join(columns)} FROM {table} ORDER BY {', '.join(columns)}"
-        answers = {b: run_query(isolated, sql, b, "local").frame for b in built}
-        assert len(answers["lakehouse"]) > 0
-        assert_frames_equal(answers["lakehouse"], getattr(expected, table), keys)
-        assert normalized(answers["lake"]) == normalized(answers["lakehouse"]), table
-        assert normalized(answers["mesh"]) == normalized(answers["lakehouse"]), table
+    assert_gold_is_the_oracles(isolated, expected)
 
 
 def test_three_builds_quarantine_the_same_lines_and_read_every_line(

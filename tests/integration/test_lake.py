@@ -58,7 +58,10 @@ def _landing_keys(s3, raw_bucket):
 
 
 def _table(spark, bucket, name):
-    return spark.read.parquet(f"s3://{bucket}/{name}/").toPandas()
+    frame = spark.read.parquet(f"s3://{bucket}/{name}/")
+    if "batch_id" in frame.columns:  # a partition value Spark reads as a number if it can
+        frame = frame.withColumn("batch_id", frame["batch_id"].cast("string"))
+    return frame.toPandas()
 
 
 def test_week_builds_gold_equal_to_the_oracle_and_reruns_change_nothing(
@@ -252,3 +255,90 @@ def _land_and_check_corrupted(platform, spark, put):
     orders = _table(spark, buckets.curated, "orders")
     assert {"OX-1", "OX-3", "OX-4"} <= set(orders["order_id"])
     assert "OX-2" not in set(orders["order_id"])
+
+
+BATCH_DAY = dt.date(2025, 4, 7)
+_ORDER = (
+    '{"order_id":"%s","customer_id":"C00000001","store_id":"S001",'
+    '"order_ts":"2025-04-07T10:00:00+00:00","status":"placed","currency":"USD",'
+    '"updated_at":"2025-04-07T10:00:00+00:00","items":[{"line_no":1,"product_id":"P000001",'
+    '"quantity":%d,"unit_price":10.00}]}\n'
+)
+
+
+def _dated(feed_path: str, name: str, batch_id: str, ext: str) -> str:
+    return f"{feed_path}/ingest_date={BATCH_DAY}/{name}-{batch_id}.{ext}"
+
+
+def test_batches_are_named_by_their_files_late_files_are_built_and_unsettled_ones_wait(
+    platform, spark
+):
+    """Issues 19 and 20: one batch identity (the file name's ``<batch_id>``) in the lake.
+
+    A second batch landed for an ingest date already built is built (it used to be
+    skipped in silence), a file landed late for a built batch gets the batch built again
+    whole, a batch still arriving waits, and gold equals the oracle over what was built.
+    """
+    from goldmine.platform import connect
+    from tests.conftest import make_settings
+
+    isolated = connect(make_settings(platform.settings.data_dir, project="batches"))
+    s3, buckets = isolated.aws.s3(), isolated.settings.buckets
+
+    def put(key, body):
+        s3.put_object(Bucket=buckets.landing, Key=key, Body=body)
+
+    first = "20250407"
+    put(_dated("sales/orders", "orders", first, "jsonl"), (_ORDER % ("OB-1", 1)).encode())
+    put(
+        _dated("catalog/products", "products", first, "csv"),
+        b"product_id,sku,name,category,subcategory,list_price,currency,active,updated_at\n"
+        b"P000001,SKU-1,Book,books,fiction,10.00,USD,true,2025-04-07T00:00:00+00:00\n",
+    )
+    ingest(isolated, [BATCH_DAY])
+    assert build(isolated, spark).batches == (first,)
+
+    # Later the same day: a new batch (a correction export) and a file of the first batch.
+    put(_dated("sales/orders", "orders", "20250407-b", "jsonl"), (_ORDER % ("OB-2", 2)).encode())
+    put(
+        _dated("crm/customers", "customers", first, "csv"),
+        b"customer_id,email,first_name,last_name,country,city,segment,updated_at\n"
+        b"C00000001,ann@example.com,Ann,Lee,US,Boston,consumer,2025-04-07T00:00:00+00:00\n",
+    )
+    # And a batch whose second file has landed but is not in the raw zone yet.
+    put(_dated("sales/orders", "orders", "20250407-c", "jsonl"), (_ORDER % ("OB-3", 3)).encode())
+    ingest(isolated, [BATCH_DAY])
+    put(_dated("finance/fx_rates", "fx", "20250407-c", "csv"), b"rate_date,currency,usd_per_unit\n")
+
+    result = build(isolated, spark)
+
+    assert result.batches == (first, "20250407-b") and result.late == (first,)
+    assert "not in the raw zone yet" in result.waiting["20250407-c"]
+    assert lake_status(isolated).pending == ("20250407-c",)
+    built = [
+        f for f in read_landing(s3, buckets.landing) if f.batch_id in (first, "20250407-b", None)
+    ]
+    expected = recompute(built)
+    daily = _table(spark, buckets.analytics, "daily_sales")
+    assert_frames_equal(daily, expected.daily_sales, DAILY_SALES_KEYS)
+    lifetime = _table(spark, buckets.analytics, "customer_lifetime")
+    assert_frames_equal(lifetime, expected.customer_lifetime, CUSTOMER_LIFETIME_KEYS)
+    versions = _table(spark, buckets.curated, "order_versions")
+    assert sorted(zip(versions["batch_id"], versions["order_id"], strict=True)) == [
+        (first, "OB-1"),  # read once, though its batch was built twice
+        ("20250407-b", "OB-2"),
+    ]
+    customers = _table(spark, buckets.curated, "customers")
+    assert set(customers["segment"].dropna()) == {"consumer"}  # the late file's record
+
+    # A batch landing now, with a quiet period longer than a build waits: left, said why.
+    patient = connect(
+        make_settings(platform.settings.data_dir, project="batches", settle_seconds=600)
+    )
+    put(_dated("sales/orders", "orders", "20250407-d", "jsonl"), (_ORDER % ("OB-4", 4)).encode())
+    ingest(patient, [BATCH_DAY])
+    waiting = build(patient, spark)
+    assert waiting.batches == ()
+    assert "not settled" in waiting.waiting["20250407-d"]
+    assert "quiet period 600 s" in waiting.waiting["20250407-d"]
+    assert "waiting: batch 20250407-d" in waiting.summary()

@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 
 from lake import NothingLandedError, RawConflictError
-from lake.raw import ingest_batch, list_landed_dates, raw_table_specs
+from lake.raw import ingest_day, list_landed_dates, raw_table_specs
 from lake.raw._ingest import check_encoding
 
 DAY = dt.date(2025, 1, 6)
@@ -45,7 +45,7 @@ def _etags(s3):
 
 
 def test_ingest_copies_bytes_by_feed_and_day_with_a_ledger(s3):
-    result = ingest_batch(s3, "landing", "raw", DAY)
+    [result] = ingest_day(s3, "landing", "raw", DAY)
 
     raw_orders = s3.get_object(
         Bucket="raw", Key="orders/ingest_date=2025-01-06/orders-20250106.jsonl"
@@ -69,9 +69,9 @@ def test_ingest_copies_bytes_by_feed_and_day_with_a_ledger(s3):
 
 
 def test_rerun_is_a_no_op_and_stores_are_copied_once(s3):
-    ingest_batch(s3, "landing", "raw", DAY)
+    ingest_day(s3, "landing", "raw", DAY)
     before = _etags(s3)
-    again = ingest_batch(s3, "landing", "raw", DAY)
+    [again] = ingest_day(s3, "landing", "raw", DAY)
     assert again.copied == () and again.skipped == 3
     assert _etags(s3) == before
 
@@ -80,27 +80,62 @@ def test_rerun_is_a_no_op_and_stores_are_copied_once(s3):
         Key="sales/orders/ingest_date=2025-01-07/orders-20250107.jsonl",
         Body=ORDERS,
     )
-    next_day = ingest_batch(s3, "landing", "raw", dt.date(2025, 1, 7))
+    [next_day] = ingest_day(s3, "landing", "raw", dt.date(2025, 1, 7))
     assert [f.feed for f in next_day.files] == ["orders"]  # same stores.csv: not copied again
     assert list_landed_dates(s3, "landing") == [DAY, dt.date(2025, 1, 7)]
 
 
+def _ledger(s3, batch_id):
+    key = f"_ledger/ingest/{batch_id}.json"
+    return json.loads(s3.get_object(Bucket="raw", Key=key)["Body"].read())
+
+
+def test_batches_are_named_by_their_files_and_a_late_file_joins_its_batch(s3):
+    """DATASET.md section 1: a batch is the ``<batch_id>`` of its file names, not the day."""
+    ingest_day(s3, "landing", "raw", DAY)
+    # A second batch on the same ingest date (a correction), and a late file of the first.
+    s3.put_object(
+        Bucket="landing",
+        Key="sales/orders/ingest_date=2025-01-06/orders-20250106-fix1.jsonl",
+        Body=ORDERS,
+    )
+    s3.put_object(
+        Bucket="landing",
+        Key="catalog/products/ingest_date=2025-01-06/products-20250106.csv",
+        Body=b"product_id\nP1\n",
+    )
+    s3.put_object(Bucket="landing", Key="sales/orders/ingest_date=2025-01-06/notes.txt", Body=b"x")
+
+    results = {r.batch_id: r for r in ingest_day(s3, "landing", "raw", DAY)}
+
+    assert sorted(results) == ["20250106", "20250106-fix1"]
+    assert [f.feed for f in results["20250106-fix1"].files] == ["orders"]
+    assert results["20250106"].copied == ("products/ingest_date=2025-01-06/products-20250106.csv",)
+    first = {f["raw_key"] for f in _ledger(s3, "20250106")["files"]}
+    assert "products/ingest_date=2025-01-06/products-20250106.csv" in first
+    assert "stores/ingest_date=2025-01-06/stores.csv" in first  # stays with its batch
+    assert len(first) == 4
+    fix = _ledger(s3, "20250106-fix1")
+    assert fix["ingest_date"] == "2025-01-06" and len(fix["files"]) == 1
+    assert "orders/ingest_date=2025-01-06/notes.txt" not in _etags(s3)  # not a source file
+
+
 def test_other_bytes_for_an_existing_raw_object_are_refused(s3):
-    ingest_batch(s3, "landing", "raw", DAY)
+    ingest_day(s3, "landing", "raw", DAY)
     s3.put_object(
         Bucket="landing",
         Key="sales/orders/ingest_date=2025-01-06/orders-20250106.jsonl",
         Body=ORDERS + b"{}\n",
     )
     with pytest.raises(RawConflictError, match="already holds other bytes"):
-        ingest_batch(s3, "landing", "raw", DAY)
+        ingest_day(s3, "landing", "raw", DAY)
     body = s3.get_object(Bucket="raw", Key="orders/ingest_date=2025-01-06/orders-20250106.jsonl")
     assert body["Body"].read() == ORDERS
 
 
 def test_a_day_without_files_is_a_clear_error(s3):
     with pytest.raises(NothingLandedError, match="nothing landed for 2025-02-01"):
-        ingest_batch(s3, "landing", "raw", dt.date(2025, 2, 1))
+        ingest_day(s3, "landing", "raw", dt.date(2025, 2, 1))
 
 
 @pytest.mark.parametrize(
