@@ -172,7 +172,7 @@ def ready_batches(
     :func:`goldmine.landing.settle_landing`) and the raw zone holds every file of it
     that landed. A batch no longer in the landing bucket (expired there) is taken.
     """
-    from goldmine.landing import list_landed_batches, settle_landing
+    from goldmine.landing import settle_landing
 
     if not pending:
         return [], {}
@@ -181,7 +181,7 @@ def ready_batches(
     judged = settle_landing(
         s3, settings.buckets.landing, settings.quiet_seconds, say=lambda line: log.info(line)
     )
-    landed = list_landed_batches(s3, settings.buckets.landing)
+    landed = judged.batches
     ready, waiting = [], {}
     for entry in pending:
         batch_id = entry["batch_id"]

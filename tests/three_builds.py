@@ -8,6 +8,7 @@ tests/integration/test_late_batches.py).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from goldmine.query import run_query
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from goldmine.platform import Platform
 
+BUILDS = ("lake", "lakehouse", "mesh")
 #: Gold table -> (columns, keys) as the oracle gives them.
 GOLD = {
     "daily_sales": (DAILY_SALES_COLUMNS, DAILY_SALES_KEYS),
@@ -68,7 +70,45 @@ def assert_gold_is_the_oracles(platform: Platform, expected: Expected) -> None:
         assert normalized(answers["mesh"]) == normalized(answers["lakehouse"]), table
 
 
-BUILDS = ("lake", "lakehouse", "mesh")
+#: The feed each mesh product built from the landed feeds cleans (its quarantine).
+MESH_FEEDS = {
+    "catalog.products": "products",
+    "catalog.stores": "stores",
+    "finance.fx_rates": "fx_rates",
+    "customer.customers": "customers",
+    "sales.orders": "orders",
+}
+
+
+def quarantines(spark: SparkSession, isolated: Platform, built: dict[str, Any]) -> dict[str, Any]:
+    """Each build's quarantine as ``(feed, file name, line, line_no, reason, raw)`` rows."""
+    from functools import reduce
+
+    from lakehouse import layer_tables
+
+    curated = isolated.settings.buckets.curated
+    silver = next(t for t in layer_tables("silver") if t.name == "quarantine")
+    mesh_tables = [
+        spark.read.format("delta")
+        .option("versionAsOf", r.sources.delta_version)
+        .load(r.sources.location)
+        for p, r in built["mesh"].items()
+        if p in MESH_FEEDS and r.sources.delta_version is not None
+    ]
+    frames = {
+        "lake": spark.read.parquet(f"s3://{curated}/quarantine/"),
+        "lakehouse": spark.read.format("delta").load(silver.uri(isolated.settings)),
+        "mesh": reduce(lambda a, b: a.unionByName(b), mesh_tables),
+    }
+    return {
+        build: Counter(
+            (r.feed, r.source_file.rsplit("/", 1)[-1], r.line_number, r.line_no, r.reason, r.raw)
+            for r in frame.select(
+                "feed", "source_file", "line_number", "line_no", "reason", "raw"
+            ).collect()
+        )
+        for build, frame in frames.items()
+    }
 
 
 def json_object(line: str) -> dict[str, Any] | None:

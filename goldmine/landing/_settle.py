@@ -46,6 +46,8 @@ class Settlement:
 
     settled: frozenset[str]
     unsettled: dict[str, str] = field(default_factory=dict)
+    #: The landed batches as last listed.
+    batches: dict[str, LandedBatch] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """One line per batch left to a later build."""
@@ -98,7 +100,7 @@ def settlement(
             settled.add(b)
             continue
         unsettled[b] = f"newest file landed {age:.0f} s ago (quiet period {quiet:g} s)"
-    return Settlement(frozenset(settled), unsettled)
+    return Settlement(frozenset(settled), unsettled, batches)
 
 
 def settle_landing(

@@ -28,7 +28,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.oracle import expected_from_dir
-from tests.three_builds import assert_gold_is_the_oracles, build_three_ways, json_object
+from tests.three_builds import (
+    MESH_FEEDS,
+    assert_gold_is_the_oracles,
+    build_three_ways,
+    json_object,
+    quarantines,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -47,14 +53,6 @@ FOREIGN = "20250108"
 LATIN_KEY = f"crm/customers/ingest_date={DAYS[2]}/customers-{FOREIGN}.csv"
 BINARY_KEY = f"sales/orders/ingest_date={DAYS[2]}/orders-{FOREIGN}.jsonl"
 PRODUCTS_KEY = f"catalog/products/ingest_date={DAYS[2]}/products-{FOREIGN}.csv"
-#: The feed each mesh product built from the landed feeds cleans (its quarantine).
-MESH_FEEDS = {
-    "catalog.products": "products",
-    "catalog.stores": "stores",
-    "finance.fx_rates": "fx_rates",
-    "customer.customers": "customers",
-    "sales.orders": "orders",
-}
 
 
 def _csv_rows(export: Path, pattern: str) -> list[list[str]]:
@@ -144,37 +142,6 @@ def built(foreign: Any, spark: SparkSession) -> dict[str, Any]:
     return build_three_ways(isolated, spark, "enc")
 
 
-def _quarantines(spark: SparkSession, isolated: Platform, built: dict[str, Any]) -> dict[str, Any]:
-    """Each build's quarantine as ``(feed, file name, line, line_no, reason, raw)`` rows."""
-    from functools import reduce
-
-    from lakehouse import layer_tables
-
-    curated = isolated.settings.buckets.curated
-    silver = next(t for t in layer_tables("silver") if t.name == "quarantine")
-    mesh_tables = [
-        spark.read.format("delta")
-        .option("versionAsOf", r.sources.delta_version)
-        .load(r.sources.location)
-        for p, r in built["mesh"].items()
-        if p in MESH_FEEDS and r.sources.delta_version is not None
-    ]
-    frames = {
-        "lake": spark.read.parquet(f"s3://{curated}/quarantine/"),
-        "lakehouse": spark.read.format("delta").load(silver.uri(isolated.settings)),
-        "mesh": reduce(lambda a, b: a.unionByName(b), mesh_tables),
-    }
-    return {
-        build: Counter(
-            (r.feed, r.source_file.rsplit("/", 1)[-1], r.line_number, r.line_no, r.reason, r.raw)
-            for r in frame.select(
-                "feed", "source_file", "line_number", "line_no", "reason", "raw"
-            ).collect()
-        )
-        for build, frame in frames.items()
-    }
-
-
 def test_three_builds_give_the_oracles_gold(foreign: Any, built: dict[str, Any]) -> None:
     isolated, expected, _batch = foreign
     assert_gold_is_the_oracles(isolated, expected)
@@ -186,7 +153,7 @@ def test_three_builds_quarantine_the_same_lines_and_read_every_line(
     from goldmine.rules import NOT_UTF8_PREFIX, raw_bytes
 
     isolated, expected, batch = foreign
-    by_build = _quarantines(spark, isolated, built)
+    by_build = quarantines(spark, isolated, built)
     assert by_build["lake"] == by_build["lakehouse"] == by_build["mesh"]
 
     # Every line of the two foreign files (a CSV's header is no record), bytes kept.

@@ -22,7 +22,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.oracle import expected_from_dir
-from tests.three_builds import assert_gold_is_the_oracles, build_three_ways, json_object
+from tests.three_builds import (
+    assert_gold_is_the_oracles,
+    build_three_ways,
+    json_object,
+    quarantines,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -93,24 +98,11 @@ def test_the_three_builds_give_the_oracles_gold_after_late_data(late: Any) -> No
 
 
 def test_the_three_builds_quarantine_the_same_lines(late: Any, spark: SparkSession) -> None:
-    from lakehouse import layer_tables
-
-    isolated, expected, _first, _second = late
-    curated = isolated.settings.buckets.curated
-    silver = next(t for t in layer_tables("silver") if t.name == "quarantine")
-    frames = {
-        "lake": spark.read.parquet(f"s3://{curated}/quarantine/"),
-        "lakehouse": spark.read.format("delta").load(silver.uri(isolated.settings)),
+    isolated, expected, first, second = late
+    newest = {  # a product the second publish found unchanged keeps its first publication
+        p: (first["mesh"][p] if r.unchanged else r) for p, r in second["mesh"].items()
     }
-    rows = {
-        build: Counter(
-            (r.feed, r.source_file.rsplit("/", 1)[-1], r.line_number, r.line_no, r.reason)
-            for r in frame.select(
-                "feed", "source_file", "line_number", "line_no", "reason"
-            ).collect()
-        )
-        for build, frame in frames.items()
-    }
-    assert rows["lake"] == rows["lakehouse"]
+    by_build = quarantines(spark, isolated, {**second, "mesh": newest})
+    assert by_build["lake"] == by_build["lakehouse"] == by_build["mesh"]
     want = Counter(zip(expected.quarantine["feed"], expected.quarantine["reason"], strict=True))
-    assert Counter((r[0], r[4]) for r in rows["lake"].elements()) == want
+    assert Counter((r[0], r[4]) for r in by_build["lake"].elements()) == want
