@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from goldmine.cost import measure_storage
+from goldmine.observe import StepClock
 from goldmine.query import run_standard_queries
-from goldmine.report import StepClock, StepTime
+from goldmine.report import StepTime
 from goldmine.sales import GeneratorConfig, S3Sink, generate_sales
 
 if TYPE_CHECKING:
@@ -152,14 +153,9 @@ def _build_lake(platform: Platform, spark: SparkSession, dates: list[Any], say: 
 def _build_lakehouse(platform: Platform, spark: SparkSession, say: Say) -> BuildReport:
     from lakehouse import LAYERS, build_lakehouse, layer_tables
 
-    clock = StepClock()
-
-    def progress(message: str) -> None:
-        clock.step(message)
-        say(f"lakehouse: {message}")
-
-    build_lakehouse(spark, platform, progress=progress)
-    steps = clock.stop()
+    clock = StepClock(forward=lambda message: say(f"lakehouse: {message}"))
+    build_lakehouse(spark, platform, progress=clock)
+    steps = tuple(StepTime(s.step, s.seconds) for s in clock.steps(time.perf_counter()))
     options = platform.aws.storage_options()
     settings = platform.settings
     rows = {

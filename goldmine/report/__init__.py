@@ -5,7 +5,8 @@
 catalog; no Spark job), ``render_report(data)`` turns it into one self-contained HTML
 page (matplotlib charts as inline SVG; no script, no external URL) and
 ``write_report(data, path)`` writes it. Step timings come from the caller (the demo
-passes its own, timed with :class:`StepClock`) or from :func:`recorded_timings`.
+passes its own, timed with ``goldmine.observe.StepClock``) or from
+:func:`recorded_timings`.
 
 Example
 -------
@@ -30,7 +31,6 @@ from goldmine.report._model import (
     StepTime,
 )
 from goldmine.report._render import SECTIONS, render_report
-from goldmine.report._time_steps import StepClock
 from goldmine.report._write_report import write_report
 
 __all__ = [
@@ -44,7 +44,6 @@ __all__ = [
     "NothingBuiltError",
     "QueryScan",
     "ReportData",
-    "StepClock",
     "StepTime",
     "collect_report",
     "recorded_timings",

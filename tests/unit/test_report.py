@@ -16,7 +16,6 @@ from goldmine.report import (
     LayerStorage,
     QueryScan,
     ReportData,
-    StepClock,
     StepTime,
     render_report,
     write_report,
@@ -174,13 +173,3 @@ def test_monthly_cost_prices_storage_and_the_questions(tmp_path):
     # 1 byte is billed as the 10 MB minimum, 30 runs a month, at 5 USD per TB
     assert costs["lake"]["athena"] == pytest.approx(10 * 2**20 * 30 / 2**40 * 5)
     assert "no EMR Serverless runs recorded" in notes
-
-
-def test_step_clock_times_each_step_until_the_next():
-    ticks = iter([0.0, 2.0, 2.5, 6.0, 7.0])
-    clock = StepClock(lambda: next(ticks))
-    clock.step("bronze")
-    clock.step("silver")
-    clock.step("bronze")
-    clock.step("gold")
-    assert clock.stop() == (StepTime("bronze", 5.5), StepTime("silver", 0.5), StepTime("gold", 1.0))
