@@ -116,8 +116,9 @@ def run_together(command: list[str], env: dict[str, str], timeout: float = 1500)
 def one_ran_one_waited(runs: list[Ran], lease: str) -> tuple[str, str]:
     """Assert exactly one of two runs waited for ``lease``, held by the other run.
 
-    ``lease`` is the lease's name or its first part (``mesh`` for ``mesh:<product>``).
-    Returns the outputs of the run that held it and of the one that waited.
+    ``lease`` is how the waiting lines name it, from its start: ``"lake "`` for exactly
+    ``lake``, ``"mesh:"`` for any product's. Returns the outputs of the run that held
+    it and of the one that waited.
     """
     waited = [r for r in runs if "waiting: " in r.output]
     assert len(waited) == 1, [r.output for r in runs]  # exactly one found the lease held
