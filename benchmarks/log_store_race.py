@@ -18,7 +18,6 @@ own local services in a temporary data directory.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -48,20 +47,16 @@ def _uri(platform, run: str, trial: int) -> str:
 
 def child(data_dir: str, run: str, writer: str, trials: int, log_store: str) -> None:
     """One driver: for each trial, say ready, wait for the barrier, append ROWS rows."""
-    from pyspark.sql import SparkSession
-
     from goldmine.platform import connect
-    from goldmine.spark import spark_conf
+    from goldmine.spark import build_session
 
     platform = connect(_settings(data_dir))
-    conf = spark_conf(platform.aws, master="local[1]", app_name=f"race-{writer}")
-    conf["spark.delta.logStore.s3.impl"] = log_store
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    os.makedirs(conf["spark.local.dir"], exist_ok=True)
-    builder = SparkSession.builder
-    for key, value in conf.items():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    spark = build_session(
+        platform.aws,
+        master="local[1]",
+        app_name=f"race-{writer}",
+        overrides={"spark.delta.logStore.s3.impl": log_store},
+    )
     rows = [(writer, n) for n in range(ROWS)]
     spark.createDataFrame(rows, "writer string, n long").count()
     for trial in range(trials):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -37,6 +37,21 @@ def run_lease(lease: str, *, no_wait: bool) -> AbstractContextManager[Any]:
         wait=not no_wait,
         progress=lambda line: _err.print(line, highlight=False, markup=False, soft_wrap=True),
     )
+
+
+@contextmanager
+def run_leases(leases: Iterable[str], *, no_wait: bool) -> Iterator[None]:
+    """Hold every one of ``leases`` for a ``with`` block, taken one by one in the given order.
+
+    For a command that writes what several runs write (``goldmine demo``). Every caller
+    takes them in the same order (``lake``, ``lakehouse``, then ``mesh:<product>`` in
+    publish order) and every other run holds one lease at a time, so no two runs can each
+    hold a lease the other waits for.
+    """
+    with ExitStack() as stack:
+        for lease in leases:
+            stack.enter_context(run_lease(lease, no_wait=no_wait))
+        yield
 
 
 def holds_lease(lease: str) -> Callable[[F], F]:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from goldmine.cli._context import get_platform
+from goldmine.cli._lease import NoWaitOption, run_leases
 
 if TYPE_CHECKING:
     from goldmine.demo import DemoReport
@@ -30,6 +31,7 @@ def demo(
             "(default: <data_dir>/report/goldmine-report.html)."
         ),
     ] = None,
+    no_wait: NoWaitOption = False,
 ) -> None:
     """Generate a week, build the lake, lakehouse and mesh, answer questions on each.
 
@@ -37,26 +39,34 @@ def demo(
     storage per build, and the answers to three standard analyst questions (which
     must be the same on every build; exit 1 if they are not), then writes the
     comparison report (goldmine report) with this run's step timings and prints its path.
+    It writes what the builds write, so it holds their leases for its builds (lake,
+    lakehouse, every mesh product): it waits for a running build or publish, or exits 1
+    with --no-wait.
 
     Example: goldmine demo --days 7 --scale 0.05
     """
+    import mesh
     from goldmine.demo import BUILDS, run_demo
+    from goldmine.lease import LAKE, LAKEHOUSE, mesh_lease
     from goldmine.spark import build_session
 
     started = time.monotonic()
+    leases = [LAKE, LAKEHOUSE, *(mesh_lease(p) for p in mesh.PUBLISH_ORDER)]
     with console.status("starting local services") as status:
         platform = get_platform()
-        status.update("starting Spark")
-        spark = build_session(platform.aws, app_name="goldmine-demo")
-        demo_report = run_demo(
-            platform,
-            spark,
-            days=days,
-            scale=scale,
-            seed=seed,
-            say=lambda m: status.update(m),
-            log=lambda m: console.log(m),
-        )
+        status.update("taking the leases of the lake, the lakehouse and the mesh")
+        with run_leases(leases, no_wait=no_wait):
+            status.update("starting Spark")
+            spark = build_session(platform.aws, app_name="goldmine-demo")
+            demo_report = run_demo(
+                platform,
+                spark,
+                days=days,
+                scale=scale,
+                seed=seed,
+                say=lambda m: status.update(m),
+                log=lambda m: console.log(m),
+            )
         status.update("writing the comparison report")
         path = _write_report(platform, demo_report, report)
     _print_builds(demo_report, BUILDS)

@@ -139,6 +139,7 @@ def register() -> None:
 
 
 @app.command()
+@holds_lease(LAKEHOUSE)
 def optimize(
     table: Annotated[
         list[str] | None, typer.Option("--table", help="layer.name (repeatable); default all.")
@@ -149,8 +150,12 @@ def optimize(
             "--max-file-mb", min=1, help="Target file size in MiB (default: Delta's, 1 GiB)."
         ),
     ] = None,
+    no_wait: NoWaitOption = False,
 ) -> None:
     """Compact small files and Z-ORDER by the columns analysts filter by.
+
+    Holds the lakehouse lease, as a build does: it waits for a running build (or
+    exits 1 with --no-wait).
 
     Example: goldmine lakehouse optimize --table gold.daily_sales --max-file-mb 128
     """
@@ -165,6 +170,7 @@ def optimize(
 
 
 @app.command()
+@holds_lease(LAKEHOUSE)
 def vacuum(
     table: Annotated[str, typer.Argument(help="layer.name, e.g. silver.orders")],
     retain_hours: Annotated[
@@ -173,8 +179,11 @@ def vacuum(
     force: Annotated[
         bool, typer.Option("--force", help="Allow a retention below 168 hours.")
     ] = False,
+    no_wait: NoWaitOption = False,
 ) -> None:
     """Delete data files no version within the retention needs (refuses < 168h).
+
+    Holds the lakehouse lease, as a build does (--no-wait: exit 1 if it is held).
 
     Example: goldmine lakehouse vacuum silver.orders --retain-hours 336
     """
@@ -208,11 +217,15 @@ def history(
 
 
 @app.command()
+@holds_lease(LAKEHOUSE)
 def restore(
     table: Annotated[str, typer.Argument(help="layer.name, e.g. silver.orders")],
     version: Annotated[int, typer.Option("--version", help="The version to restore.")],
+    no_wait: NoWaitOption = False,
 ) -> None:
     """Restore a table to an earlier version (a new commit; history is kept).
+
+    Holds the lakehouse lease, as a build does (--no-wait: exit 1 if it is held).
 
     Example: goldmine lakehouse restore silver.orders --version 3
     """

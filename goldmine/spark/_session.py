@@ -9,6 +9,7 @@ EMR, where ``s3://`` is EMRFS. JARs come from the project-local cache that Maven
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -136,9 +137,26 @@ def log_store_conf(aws: AwsClients) -> dict[str, str]:
 
 
 def build_session(
-    aws: AwsClients, *, master: str | None = None, app_name: str = "goldmine"
+    aws: AwsClients,
+    *,
+    master: str | None = None,
+    app_name: str = "goldmine",
+    overrides: Mapping[str, str] | None = None,
 ) -> SparkSession:
     """Build (or return the already built) Spark session for ``aws``'s environment.
+
+    Parameters
+    ----------
+    aws
+        Clients of the environment (see :func:`spark_conf`).
+    master
+        Spark master URL; ``settings.spark_master`` when ``None``.
+    app_name
+        The application name shown in the Spark UI and logs.
+    overrides
+        Extra Spark conf set over :func:`spark_conf`'s, for a new session only (e.g. the
+        default Delta LogStore in the race benchmark: ``{"spark.delta.logStore.s3.impl":
+        ...}``); an already running session is returned as it is.
 
     Raises
     ------
@@ -156,7 +174,7 @@ def build_session(
                 "build every session through goldmine.spark.build_session"
             )
         return active
-    conf = spark_conf(aws, master=master, app_name=app_name)
+    conf = {**spark_conf(aws, master=master, app_name=app_name), **(overrides or {})}
     if aws.is_local:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         for key in ("spark.local.dir",):

@@ -17,15 +17,13 @@ from pathlib import Path
 from goldmine.platform import connect
 from goldmine.rules import list_landed_files
 from goldmine.settings import load_settings
-from goldmine.spark import spark_conf
+from goldmine.spark import build_session
 from lakehouse.bronze import append_bronze
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def main(data_dir: str, batch: str, uri: str, barrier: str, log_store: str = "") -> None:
-    from pyspark.sql import SparkSession
-
     settings = load_settings(
         data_dir=data_dir,
         jar_dir=REPO / ".cache" / "jars",
@@ -33,15 +31,13 @@ def main(data_dir: str, batch: str, uri: str, barrier: str, log_store: str = "")
         spark_driver_memory="1g",
     )
     platform = connect(settings)
-    conf = spark_conf(platform.aws, master="local[1]", app_name=f"append-{batch}")
-    if log_store:  # the default-LogStore trials only
-        conf["spark.delta.logStore.s3.impl"] = log_store
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    os.makedirs(conf["spark.local.dir"], exist_ok=True)
-    builder = SparkSession.builder
-    for key, value in conf.items():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    spark = build_session(
+        platform.aws,
+        master="local[1]",
+        app_name=f"append-{batch}",
+        # the default-LogStore trials only
+        overrides={"spark.delta.logStore.s3.impl": log_store} if log_store else None,
+    )
     s3 = platform.aws.s3()
     files = [
         f

@@ -10,21 +10,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.oracle import (
-    CUSTOMER_LIFETIME_KEYS,
-    DAILY_SALES_KEYS,
-    PRODUCT_MONTHLY_KEYS,
-    assert_frames_equal,
-    expected_from_s3,
-)
+from tests.runs import assert_gold_equals_oracle, delta_gold, job, run_env, start
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -32,37 +23,13 @@ if TYPE_CHECKING:
     from goldmine.platform import Platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark, pytest.mark.slow]
-REPO = Path(__file__).resolve().parents[2]
 CRASH_BUCKET = "goldmine-local-lakehouse-crash"
-
-
-def _env(platform: Platform) -> dict[str, str]:
-    settings = platform.settings
-    env = dict(os.environ)
-    env.update(
-        {
-            "GOLDMINE_DATA_DIR": str(settings.data_dir),
-            "GOLDMINE_JAR_DIR": str(settings.jar_dir),
-            "GOLDMINE_BUCKETS__LAKEHOUSE": CRASH_BUCKET,
-            "GOLDMINE_SPARK_SHUFFLE_PARTITIONS": "2",
-            "GOLDMINE_SPARK_DRIVER_MEMORY": "1g",
-            "GOLDMINE_SPARK_MASTER": "local[2]",
-        }
-    )
-    return env
 
 
 def _run_until(platform: Platform, marker: str | None, timeout: float = 400) -> int:
     """Run the build; kill -9 its process group once ``marker`` is printed (None: finish)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jobs.lakehouse_build"],
-        cwd=REPO,
-        env=_env(platform),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    env = run_env(platform, BUCKETS__LAKEHOUSE=CRASH_BUCKET, SPARK_MASTER="local[2]")
+    proc = start(job("lakehouse_build"), env, group=True)
     assert proc.stdout is not None
     deadline = time.monotonic() + timeout
     for line in proc.stdout:
@@ -95,8 +62,6 @@ def _crash_versions(spark: SparkSession, platform: Platform) -> dict[str, int]:
 def test_killed_build_leaves_tables_readable_and_rerun_gives_same_gold(
     platform: Platform, spark: SparkSession, landed_week: list
 ) -> None:
-    from deltalake import DeltaTable
-
     from lakehouse import TABLES
 
     # Kill point: inside the silver orders MERGE (bronze and the silver dimensions
@@ -111,15 +76,5 @@ def test_killed_build_leaves_tables_readable_and_rerun_gives_same_gold(
     after_rerun = _crash_versions(spark, platform)
     assert all(after_rerun[n] >= v for n, v in after_kill.items())
 
-    expected = expected_from_s3(platform.aws.s3(), platform.settings.buckets.landing)
-    options = platform.aws.storage_options()
-    gold = {
-        name: DeltaTable(f"s3://{CRASH_BUCKET}/gold/{name}", storage_options=options).to_pandas()
-        for name in ("daily_sales", "customer_lifetime", "product_monthly")
-    }
-    assert_frames_equal(gold["daily_sales"], expected.daily_sales, DAILY_SALES_KEYS)
-    assert_frames_equal(
-        gold["customer_lifetime"], expected.customer_lifetime, CUSTOMER_LIFETIME_KEYS
-    )
-    assert_frames_equal(gold["product_monthly"], expected.product_monthly, PRODUCT_MONTHLY_KEYS)
+    assert_gold_equals_oracle(platform, delta_gold(platform, CRASH_BUCKET))
     assert set(_crash_versions(spark, platform)) == set(TABLES)

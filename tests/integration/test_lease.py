@@ -203,3 +203,33 @@ def test_cli_no_wait_exits_one_with_one_line(aws, monkeypatch, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "goldmine lake ingest --date 2025-01-06" in err[0]
     assert "--no-wait" in err[0]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["lakehouse", "optimize", "--no-wait"],
+        ["lakehouse", "vacuum", "silver.orders", "--no-wait"],
+        ["lakehouse", "restore", "silver.orders", "--version", "0", "--no-wait"],
+        ["demo", "--days", "1", "--no-wait"],
+    ],
+    ids=["optimize", "vacuum", "restore", "demo"],
+)
+def test_table_maintenance_and_the_demo_hold_the_lakehouse_lease(aws, monkeypatch, capsys, command):
+    """They write lakehouse tables as a build does: a held lease stops them before Spark."""
+    from goldmine.cli import main
+
+    monkeypatch.setenv("GOLDMINE_DATA_DIR", str(aws.settings.data_dir))
+    monkeypatch.setenv("GOLDMINE_JAR_DIR", str(aws.settings.jar_dir))
+    codes: list[int] = []
+
+    def second() -> None:  # another thread: a second run
+        codes.append(main(command))
+
+    with hold_lease(aws, "lakehouse", command="goldmine lakehouse build"):
+        _in_thread(second).join(60)
+    assert codes == [1]
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "`goldmine lakehouse build`" in err[0]
+    assert "holds lease lakehouse " in err[0] and "--no-wait" in err[0]
+    assert _stored(aws, "lake") is None  # the demo let go of the lake lease it had taken

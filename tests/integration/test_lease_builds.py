@@ -1,50 +1,47 @@
-"""Two real ``lakehouse build`` runs started together: one builds, the other waits (ADR 0023).
+"""Two real runs started together on the same pending work: one runs, the other waits.
 
-Both are ``python -m jobs.lakehouse_build`` processes (their own Spark drivers) on a
-lakehouse bucket of their own, over the shared test week. The lease keeps them apart:
-one builds every pending batch, the other prints who holds the lease, waits, then finds
-no batch pending and commits nothing. Gold equals the oracle's, as after a serial build.
+Two ``lakehouse build`` (``python -m jobs.lakehouse_build``), two ``lake build`` and two
+``mesh publish`` of the same products (``goldmine ...``), each pair started at the same
+moment as processes of their own (their own Spark drivers) on the session's local
+services (ADR 0023). The lease keeps them apart: one does the work, the other prints who
+holds the lease, waits, then finds nothing left to do and writes nothing. Gold equals
+the oracle's, as after a serial build. The lakehouse runs on a bucket of its own, the
+lake and the mesh on projects of their own, all over the shared landed week.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.oracle import (
-    CUSTOMER_LIFETIME_KEYS,
-    DAILY_SALES_KEYS,
-    PRODUCT_MONTHLY_KEYS,
-    assert_frames_equal,
-    expected_from_s3,
+from tests.runs import (
+    GOLD,
+    assert_gold_equals_oracle,
+    cli,
+    delta_gold,
+    job,
+    one_ran_one_waited,
+    project_env,
+    project_platform,
+    queried_gold,
+    run,
+    run_env,
+    run_together,
 )
 
 if TYPE_CHECKING:
     from goldmine.platform import Platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark, pytest.mark.slow]
-REPO = Path(__file__).resolve().parents[2]
 LEASE_BUCKET = "goldmine-local-lakehouse-lease"
+LAKE_PROJECT, MESH_PROJECT = "leaselake", "leasemesh"
+#: Short leases, looked at often: a waiting run says so within seconds.
+LEASE = {"LEASE_SECONDS": "20", "LEASE_POLL_SECONDS": "2"}
 
 
 def _env(platform: Platform) -> dict[str, str]:
-    settings = platform.settings
-    return {
-        **os.environ,
-        "GOLDMINE_DATA_DIR": str(settings.data_dir),
-        "GOLDMINE_JAR_DIR": str(settings.jar_dir),
-        "GOLDMINE_BUCKETS__LAKEHOUSE": LEASE_BUCKET,
-        "GOLDMINE_SPARK_SHUFFLE_PARTITIONS": "2",
-        "GOLDMINE_SPARK_DRIVER_MEMORY": "1g",
-        "GOLDMINE_SPARK_MASTER": "local[1]",
-        "GOLDMINE_LEASE_SECONDS": "20",
-        "GOLDMINE_LEASE_POLL_SECONDS": "2",
-    }
+    return run_env(platform, BUCKETS__LAKEHOUSE=LEASE_BUCKET, SPARK_MASTER="local[1]", **LEASE)
 
 
 def _commits(s3, bucket: str) -> int:
@@ -56,47 +53,55 @@ def _commits(s3, bucket: str) -> int:
 def test_two_builds_started_together_one_builds_the_other_waits_then_has_nothing_to_do(
     platform: Platform, landed_week: list
 ) -> None:
-    from deltalake import DeltaTable
-
-    builds = [
-        subprocess.Popen(
-            [sys.executable, "-m", "jobs.lakehouse_build"],
-            cwd=REPO,
-            env=_env(platform),
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        for _ in range(2)
-    ]
-    outputs = [b.communicate(timeout=1500)[0] for b in builds]
-    assert [b.returncode for b in builds] == [0, 0], outputs
-    waited = [o for o in outputs if "waiting: " in o]
-    assert len(waited) == 1, outputs  # exactly one run found the lease held
-    (built,) = [o for o in outputs if o not in waited]
-    holder = builds[outputs.index(built)].pid
-    assert "holds lease lakehouse" in waited[0] and f"(pid {holder} on " in waited[0]
-    assert "gold: batches (none pending)" in waited[0] and "step bronze" not in waited[0]
+    runs = run_together(job("lakehouse_build"), _env(platform))
+    built, waited = one_ran_one_waited(runs, "lakehouse ")
+    assert "gold: batches (none pending)" in waited and "step bronze" not in waited
     assert "bronze: batches 2" in built  # the holder built the week's batches
 
     s3 = platform.aws.s3()
     commits = _commits(s3, LEASE_BUCKET)
-    expected = expected_from_s3(s3, platform.settings.buckets.landing)
-    options = platform.aws.storage_options()
-    gold = {
-        name: DeltaTable(f"s3://{LEASE_BUCKET}/gold/{name}", storage_options=options).to_pandas()
-        for name in ("daily_sales", "customer_lifetime", "product_monthly")
-    }
-    assert_frames_equal(gold["daily_sales"], expected.daily_sales, DAILY_SALES_KEYS)
-    assert_frames_equal(
-        gold["customer_lifetime"], expected.customer_lifetime, CUSTOMER_LIFETIME_KEYS
-    )
-    assert_frames_equal(gold["product_monthly"], expected.product_monthly, PRODUCT_MONTHLY_KEYS)
+    assert_gold_equals_oracle(platform, delta_gold(platform, LEASE_BUCKET))
 
     # A third run, alone, finds nothing pending either and commits nothing.
-    again = subprocess.run(
-        [sys.executable, "-m", "jobs.lakehouse_build", "--no-wait"],
-        cwd=REPO, env=_env(platform), text=True, capture_output=True, timeout=900, check=True,
-    )  # fmt: skip
-    assert "waiting: " not in again.stdout + again.stderr
+    again = run(job("lakehouse_build", "--no-wait"), _env(platform))
+    assert "waiting: " not in again
     assert _commits(s3, LEASE_BUCKET) == commits
+
+
+def test_two_lake_builds_started_together_one_builds_the_other_waits_then_has_nothing_to_do(
+    platform: Platform, landed_week: list
+) -> None:
+    lake = project_platform(platform, LAKE_PROJECT)
+    env = project_env(platform, LAKE_PROJECT, SPARK_MASTER="local[1]", **LEASE)
+    run(cli("lake", "ingest", "--all"), env)
+
+    runs = run_together(cli("lake", "build"), env)
+
+    built, waited = one_ran_one_waited(runs, "lake ")
+    assert "nothing to build: every raw batch in range is built already" in waited
+    assert "Built batches" not in waited
+    assert "Built batches" in built
+    assert all(m.batch_id in built for m in landed_week)  # the holder built the whole week
+    assert_gold_equals_oracle(lake, queried_gold(lake, "lake", tuple(GOLD)))
+
+
+def test_two_publishes_of_the_same_products_started_together_one_publishes_the_other_skips(
+    platform: Platform, landed_week: list
+) -> None:
+    import mesh
+
+    on_mesh = project_platform(platform, MESH_PROJECT)
+    env = project_env(platform, MESH_PROJECT, SPARK_MASTER="local[1]", **LEASE)
+    # finance.product_monthly (gold), with the products it is built from, in build order
+    products = ("catalog.products", "finance.fx_rates", "sales.orders", "finance.product_monthly")
+
+    runs = run_together(cli("mesh", "publish", *products), env)
+
+    published, skipped = one_ran_one_waited(runs, "mesh:")
+    assert f"holds lease mesh:{products[0]} " in skipped  # it waited at the first product
+    for product in products:
+        assert f"published {product} " in published
+        assert f"unchanged, skipped {product} " in skipped and f"published {product}" not in skipped
+        entry = mesh.read_entry(on_mesh.aws.s3(), on_mesh.settings, product)
+        assert entry is not None and len(entry["history"]) == 1  # one publication, not two
+    assert_gold_equals_oracle(on_mesh, queried_gold(on_mesh, "mesh", ("product_monthly",)))
