@@ -29,9 +29,14 @@ def arrow_filesystem(platform: Platform) -> Any:
     """Return a ``pyarrow.fs.S3FileSystem`` on the platform's S3 endpoint."""
     from pyarrow import fs
 
+    from goldmine.aws import S3_MAX_ATTEMPTS
+
     options = platform.aws.storage_options()
     endpoint = options.get("AWS_ENDPOINT_URL")
-    kwargs: dict[str, Any] = {"region": options["AWS_REGION"]}
+    kwargs: dict[str, Any] = {
+        "region": options["AWS_REGION"],
+        "retry_strategy": fs.AwsStandardS3RetryStrategy(max_attempts=S3_MAX_ATTEMPTS),
+    }
     if endpoint:
         scheme, _, host = endpoint.partition("://")
         kwargs.update(
