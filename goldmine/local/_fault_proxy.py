@@ -56,19 +56,31 @@ class ProxyProtocolError(ValueError):
 
 @dataclass
 class FaultCounts:
-    """What the proxy saw and did since it started (or since :meth:`FaultProxy.reset`)."""
+    """What the proxy saw and did since it started (or since :meth:`FaultProxy.reset`).
+
+    ``requests`` and ``faults`` (by kind) count everything; ``by_client`` counts the
+    requests and the faults of each kind of client, told by its User-Agent (``s3a``: the
+    AWS SDK inside Hadoop's S3A; ``boto3``; ``arrow``: pyarrow's C++ SDK; ``delta-rs``:
+    Rust's object_store; ``other``), as ``{client: [requests, faults]}``.
+    """
 
     requests: int = 0
     faults: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FAULT_KINDS, 0))
+    by_client: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def injected(self) -> int:
         """Faults injected, all kinds together."""
         return sum(self.faults.values())
 
+    def faults_of(self, client: str) -> int:
+        """Faults injected into the requests of ``client`` (``s3a``, ``boto3``, ...)."""
+        return self.by_client.get(client, [0, 0])[1]
+
     def copy(self) -> FaultCounts:
         """Return a snapshot (the live counts keep changing)."""
-        return FaultCounts(self.requests, dict(self.faults))
+        by_client = {k: list(v) for k, v in self.by_client.items()}
+        return FaultCounts(self.requests, dict(self.faults), by_client)
 
 
 @dataclass(frozen=True)
@@ -200,13 +212,17 @@ class FaultProxy:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    def _decide(self) -> str | None:
+    def _decide(self, head: _Head) -> str | None:
         """Count one request and say which fault it gets (``None``: forward it)."""
-        self._counts.requests += 1
+        counts = self._counts
+        client = counts.by_client.setdefault(_client_of(head.get("User-Agent") or ""), [0, 0])
+        counts.requests += 1
+        client[0] += 1
         if self._rng.random() >= self.rate:
             return None
         kind = self._kinds[self._rng.randrange(len(self._kinds))]
-        self._counts.faults[kind] += 1
+        counts.faults[kind] += 1
+        client[1] += 1
         return kind
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -229,7 +245,7 @@ class FaultProxy:
         self, head: _Head, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> bool:
         """Answer one request; return whether the client connection stays open."""
-        fault = self._decide()
+        fault = self._decide(head)
         expects = (head.get("Expect") or "").lower() == "100-continue"
         if fault in _ERRORS:
             if not expects:  # the body is on its way: read it, as S3 would
@@ -344,6 +360,20 @@ async def _relay_chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWri
         if writer is not None:
             writer.write(data)
             await writer.drain()
+
+
+def _client_of(user_agent: str) -> str:
+    """Return the kind of client a User-Agent names (see :class:`FaultCounts`)."""
+    agent = user_agent.lower()
+    for marker, client in (
+        ("hadoop", "s3a"),
+        ("botocore", "boto3"),
+        ("aws-sdk-cpp", "arrow"),
+        ("object_store", "delta-rs"),
+    ):
+        if marker in agent:
+            return client
+    return "other"
 
 
 def _client_keeps_alive(head: _Head) -> bool:
