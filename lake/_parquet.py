@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -52,11 +53,15 @@ def read_footers(filesystem: Any, bucket: str, keys: Iterable[str]) -> list[File
     """Return the footer of every Parquet object ``keys`` of ``bucket``."""
     import pyarrow.parquet as pq
 
+    from goldmine.aws import retry_arrow_read
+
+    def footer_of(key: str) -> tuple[int, Any]:
+        with filesystem.open_input_file(f"{bucket}/{key}") as handle:
+            return handle.size(), pq.ParquetFile(handle).metadata
+
     footers = []
     for key in keys:
-        with filesystem.open_input_file(f"{bucket}/{key}") as handle:
-            size = handle.size()
-            meta = pq.ParquetFile(handle).metadata
+        size, meta = retry_arrow_read(partial(footer_of, key))
         columns: dict[str, int] = {}
         for group in range(meta.num_row_groups):
             row_group = meta.row_group(group)

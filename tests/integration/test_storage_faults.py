@@ -19,8 +19,9 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 
-from goldmine.aws import AwsClients
+from goldmine.aws import AwsClients, retry_arrow_read
 from goldmine.local import FAULT_KINDS, FaultProxy
+from goldmine.query import s3_filesystem
 from goldmine.settings import Endpoints
 
 if TYPE_CHECKING:
@@ -122,3 +123,39 @@ def _delete_prefix(s3: Any, bucket: str) -> None:
     listed = s3.list_objects_v2(Bucket=bucket, Prefix=PREFIX).get("Contents", [])
     for item in listed:
         s3.delete_object(Bucket=bucket, Key=item["Key"])
+
+
+def test_pyarrow_column_reads_survive_faults_with_retry_arrow_read(platform: Platform) -> None:
+    """pyarrow's S3 (the AWS C++ SDK) gives up on a 503/500 answer to a small ranged GET:
+    the error XML overflows the SDK's buffer sized for the range, and it reports a
+    non-retryable INTERNAL_FAILURE. ``retry_arrow_read`` retries those reads (ADR 0025);
+    a pyarrow that retried them itself would fail the first half of this test."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    bucket, key = platform.settings.buckets.artifacts, f"{PREFIX}quarantine.parquet"
+    frame = pa.table({"reason": ["D6"] * 100, "blob": [bytes(range(256)) * 40] * 100})
+    sink = pa.BufferOutputStream()
+    pq.write_table(frame, sink, compression="none")  # a 1 MB file with a tiny column
+    platform.aws.s3().put_object(Bucket=bucket, Key=key, Body=sink.getvalue().to_pybytes())
+
+    def read_reasons() -> pa.Table:
+        return pq.read_table([f"{bucket}/{key}"], columns=["reason"], filesystem=filesystem)
+
+    with FaultProxy(
+        str(platform.aws.endpoints.s3), rate=0.3, seed=5, kinds=("slowdown", "internal")
+    ) as proxy:
+        filesystem = s3_filesystem(_through(platform, proxy))
+        failed = []
+        for _ in range(15):
+            try:
+                read_reasons()
+            except OSError as exc:
+                failed.append(str(exc))
+                break
+        read = [retry_arrow_read(read_reasons) for _ in range(6)]
+        counts = proxy.counts()
+    assert failed and "Failed to flush response stream" in failed[0], failed
+    assert all(t.column("reason").to_pylist() == ["D6"] * 100 for t in read)
+    assert counts.faults_of("arrow") > 5, counts.by_client
+    _delete_prefix(platform.aws.s3(), bucket)
