@@ -143,6 +143,9 @@ class FaultProxy:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
+        #: The connections being served: asyncio keeps only weak references to tasks, and
+        #: a connection the client dropped must not be collected while it still awaits.
+        self._serving: set[asyncio.Task[None]] = set()
         self.port = 0
 
     @property
@@ -227,6 +230,10 @@ class FaultProxy:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Serve one client connection: requests one after another (keep-alive)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._serving.add(task)
+            task.add_done_callback(self._serving.discard)
         try:
             while True:
                 head = await _read_head(reader)
@@ -235,6 +242,8 @@ class FaultProxy:
                 if not await self._exchange(head, reader, writer):
                     break
         except (ConnectionError, ProxyProtocolError, asyncio.IncompleteReadError, OSError):
+            pass
+        except asyncio.CancelledError:  # the proxy stops: end quietly, the connection closes
             pass
         finally:
             writer.close()
