@@ -12,6 +12,7 @@ quarantined. ``slow``: three full builds of the week (``make test-slow``).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ import pytest
 
 from benchmarks.faults import BuildsRun, build_all, fault_platforms, gold_frames, land_week
 from goldmine.local import FAULT_KINDS, FaultCounts, FaultProxy
+from goldmine.observe import load_run_summaries, runs_location
 from tests.answers import normalized
 from tests.conftest import make_settings
 
@@ -41,6 +43,7 @@ class Faulted:
     run: BuildsRun
     counts: FaultCounts
     gold: dict[str, pd.DataFrame]
+    summaries: Counter[tuple[str, str, str]]  # run summaries by architecture, command, status
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +62,12 @@ def builds(platform: Platform, spark: SparkSession, proxy: FaultProxy) -> dict[f
         land_week(clean)
         proxy.reset(rate=rate, seed=19)
         run = build_all(faulted, spark)
-        found[rate] = Faulted(run, proxy.counts(), gold_frames(clean))
+        bucket, _ = runs_location(clean.settings)
+        summaries = Counter(
+            (s.architecture, s.command, str(s.status))
+            for s in load_run_summaries(clean.aws.s3(), bucket)
+        )
+        found[rate] = Faulted(run, proxy.counts(), gold_frames(clean), summaries)
     return found
 
 
@@ -98,3 +106,13 @@ def test_nothing_more_is_quarantined_than_without_faults(
     reference = builds[0.0].run.quarantined
     assert all(reference[b] > 0 for b in ("lake", "lakehouse", "mesh")), reference
     assert builds[rate].run.quarantined == reference
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_every_run_leaves_its_summary_as_without_faults(
+    builds: dict[float, Faulted], rate: float
+) -> None:
+    """Observability survives the faults too: no run summary lost to a failed read."""
+    reference = builds[0.0].summaries
+    assert sum(reference.values()) >= 4, reference
+    assert builds[rate].summaries == reference
