@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,9 +30,14 @@ def arrow_filesystem(platform: Platform) -> Any:
     """Return a ``pyarrow.fs.S3FileSystem`` on the platform's S3 endpoint."""
     from pyarrow import fs
 
+    from goldmine.aws import S3_MAX_ATTEMPTS
+
     options = platform.aws.storage_options()
     endpoint = options.get("AWS_ENDPOINT_URL")
-    kwargs: dict[str, Any] = {"region": options["AWS_REGION"]}
+    kwargs: dict[str, Any] = {
+        "region": options["AWS_REGION"],
+        "retry_strategy": fs.AwsStandardS3RetryStrategy(max_attempts=S3_MAX_ATTEMPTS),
+    }
     if endpoint:
         scheme, _, host = endpoint.partition("://")
         kwargs.update(
@@ -47,11 +53,15 @@ def read_footers(filesystem: Any, bucket: str, keys: Iterable[str]) -> list[File
     """Return the footer of every Parquet object ``keys`` of ``bucket``."""
     import pyarrow.parquet as pq
 
+    from goldmine.aws import retry_arrow_read
+
+    def footer_of(key: str) -> tuple[int, Any]:
+        with filesystem.open_input_file(f"{bucket}/{key}") as handle:
+            return handle.size(), pq.ParquetFile(handle).metadata
+
     footers = []
     for key in keys:
-        with filesystem.open_input_file(f"{bucket}/{key}") as handle:
-            size = handle.size()
-            meta = pq.ParquetFile(handle).metadata
+        size, meta = retry_arrow_read(partial(footer_of, key))
         columns: dict[str, int] = {}
         for group in range(meta.num_row_groups):
             row_group = meta.row_group(group)

@@ -105,6 +105,7 @@ def _quarantined_by_reason(context: RunContext) -> dict[str, int]:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    from goldmine.aws import retry_arrow_read
     from goldmine.query import s3_filesystem
 
     platform = context.platform
@@ -112,10 +113,12 @@ def _quarantined_by_reason(context: RunContext) -> dict[str, int]:
     files = delta_files_added_since(platform.aws.s3(), location, context.started_at)
     if not files:
         return {}
-    reasons = pq.read_table(
-        [f.removeprefix("s3://") for f in files],
-        columns=["reason"],
-        filesystem=s3_filesystem(platform.aws),
+    reasons = retry_arrow_read(
+        lambda: pq.read_table(
+            [f.removeprefix("s3://") for f in files],
+            columns=["reason"],
+            filesystem=s3_filesystem(platform.aws),
+        )
     ).column("reason")
     counts = pc.value_counts(reasons).to_pylist()
     return {str(c["values"]): int(c["counts"]) for c in sorted(counts, key=lambda c: c["values"])}

@@ -17,6 +17,18 @@ from goldmine.settings import Endpoints, Settings
 # resource-groups tagging API sees them (docs/adr/0003-local-services.md).
 _CONTROL_PLANE_OPS = frozenset({"PutBucketTagging", "GetBucketTagging", "DeleteBucketTagging"})
 
+#: Tries per request of every S3 client of the platform: boto3 here (attempts, the first
+#: included), S3A (``fs.s3a.attempts.maximum``, the SDK's retries: goldmine.spark) and
+#: pyarrow's S3 filesystem. At 20% of requests failing, 10 tries leave one request in
+#: ~10 million failing for good (0.2 ** 10); the former 6 left one in ~15,000 (ADR 0025).
+S3_MAX_ATTEMPTS = 10
+
+#: The retries of every boto3 client, in both environments: "standard" mode retries
+#: throttling (503 SlowDown), 5xx and dropped connections with exponential backoff and
+#: jitter; "adaptive" would also slow the client down on each throttle, which a burst of
+#: injected or real SlowDowns turns into minutes of waiting (ADR 0025).
+BOTO_RETRIES: dict[str, Any] = {"mode": "standard", "total_max_attempts": S3_MAX_ATTEMPTS}
+
 
 @dataclass(frozen=True)
 class AwsClients:
@@ -77,12 +89,13 @@ class AwsClients:
             return self._built[service]
 
     def _new_client(self, service: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("config", Config(retries=BOTO_RETRIES))  # type: ignore[arg-type]
         return self.session().client(service, endpoint_url=self.endpoints.aws, **kwargs)  # type: ignore[call-overload]
 
     def _new_s3(self) -> Any:
         config = Config(
             s3={"addressing_style": "path"} if self.endpoints.s3 else {},
-            retries={"max_attempts": 5, "mode": "standard"},
+            retries=BOTO_RETRIES,  # type: ignore[arg-type]
         )
         client = self.session().client("s3", endpoint_url=self.endpoints.s3, config=config)
         if self.endpoints.s3 and self.endpoints.aws:
@@ -136,5 +149,6 @@ def configure_wrangler(clients: AwsClients) -> None:
     import awswrangler as wr
 
     wr.config.s3_endpoint_url = clients.endpoints.s3
+    wr.config.botocore_config = Config(retries=BOTO_RETRIES)  # type: ignore[arg-type]
     for name in ("glue", "sts", "secretsmanager", "athena", "emr", "cloudwatch"):
         setattr(wr.config, f"{name}_endpoint_url", clients.endpoints.aws)

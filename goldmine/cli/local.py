@@ -87,3 +87,40 @@ def status() -> None:
             console.print(line, highlight=False, markup=False, soft_wrap=True)
     if not all(s.running for s in statuses):
         raise typer.Exit(1)
+
+
+@app.command()
+def faults(
+    rate: float = typer.Option(0.05, min=0.0, max=0.99, help="fraction of requests faulted"),
+    seed: int = typer.Option(0, help="seed of the RNG that picks the faulted requests"),
+    port: int = typer.Option(0, help="port on loopback (0: a free one)"),
+) -> None:
+    """Run a fault-injecting proxy in front of the local S3 store, until Ctrl-C.
+
+    A chosen fraction of requests is answered 503 SlowDown or 500 InternalError (S3's
+    error XML), or has its connection reset after the store did it (ADR 0025). Point a
+    platform at it with GOLDMINE_ENDPOINTS__S3 (and GOLDMINE_ENDPOINTS__AWS, both printed).
+    Never started by default.
+
+    Example: goldmine local faults --rate 0.05 --seed 7
+    """
+    import time
+
+    from goldmine.local import FaultProxy
+
+    platform = get_platform()
+    with FaultProxy(str(platform.aws.endpoints.s3), rate=rate, seed=seed).start(port) as proxy:
+        console.print(f"faulting {rate:.0%} of S3 requests at {proxy.url} (Ctrl-C stops)")
+        api = platform.aws.endpoints.aws
+        console.print(
+            f"GOLDMINE_ENDPOINTS__S3={proxy.url} GOLDMINE_ENDPOINTS__AWS={api}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            counts = proxy.counts()
+            kinds = ", ".join(f"{k} {n}" for k, n in counts.faults.items())
+            console.print(f"{counts.requests} requests, {counts.injected} faulted ({kinds})")

@@ -3,9 +3,12 @@
 Both run on loopback as background processes that the platform starts when they are
 not running; their ports and process ids are recorded in ``<data_dir>/services.json``.
 A Trino server reading the same catalog and store is started only when asked for
-(``ensure_trino``); ``stop_services`` stops it with the others.
+(``ensure_trino``); ``stop_services`` stops it with the others. A fault-injecting proxy
+in front of the S3 store (:class:`FaultProxy`) runs only where a test, a benchmark or
+``goldmine local faults`` starts it.
 """
 
+from goldmine.local._fault_proxy import FAULT_KINDS, FaultCounts, FaultProxy
 from goldmine.local._java import Jdk, JdkNotFoundError, find_jdk
 from goldmine.local._services import (
     LocalServiceError,
@@ -24,9 +27,12 @@ from goldmine.local._trino import (
 )
 
 __all__ = [
+    "FAULT_KINDS",
     "TRINO_CATALOG",
     "TRINO_MIN_JAVA",
     "TRINO_VERSION",
+    "FaultCounts",
+    "FaultProxy",
     "Jdk",
     "JdkNotFoundError",
     "LocalServiceError",

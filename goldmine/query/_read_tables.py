@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from goldmine.aws import S3_MAX_ATTEMPTS
+
 if TYPE_CHECKING:
     import pyarrow as pa
     import pyarrow.dataset as ds
@@ -58,10 +60,12 @@ def s3_filesystem(aws: AwsClients) -> Any:
 
     options = aws.storage_options()
     endpoint = options.get("AWS_ENDPOINT_URL")
+    retries = fs.AwsStandardS3RetryStrategy(max_attempts=S3_MAX_ATTEMPTS)
     if not endpoint:
-        return fs.S3FileSystem(region=options.get("AWS_REGION"))
+        return fs.S3FileSystem(region=options.get("AWS_REGION"), retry_strategy=retries)
     parsed = urlparse(endpoint)
     return fs.S3FileSystem(
+        retry_strategy=retries,
         access_key=options["AWS_ACCESS_KEY_ID"],
         secret_key=options["AWS_SECRET_ACCESS_KEY"],
         region=options.get("AWS_REGION"),

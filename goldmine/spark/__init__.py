@@ -1,11 +1,13 @@
 """The one Spark session factory: every session of the platform is built here."""
 
 from goldmine.spark._observe import OBSERVATION_WAIT_S, observed_metrics
+from goldmine.spark._route_buckets import route_buckets
 from goldmine.spark._session import (
     LOG_STORE_CLASS,
     SparkSetupError,
     build_session,
     log_store_conf,
+    s3a_retry_conf,
     spark_conf,
 )
 from goldmine.spark._size_shuffles import (
@@ -26,6 +28,8 @@ __all__ = [
     "log_store_conf",
     "observed_metrics",
     "parquet_source_bytes",
+    "route_buckets",
+    "s3a_retry_conf",
     "shuffle_partitions",
     "sized_shuffles",
     "spark_conf",

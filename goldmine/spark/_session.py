@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from goldmine.aws import AwsClients
+from goldmine.aws import S3_MAX_ATTEMPTS, AwsClients
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -106,9 +106,33 @@ def spark_conf(
             "spark.hadoop.fs.s3a.directory.marker.retention": "keep",
             "spark.hadoop.fs.s3a.multiobjectdelete.enable": "false",
             "spark.hadoop.fs.s3a.committer.magic.enabled": "false",
+            **s3a_retry_conf(),
         }
     )
     return conf
+
+
+def s3a_retry_conf() -> dict[str, str]:
+    """Return S3A's retry and connection settings (pure; ADR 0025).
+
+    Two layers retry: the AWS SDK inside S3A (``fs.s3a.attempts.maximum`` retries per
+    request, exponential backoff from 100 ms, 500 ms when throttled) and, once it gives
+    up, S3A itself (``fs.s3a.retry.*``: transient failures such as a dropped connection
+    or a 500; ``fs.s3a.retry.throttle.*``: 503 SlowDown, exponential backoff). Sized so
+    the builds finish with 20% of S3 requests failing. A stalled connection fails after
+    60 s instead of S3A's default 200 s. In ``aws`` EMRFS serves ``s3://`` and retries
+    503s and dropped connections itself (``fs.s3.maxRetries``, 15 by default).
+    """
+    prefix = "spark.hadoop.fs.s3a"
+    return {
+        f"{prefix}.attempts.maximum": str(S3_MAX_ATTEMPTS),
+        f"{prefix}.retry.limit": "7",
+        f"{prefix}.retry.interval": "250ms",
+        f"{prefix}.retry.throttle.limit": "20",
+        f"{prefix}.retry.throttle.interval": "500ms",
+        f"{prefix}.connection.establish.timeout": "5000",
+        f"{prefix}.connection.timeout": "60000",
+    }
 
 
 def log_store_conf(aws: AwsClients) -> dict[str, str]:

@@ -33,3 +33,10 @@ def test_threads_asking_at_once_share_one_client(tmp_path: Path) -> None:
     with ThreadPoolExecutor(8) as pool:
         built = list(pool.map(lambda _: aws.client("glue"), range(32)))
     assert len({id(c) for c in built}) == 1
+
+
+def test_every_client_retries_as_the_platform_says(tmp_path: Path) -> None:
+    """One retry policy (ADR 0025): standard mode, 10 attempts, S3 and the rest alike."""
+    aws = _clients(tmp_path)
+    for client in (aws.s3(), aws.client("glue"), aws.client("dynamodb")):
+        assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 10}

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from goldmine.aws import AwsClients
+from goldmine.aws import S3_MAX_ATTEMPTS, AwsClients
 from goldmine.settings import Endpoints, load_settings
 from goldmine.spark import SparkSetupError, spark_conf
 
@@ -34,6 +34,10 @@ def test_local_conf_points_s3_at_the_local_store_with_cached_jars(tmp_path: Path
     assert "spark.jars.packages" not in conf
     assert conf["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
     assert conf["spark.sql.session.timeZone"] == "UTC"
+    # S3A retries (ADR 0025): the SDK's attempts are the platform's one figure
+    assert conf["spark.hadoop.fs.s3a.attempts.maximum"] == str(S3_MAX_ATTEMPTS) == "10"
+    assert conf["spark.hadoop.fs.s3a.retry.throttle.limit"] == "20"
+    assert conf["spark.hadoop.fs.s3a.connection.timeout"] == "60000"
 
 
 def test_aws_conf_uses_emrfs_and_no_local_jars():
