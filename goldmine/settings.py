@@ -154,9 +154,6 @@ class Settings(BaseSettings):
         object.__setattr__(self, "buckets", Buckets(**filled, mesh=mesh))
         object.__setattr__(self, "delta_log_table", self.delta_log_table or f"{prefix}-delta-log")
         object.__setattr__(self, "lease_table", self.lease_table or f"{prefix}-leases")
-        if self.settle_seconds is None:
-            quiet = 10.0 if self.environment == "local" else 300.0
-            object.__setattr__(self, "settle_seconds", quiet)
         if not self.observability.metrics_namespace:
             observability = self.observability.model_copy(
                 update={"metrics_namespace": self.project}
@@ -168,8 +165,10 @@ class Settings(BaseSettings):
 
     @property
     def quiet_seconds(self) -> float:
-        """The settle rule's quiet period in seconds (``settle_seconds``, derived)."""
-        return float(self.settle_seconds or 0.0)
+        """The settle rule's quiet period: ``settle_seconds``, else 10 s locally, 300 s in aws."""
+        if self.settle_seconds is not None:
+            return self.settle_seconds
+        return 10.0 if self.is_local else 300.0
 
     @property
     def is_local(self) -> bool:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +49,7 @@ from lake._status import BUILD_STEP
 from lake._tables import STAGING_PREFIX, delete_prefix, partition_values
 from lake.analytics.tables import analytics_tables
 from lake.curated.tables import curated_tables
-from lake.raw import INGEST_STEP
+from lake.raw import INGEST_STEP, ingest_date_of
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -59,8 +58,6 @@ if TYPE_CHECKING:
     from goldmine.validation import ValidationReport
 
 log = logging.getLogger(__name__)
-#: The ingest date in a raw key (``<feed>/ingest_date=YYYY-MM-DD/<file>``).
-_RAW_DAY = re.compile(r"ingest_date=(\d{4}-\d{2}-\d{2})/")
 #: ``progress(step, done, total)``.
 BuildProgress = Callable[[str, int, int], None]
 
@@ -143,16 +140,16 @@ def validation_prefix(curated_bucket: str, run_id: str) -> str:
 def pending_batches(
     s3: Any,
     raw_bucket: str,
-    curated_bucket: str,
+    built: Mapping[str, dict[str, Any]],
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> list[dict[str, Any]]:
     """Return the ingest ledgers of raw batches in range with a file no build took yet.
 
-    A batch whose build ledger lists every one of its raw files is built; one that
-    gained a file since (it landed after the build) is pending again.
+    ``built`` maps a batch id to its build ledger (:func:`build_ledgers`). A batch whose
+    build ledger lists every one of its raw files is built; one that gained a file since
+    (it landed after the build) is pending again.
     """
-    built = {e["batch_id"]: e for e in list_ledgers(s3, curated_bucket, BUILD_STEP)}
     pending = []
     for entry in list_ledgers(s3, raw_bucket, INGEST_STEP):
         day = dt.date.fromisoformat(entry["ingest_date"])
@@ -161,6 +158,11 @@ def pending_batches(
         if has_unbuilt_files(entry, built.get(entry["batch_id"])):
             pending.append(entry)
     return sorted(pending, key=lambda e: (e["ingest_date"], e["batch_id"]))
+
+
+def build_ledgers(s3: Any, curated_bucket: str) -> dict[str, dict[str, Any]]:
+    """Return every build ledger of the curated bucket by batch id."""
+    return {e["batch_id"]: e for e in list_ledgers(s3, curated_bucket, BUILD_STEP)}
 
 
 def ready_batches(
@@ -238,9 +240,9 @@ def build(
 
     buckets = platform.settings.buckets
     s3 = platform.aws.s3()
-    built = {e["batch_id"] for e in list_ledgers(s3, buckets.curated, BUILD_STEP)}
+    built = build_ledgers(s3, buckets.curated)
     pending, waiting = ready_batches(
-        platform, pending_batches(s3, buckets.raw, buckets.curated, date_from, date_to)
+        platform, pending_batches(s3, buckets.raw, built, date_from, date_to)
     )
     if not pending:
         return BuildResult(batches=(), waiting=waiting)
@@ -254,7 +256,7 @@ def build(
                 rejected.append(
                     {"batch_id": entry["batch_id"], "file": uri, "problem": f["problem"]}
                 )
-            day = dt.date.fromisoformat(_RAW_DAY.search(f["raw_key"]).group(1))  # type: ignore[union-attr]
+            day = ingest_date_of(f["raw_key"])
             files.append(LandedFile(uri, f["feed"], entry["batch_id"], day, f.get("bytes")))
     run_id = f"{batch_ids[0]}-{batch_ids[-1]}"
     cur = curated_tables(buckets.curated)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lake._tables import LakeTable, partition_values, read_staged, stage
+from lake.raw import INGEST_DATE_PART
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -318,7 +319,7 @@ def stage_curated(
         quarantine = quarantine.unionByName(result.quarantine)
     snapshot = F.lit(run.snapshot_date)
     # The ingest date of a quarantined or dropped record: its file's ``ingest_date=``.
-    day = F.regexp_extract("source_file", r"/ingest_date=(\d{4}-\d{2}-\d{2})/", 1)
+    day = F.regexp_extract("source_file", INGEST_DATE_PART, 1)
     with_day = F.to_date(F.when(day != "", day))
     outputs: dict[str, DataFrame] = {
         "order_versions": orders.accepted,

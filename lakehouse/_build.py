@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from goldmine.observe import observe_run
-from goldmine.rules import LandedFile, list_landed_files
+from goldmine.rules import LandedFile
 from goldmine.spark import shuffle_partitions, sized_shuffles
 from lakehouse._catalog import register_tables
 from lakehouse._delta import is_table
@@ -260,16 +260,14 @@ def build_lakehouse(
     when a later layer fails). Every existing table is then (re-)registered in Glue
     (:func:`register_tables`).
     """
-    from goldmine.landing import settle_landing
+    from goldmine.landing import settled_files
 
     settings = platform.settings
     say = progress or (lambda _msg: None)
     s3 = platform.aws.s3()
-    landed = list_landed_files(s3, settings.buckets.landing)
-    # Every landed byte, not only the pending batches': the tables grow with them.
+    landed, judged = settled_files(s3, settings.buckets.landing, settings.quiet_seconds, say=say)
+    # Every settled landed byte, not only the pending batches': the tables grow with them.
     landed_bytes = sum(f.size or 0 for f in landed)
-    judged = settle_landing(s3, settings.buckets.landing, settings.quiet_seconds, say=say)
-    landed = [f for f in landed if f.feed == "stores" or f.batch_id not in judged.unsettled]
     with sized_shuffles(spark, shuffle_partitions(landed_bytes, settings.spark_shuffle_partitions)):
         ledger = read_ledger(spark, settings)
         landed, late = name_late_files(landed, ledger)

@@ -172,14 +172,11 @@ def _build_function(contract: Contract) -> Callable[[BuildContext], DataFrame]:
 
 def _landed(s3: Any, settings: Settings, feeds: list[str]) -> dict[str, list[LandedFile]]:
     """Return the settled landed files of ``feeds`` (the settle rule, ADR 0026)."""
-    from goldmine.landing import settle_landing
-    from goldmine.rules import list_landed_files
+    from goldmine.landing import settled_files
 
     if not feeds:
         return {}
-    files = list_landed_files(s3, settings.buckets.landing)
-    judged = settle_landing(s3, settings.buckets.landing, settings.quiet_seconds, say=log.warning)
-    files = [f for f in files if f.feed == "stores" or f.batch_id not in judged.unsettled]
+    files, _ = settled_files(s3, settings.buckets.landing, settings.quiet_seconds, say=log.warning)
     return {feed: [f for f in files if f.feed == feed] for feed in feeds}
 
 

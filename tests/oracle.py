@@ -57,6 +57,7 @@ __all__ = [
     "DAILY_SALES_COLUMNS",
     "DAILY_SALES_KEYS",
     "DUPLICATES_COLUMNS",
+    "GOLD",
     "ORDERS_COLUMNS",
     "ORDER_LINES_COLUMNS",
     "PRODUCT_MONTHLY_COLUMNS",
@@ -93,6 +94,12 @@ PRODUCT_MONTHLY_COLUMNS = [
     "returned_units",
     "return_rate",
 ]
+#: The gold tables of DATASET.md section 4: their columns and their keys.
+GOLD = {
+    "daily_sales": (DAILY_SALES_COLUMNS, DAILY_SALES_KEYS),
+    "customer_lifetime": (CUSTOMER_LIFETIME_COLUMNS, CUSTOMER_LIFETIME_KEYS),
+    "product_monthly": (PRODUCT_MONTHLY_COLUMNS, PRODUCT_MONTHLY_KEYS),
+}
 QUARANTINE_COLUMNS = ["feed", "batch_id", "key", "line", "order_id", "line_no", "reason", "raw"]
 RECONCILIATION_COLUMNS = [
     "feed",

@@ -16,16 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.oracle import (
-    CUSTOMER_LIFETIME_COLUMNS,
-    CUSTOMER_LIFETIME_KEYS,
-    DAILY_SALES_COLUMNS,
-    DAILY_SALES_KEYS,
-    PRODUCT_MONTHLY_COLUMNS,
-    PRODUCT_MONTHLY_KEYS,
-    assert_frames_equal,
-    expected_from_s3,
-)
+from tests.oracle import GOLD, assert_frames_equal, expected_from_s3
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,12 +24,6 @@ if TYPE_CHECKING:
     from goldmine.platform import Platform
 
 REPO = Path(__file__).resolve().parents[1]
-#: The gold tables of DATASET.md section 4: their columns and their keys.
-GOLD = {
-    "daily_sales": (DAILY_SALES_COLUMNS, DAILY_SALES_KEYS),
-    "customer_lifetime": (CUSTOMER_LIFETIME_COLUMNS, CUSTOMER_LIFETIME_KEYS),
-    "product_monthly": (PRODUCT_MONTHLY_COLUMNS, PRODUCT_MONTHLY_KEYS),
-}
 
 
 def run_env(platform: Platform, **settings: str) -> dict[str, str]:

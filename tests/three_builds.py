@@ -13,16 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from goldmine.query import run_query
 from tests.answers import normalized
-from tests.oracle import (
-    CUSTOMER_LIFETIME_COLUMNS,
-    CUSTOMER_LIFETIME_KEYS,
-    DAILY_SALES_COLUMNS,
-    DAILY_SALES_KEYS,
-    PRODUCT_MONTHLY_COLUMNS,
-    PRODUCT_MONTHLY_KEYS,
-    Expected,
-    assert_frames_equal,
-)
+from tests.oracle import GOLD, Expected, assert_frames_equal
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -30,12 +21,6 @@ if TYPE_CHECKING:
     from goldmine.platform import Platform
 
 BUILDS = ("lake", "lakehouse", "mesh")
-#: Gold table -> (columns, keys) as the oracle gives them.
-GOLD = {
-    "daily_sales": (DAILY_SALES_COLUMNS, DAILY_SALES_KEYS),
-    "customer_lifetime": (CUSTOMER_LIFETIME_COLUMNS, CUSTOMER_LIFETIME_KEYS),
-    "product_monthly": (PRODUCT_MONTHLY_COLUMNS, PRODUCT_MONTHLY_KEYS),
-}
 
 
 def build_three_ways(platform: Platform, spark: SparkSession, tag: str) -> dict[str, Any]:

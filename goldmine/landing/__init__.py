@@ -19,6 +19,7 @@ from goldmine.landing._settle import (
     Settlement,
     list_landed_batches,
     settle_landing,
+    settled_files,
     settlement,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "land_directory",
     "list_landed_batches",
     "settle_landing",
+    "settled_files",
     "settlement",
 ]

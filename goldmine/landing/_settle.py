@@ -21,10 +21,13 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goldmine.landing._land_directory import batch_of
-from goldmine.rules._read_landed import STORES_BATCH_ID
+from goldmine.rules._read_landed import STORES_BATCH_ID, list_landed_files
+
+if TYPE_CHECKING:
+    from goldmine.rules import LandedFile
 
 #: Where a source system's manifests land (the project's generator writes them).
 MANIFEST_PREFIX = "_manifests/manifest-"
@@ -150,6 +153,19 @@ def settle_landing(
         if say:
             say(line)
     return judged
+
+
+def settled_files(
+    s3: Any, bucket: str, quiet: float, *, say: Callable[[str], None] | None = None
+) -> tuple[list[LandedFile], Settlement]:
+    """Return the landed files a build may read, and the settlement of the batches.
+
+    The files are those of the settled batches and the stores list; the settlement says
+    why the other batches wait (:func:`settle_landing`).
+    """
+    files = list_landed_files(s3, bucket)
+    judged = settle_landing(s3, bucket, quiet, say=say)
+    return [f for f in files if f.feed == "stores" or f.batch_id not in judged.unsettled], judged
 
 
 def _missing_from_manifest(s3: Any, bucket: str, batch: LandedBatch) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,10 +13,9 @@ from goldmine.landing import batch_of
 from goldmine.rules import check_encoding
 from lake._errors import NothingLandedError, RawConflictError
 from lake._ledger import list_objects, read_ledger, write_ledger
-from lake.raw._feeds import FEEDS, STORES_LANDING_KEY
+from lake.raw._feeds import FEEDS, STORES_LANDING_KEY, ingest_date_of
 
 INGEST_STEP = "ingest"
-_DATE_PART = re.compile(r"/ingest_date=(\d{4}-\d{2}-\d{2})/")
 
 
 @dataclass(frozen=True)
@@ -60,9 +58,9 @@ def list_landed_dates(s3: Any, landing_bucket: str) -> list[dt.date]:
         if feed.name == "stores":
             continue
         for key, _ in list_objects(s3, landing_bucket, feed.landing_prefix):
-            match = _DATE_PART.search("/" + key)
-            if match:
-                dates.add(dt.date.fromisoformat(match.group(1)))
+            day = ingest_date_of(key)
+            if day is not None:
+                dates.add(day)
     return sorted(dates)
 
 
@@ -109,13 +107,14 @@ def ingest_day(
     by_batch: dict[str, list[tuple[str, str, str]]] = {}
     for feed, landing_key, raw_key in landed:
         by_batch.setdefault(str(batch_of(landing_key)), []).append((feed, landing_key, raw_key))
+    ledgers = {b: read_ledger(s3, raw_bucket, INGEST_STEP, b) or {} for b in sorted(by_batch)}
     stores = _stores_file(s3, landing_bucket, raw_bucket, ingest_date)
     if stores is not None:
-        by_batch[_stores_batch(s3, raw_bucket, sorted(by_batch), stores[2])].append(stores)
+        by_batch[_stores_batch(ledgers, stores[2])].append(stores)
     results = []
     for batch_id, files_landed in sorted(by_batch.items()):
         files, copied = _copy_files(s3, landing_bucket, raw_bucket, files_landed)
-        earlier = read_ledger(s3, raw_bucket, INGEST_STEP, batch_id) or {}
+        earlier = ledgers[batch_id]
         mine = {f.raw_key for f in files}
         kept = [f for f in earlier.get("files", []) if f["raw_key"] not in mine]
         write_ledger(
@@ -161,13 +160,16 @@ def _copy_files(
     return files, copied
 
 
-def _stores_batch(s3: Any, raw_bucket: str, batches: list[str], raw_key: str) -> str:
-    """Return the batch the stores list goes with: the one whose ledger has it, else the first."""
-    for batch_id in batches:
-        entry = read_ledger(s3, raw_bucket, INGEST_STEP, batch_id) or {}
+def _stores_batch(ledgers: dict[str, dict[str, Any]], raw_key: str) -> str:
+    """Return the batch the stores list goes with: the one whose ledger has it, else the first.
+
+    ``ledgers``: the ingest ledger of each batch of the date (empty when none yet), in
+    batch id order.
+    """
+    for batch_id, entry in ledgers.items():
         if any(f["raw_key"] == raw_key for f in entry.get("files", [])):
             return batch_id
-    return batches[0]
+    return next(iter(ledgers))
 
 
 def _landed_files(s3: Any, bucket: str, ingest_date: dt.date) -> list[tuple[str, str, str]]:
