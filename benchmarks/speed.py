@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,19 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="profile each build's Python side with cProfile into DIR/<scenario>-<build>.prof",
     )
+    parser.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra Spark conf for every build (repeatable), e.g. to try a setting",
+    )
+    parser.add_argument(
+        "--event-logs",
+        type=Path,
+        metavar="DIR",
+        help="keep each build's Spark event log in DIR (read with eventlog_summary.py)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)  # child: one build
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)  # fmt: skip
@@ -109,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     for scenario in args.scenario:
         best: dict[str, Run] = {}
         for _ in range(args.repeat):
-            for run in _scenario(scenario, args.builds, args.keep, args.cprofile):
+            options = ChildOptions(args.cprofile, tuple(args.conf), args.event_logs)
+            for run in _scenario(scenario, args.builds, args.keep, options):
                 if run.build not in best or (run.ok and run.seconds < best[run.build].seconds):
                     best[run.build] = run
                 runs.append(run)
@@ -120,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _scenario(
-    scenario: str, builds: list[str], keep: bool, cprofile: Path | None = None
+    scenario: str, builds: list[str], keep: bool, options: ChildOptions | None = None
 ) -> list[Run]:
     """Generate the scenario's source, build each architecture, time the reference."""
     from goldmine.local import stop_services
@@ -147,11 +161,12 @@ def _scenario(
             _land(s3, settings.buckets.landing, source, first, with_stores=True)
             # The state the timed batch lands on (not timed).
             for build in (b for b in builds if b in BUILDS):
-                _in_child(build, data_dir, scenario)
+                untimed = replace(options or ChildOptions(), cprofile=None, event_logs=None)
+                _in_child(build, data_dir, scenario, untimed)
         _land(s3, settings.buckets.landing, source, last, with_stores=not first)
         for build in (b for b in builds if b in BUILDS):
             commits = _delta_commits(s3, settings)
-            run = _in_child(build, data_dir, scenario, cprofile)
+            run = _in_child(build, data_dir, scenario, options)
             run.delta_commits = _delta_commits(s3, settings) - commits
             runs.append(run)
         if "reference" in builds:
@@ -184,14 +199,28 @@ def _delta_commits(s3: Any, settings: Any) -> int:
     return sum(count_delta_commits(s3, settings.buckets.all().values()).values())
 
 
-def _in_child(build: str, data_dir: Path, scenario: str, cprofile: Path | None = None) -> Run:
+@dataclass(frozen=True)
+class ChildOptions:
+    """How each timed build runs: profiled, with extra Spark conf, keeping its event log."""
+
+    cprofile: Path | None = None
+    conf: tuple[str, ...] = ()
+    event_logs: Path | None = None
+
+
+def _in_child(
+    build: str, data_dir: Path, scenario: str, options: ChildOptions | None = None
+) -> Run:
     """Run one build in a fresh Python process with a Spark event log; time the process."""
+    options = options or ChildOptions()
+    cprofile = options.cprofile
     with tempfile.TemporaryDirectory(prefix="goldmine-speed-run-") as tmp:
         conf_dir, log_dir = Path(tmp) / "conf", Path(tmp) / "events"
         conf_dir.mkdir()
         log_dir.mkdir()
+        extra = "".join(f"{kv.partition('=')[0]} {kv.partition('=')[2]}\n" for kv in options.conf)
         (conf_dir / "spark-defaults.conf").write_text(
-            f"spark.eventLog.enabled true\nspark.eventLog.dir file://{log_dir}\n"
+            f"spark.eventLog.enabled true\nspark.eventLog.dir file://{log_dir}\n{extra}"
         )
         result = Path(tmp) / "result.json"
         env = {**os.environ, "SPARK_CONF_DIR": str(conf_dir), "GOLDMINE_DATA_DIR": str(data_dir),
@@ -213,6 +242,9 @@ def _in_child(build: str, data_dir: Path, scenario: str, cprofile: Path | None =
         logs = sorted(log_dir.iterdir())
         if logs:
             _count_events(logs[0], run)
+            if options.event_logs is not None:
+                options.event_logs.mkdir(parents=True, exist_ok=True)
+                shutil.copy(logs[0], options.event_logs / f"{scenario}-{build}.eventlog")
     print(f"  {scenario} {build}: {run.seconds:.1f} s, {run.jobs} Spark jobs"
           + ("" if run.ok else f" FAILED: {run.error}"), flush=True)  # fmt: skip
     return run

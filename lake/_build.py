@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from goldmine.observe import observe_run
 from goldmine.plan import Plan, PlanRun, Step, run_plan
-from goldmine.spark import parquet_source_bytes, shuffle_partitions, sized_shuffles
+from goldmine.spark import parquet_source_bytes, sized_execution
 from lake._build_steps import (
     SMALL_RUN_MAX_BYTES,
     Cleaned,
@@ -271,12 +271,9 @@ def build(
     )
     run = LakeRun(spark, s3, cur, ana, run_id, batch_ids, snapshot, validation_uri, small)
     history = [cur[name].uri for name in _HISTORY_TABLES]
-    partitions = shuffle_partitions(
-        None if landed is None else landed + parquet_source_bytes(s3, history),
-        platform.settings.spark_shuffle_partitions,
-    )
+    source = None if landed is None else landed + parquet_source_bytes(s3, history)
     try:
-        with sized_shuffles(spark, partitions):
+        with sized_execution(spark, source, platform.settings.spark_shuffle_partitions):
             done = run_plan(
                 LAKE_PLAN,
                 progress=progress,

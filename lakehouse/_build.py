@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from goldmine.observe import observe_run
 from goldmine.rules import LandedFile
-from goldmine.spark import shuffle_partitions, sized_shuffles
+from goldmine.spark import sized_execution
 from lakehouse._catalog import register_tables
 from lakehouse._delta import is_table
 from lakehouse._observe import summarize_build
@@ -268,7 +268,7 @@ def build_lakehouse(
     landed, judged = settled_files(s3, settings.buckets.landing, settings.quiet_seconds, say=say)
     # Every settled landed byte, not only the pending batches': the tables grow with them.
     landed_bytes = sum(f.size or 0 for f in landed)
-    with sized_shuffles(spark, shuffle_partitions(landed_bytes, settings.spark_shuffle_partitions)):
+    with sized_execution(spark, landed_bytes, settings.spark_shuffle_partitions):
         ledger = read_ledger(spark, settings)
         landed, late = name_late_files(landed, ledger)
         try:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from goldmine.catalog import register_table
 from goldmine.observe import observe_run
 from goldmine.settings import Settings
-from goldmine.spark import parquet_source_bytes, shuffle_partitions, sized_shuffles
+from goldmine.spark import parquet_source_bytes, sized_execution
 from goldmine.tags import tag_glue_database, tag_glue_table
 from mesh._build_context import BuildContext
 from mesh._check_data import Check, DataCheck, check_data
@@ -299,10 +299,8 @@ def publish_product(
     if transform is None and not force and unchanged_since(current, inputs.fingerprint):
         say("unchanged, skipped")
         return _unchanged(contract, current or {})
-    partitions = shuffle_partitions(
-        _source_bytes(s3, inputs), platform.settings.spark_shuffle_partitions
-    )
-    with sized_shuffles(spark, partitions):  # one plan per statement, no AQE jobs
+    source = _source_bytes(s3, inputs)
+    with sized_execution(spark, source, platform.settings.spark_shuffle_partitions):
         context = _open_context(spark, platform, s3, inputs)
         built: _Built | None = None
         try:

@@ -10,27 +10,33 @@ from goldmine.spark._session import (
     s3a_retry_conf,
     spark_conf,
 )
-from goldmine.spark._size_shuffles import (
+from goldmine.spark._size_execution import (
     BYTES_PER_PARTITION,
+    INTERPRETED_MAX_BYTES,
     PARQUET_DENSITY,
+    execution_conf,
     parquet_source_bytes,
     shuffle_partitions,
+    sized_execution,
     sized_shuffles,
 )
 
 __all__ = [
     "BYTES_PER_PARTITION",
+    "INTERPRETED_MAX_BYTES",
     "LOG_STORE_CLASS",
     "OBSERVATION_WAIT_S",
     "PARQUET_DENSITY",
     "SparkSetupError",
     "build_session",
+    "execution_conf",
     "log_store_conf",
     "observed_metrics",
     "parquet_source_bytes",
     "route_buckets",
     "s3a_retry_conf",
     "shuffle_partitions",
+    "sized_execution",
     "sized_shuffles",
     "spark_conf",
 ]

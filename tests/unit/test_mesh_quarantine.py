@@ -116,7 +116,7 @@ class _Platform:
 
 
 class _Conf(dict):  # type: ignore[type-arg]
-    """A session's runtime conf: what ``sized_shuffles`` sets and restores."""
+    """A session's runtime conf: what ``sized_execution`` sets and restores."""
 
     def set(self, key: str, value: str) -> None:
         self[key] = value
