@@ -22,7 +22,7 @@ test: venv jars trino browser  ## the test suite: platform (unit + integration, 
 test-slow: venv jars trino  ## the long end-to-end proofs marked `slow` (see pyproject.toml)
 	$(PY) -m pytest -m slow
 
-unit: venv  ## unit tests only (no services, no Spark)
+unit: venv  ## unit tests only: no local services, pure rules on a bare local Spark session
 	$(PY) -m pytest tests/unit
 
 check: venv  ## ruff (lint + format) and mypy

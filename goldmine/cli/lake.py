@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from goldmine.cli._context import get_platform
-from goldmine.cli._lease import NoWaitOption, holds_lease
+from goldmine.cli._lease import NoWaitOption, holds_lease, run_lease
 from goldmine.lease import LAKE
 
 if TYPE_CHECKING:
@@ -52,7 +52,6 @@ def _progress() -> Progress:
 
 
 @app.command("ingest")
-@holds_lease(LAKE)
 def ingest_command(
     date: Annotated[
         str | None,
@@ -67,20 +66,13 @@ def ingest_command(
 
     Example: goldmine lake ingest --date 2025-01-06
     """
-    from lake import ingest
-
     day = _parse_date(date)
     if (day is None) == (not all_dates):
         raise typer.BadParameter("give exactly one of --date D or --all")
-    platform = get_platform()
-    with _progress() as bar:
-        task = bar.add_task("ingest", total=None)
-
-        def progress(done: int, total: int, result: IngestResult) -> None:
-            bar.update(task, completed=done, total=total, description=f"batch {result.batch_id}")
-
-        results = ingest(platform, None if all_dates else [day], progress=progress)  # type: ignore[list-item]
-    table = Table(title=f"Ingested into s3://{platform.settings.buckets.raw}")
+    # The lease is taken once the options are checked: a usage error starts no service.
+    with run_lease(LAKE, no_wait=no_wait):
+        results = _ingest_with_progress(None if day is None else [day])
+    table = Table(title=f"Ingested into s3://{get_platform().settings.buckets.raw}")
     for column in ("batch", "files", "copied", "already raw", "bytes", "problems"):
         table.add_column(column, justify="left" if column in {"batch", "problems"} else "right")
     for r in results:
@@ -94,6 +86,19 @@ def ingest_command(
             problems or "-",
         )
     Console().print(table)
+
+
+def _ingest_with_progress(days: list[dt.date] | None) -> list[IngestResult]:
+    """Ingest ``days`` (every landed date when ``None``) with a progress bar."""
+    from lake import ingest
+
+    with _progress() as bar:
+        task = bar.add_task("ingest", total=None)
+
+        def progress(done: int, total: int, result: IngestResult) -> None:
+            bar.update(task, completed=done, total=total, description=f"batch {result.batch_id}")
+
+        return ingest(get_platform(), days, progress=progress)
 
 
 @app.command("build")
