@@ -160,9 +160,10 @@ def bronze_lines(
     """
     from pyspark import StorageLevel
 
-    same = bronze is not None and bronze.landed is not None and bronze_batches == silver_batches
-    lines = bronze.landed if same and bronze else read_bronze(spark, settings, silver_batches)
-    assert lines is not None
+    if bronze is not None and bronze.landed is not None and bronze_batches == silver_batches:
+        lines = bronze.landed
+    else:
+        lines = read_bronze(spark, settings, silver_batches)
     return lines.select(*_LANDED_COLUMNS).persist(StorageLevel.DISK_ONLY)
 
 
