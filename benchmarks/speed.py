@@ -299,6 +299,10 @@ def _child(build: str, result: Path | None) -> int:
 
         summary = build_lakehouse(spark, platform)
         steps["batches"] = len(summary.batches.get("silver", []))
+        if summary.steps is not None:
+            steps["plan"] = [
+                [s.name, round(s.seconds, 2), s.spark_jobs] for s in summary.steps.steps
+            ]
     else:
         import mesh
 

@@ -79,8 +79,21 @@ def validation_off(settings: Any) -> Iterator[None]:
         mock.patch(f"{SILVER}.append_new_batches", append_but_quarantine),
         # One reader (the order lines): a build without validation would not keep a copy.
         mock.patch(f"{SILVER}.persist_priced_items", lambda items: items),
+        mock.patch(f"{SILVER}.SILVER_PLAN", _without_priced_copy(silver.SILVER_PLAN)),
     ):
         yield
+
+
+def _without_priced_copy(plan: Any) -> Any:
+    """Return silver's plan with its priced items not kept (``price_items`` not persisted)."""
+    import dataclasses
+
+    from goldmine.plan import Plan
+
+    steps = tuple(
+        dataclasses.replace(s, persist=False) if s.name == "price_items" else s for s in plan.steps
+    )
+    return Plan(plan.name, steps)
 
 
 @dataclass

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from goldmine.cost import measure_storage
-from goldmine.observe import StepClock
 from goldmine.query import run_standard_queries
 from goldmine.report import StepTime
 from goldmine.sales import GeneratorConfig, S3Sink, generate_sales
@@ -153,9 +152,8 @@ def _build_lake(platform: Platform, spark: SparkSession, dates: list[Any], say: 
 def _build_lakehouse(platform: Platform, spark: SparkSession, say: Say) -> BuildReport:
     from lakehouse import LAYERS, build_lakehouse, layer_tables
 
-    clock = StepClock(forward=lambda message: say(f"lakehouse: {message}"))
-    build_lakehouse(spark, platform, progress=clock)
-    steps = tuple(StepTime(s.step, s.seconds) for s in clock.steps(time.perf_counter()))
+    built = build_lakehouse(spark, platform, progress=lambda message: say(f"lakehouse: {message}"))
+    steps = tuple(StepTime(s.name, s.seconds) for s in built.steps.steps) if built.steps else ()
     options = platform.aws.storage_options()
     settings = platform.settings
     rows = {

@@ -9,26 +9,27 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from goldmine.observe import observe_run
+from goldmine.plan import Plan, PlanRun, Step, run_plan
 from goldmine.rules import LandedFile
 from goldmine.spark import sized_execution
 from lakehouse._catalog import register_tables
 from lakehouse._delta import is_table
 from lakehouse._observe import summarize_build
-from lakehouse._tables import LAYERS, table
-from lakehouse.bronze import append_bronze
-from lakehouse.gold import build_gold
-from lakehouse.silver import SilverCounts, build_silver
+from lakehouse._tables import LAYERS
+from lakehouse.bronze import BronzeResult, build_bronze
+from lakehouse.gold import GOLD_PLAN
+from lakehouse.silver import SILVER_PLAN, SilverCounts, silver_counts
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import SparkSession
 
     from goldmine.platform import Platform
     from goldmine.settings import Settings
 
 log = logging.getLogger(__name__)
-#: ``(step description)`` callback for progress display.
+#: ``(message)`` callback for progress display: each step's name as it starts, and a
+#: line per validation report.
 Progress = Callable[[str], None]
-FEEDS: tuple[str, ...] = ("stores", "fx_rates", "products", "customers", "orders")
 
 
 @dataclass
@@ -48,6 +49,8 @@ class BuildSummary:
     late: dict[str, str] = field(default_factory=dict)
     #: Silver's own counts (per feed, validation, touched keys): the run's metrics.
     silver: SilverCounts | None = None
+    #: The build's plans as they ran: seconds and Spark jobs per step.
+    steps: PlanRun | None = None
 
     def add_silver(self, counts: SilverCounts) -> None:
         """Add what silver read, accepted, quarantined and dropped."""
@@ -75,6 +78,8 @@ class BuildSummary:
         )
         out.extend(f"rows written {name}: {n}" for name, n in sorted(self.written.items()))
         out.append(f"{len(self.registered)} tables registered in Glue (table_type=DELTA)")
+        if self.steps is not None:
+            out.append(f"steps: {self.steps.summary()}")
         return out
 
 
@@ -119,14 +124,24 @@ def record_finished(
     spark: SparkSession,
     settings: Settings,
     ledger: Ledger,
-    finished: dict[str, list[str]],
     landed: list[LandedFile],
-) -> None:
-    """Append to the ledger, in one commit, the ``finished`` batches it does not hold yet.
+    todo: dict[str, list[str]],
+    bronze: BronzeResult | None = None,
+    report_validation: tuple[object, ...] | None = None,
+    merge_gold: dict[str, int] | None = None,
+) -> dict[str, list[str]]:
+    """Record, in one commit, the layers that finished their batches; return them.
 
-    A bronze row lists the batch's landed files, so that a file landing for it later
-    is seen (:func:`name_late_files`).
+    A layer finished when its last step returned (``bronze``, silver's
+    ``report_validation``, gold's ``merge_gold``): the step runs also when a later
+    layer failed, so the layers before the failure are recorded. Batches the ledger
+    holds already are not appended again. A bronze row lists the batch's landed
+    files, so that a file landing for it later is seen (:func:`name_late_files`).
     """
+    last = {"bronze": bronze, "silver": report_validation, "gold": merge_gold}
+    finished = {
+        layer: todo[layer] for layer, out in last.items() if out is not None and todo.get(layer)
+    }
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     files: dict[str, list[str]] = {}
     for f in landed:
@@ -139,7 +154,7 @@ def record_finished(
         if b not in ledger.finished.get(layer, set())
     ]
     if not new:
-        return
+        return finished
     schema = "layer string, batch_id string, finished_at timestamp, files array<string>"
     frame = spark.createDataFrame(new, schema)
     frame.write.format("delta").mode("append").option("mergeSchema", "true").save(
@@ -149,6 +164,7 @@ def record_finished(
         ledger.finished.setdefault(layer, set()).add(b)
         if listed is not None:
             ledger.files.setdefault(b, set()).update(listed)
+    return finished
 
 
 def name_late_files(
@@ -205,44 +221,72 @@ def pending_batches(
     }
 
 
-@dataclass
-class BronzeResult:
-    """What bronze appended: rows per table, and the batches' landed lines.
+@dataclass(frozen=True)
+class Pending:
+    """What a build has to do: the batches of each layer, the landed files, late files.
 
-    ``landed`` is set when bronze now holds exactly those lines for the batches (no
-    table held any of them before).
+    ``landed``: the settled files, each file landed after bronze took its batch renamed
+    to a batch of its own (:func:`name_late_files`); ``late``: ``{late batch: uri}``.
     """
 
-    rows: dict[str, int]
-    landed: DataFrame | None
+    todo: dict[str, list[str]]
+    landed: list[LandedFile]
+    late: dict[str, str]
+
+    def batches(self, layer: str) -> list[str]:
+        """Return the batches ``layer`` builds (empty: it is skipped)."""
+        return self.todo.get(layer, [])
 
 
-def build_bronze(
-    spark: SparkSession, platform: Platform, landed: list[LandedFile], todo: list[str]
-) -> BronzeResult:
-    """Append the landed lines of ``todo`` (and the stores list) to bronze.
+def pending(
+    settings: Settings,
+    landed: list[LandedFile],
+    read_ledger: Ledger,
+    layers: tuple[str, ...],
+    batches: list[str] | None,
+) -> Pending:
+    """Return what each of ``layers`` builds: ``batches``, else those it has not finished.
 
-    When no bronze table held any of ``todo`` before, the lines appended are exactly
-    bronze's lines of ``todo`` (the stores list, when it was appended again, carries
-    the first batch of ``todo``; otherwise an earlier batch): silver then takes them
-    from here instead of reading bronze back.
+    Raises
+    ------
+    ValueError
+        When one of ``batches`` is not landed.
     """
-    from functools import reduce
-
-    settings = platform.settings
-    files = [f for f in landed if f.feed != "stores" and f.batch_id in todo]
-    files += [replace(f, batch_id=todo[0]) for f in landed if f.feed == "stores"]
-    uris = {feed: table(f"bronze.{feed}").uri(settings) for feed in FEEDS}
-    results = append_bronze(spark, platform.aws.s3(), uris, files)
-    frames = [r.landed for r in results if r.landed is not None]
-    whole = bool(frames) and all(r.fresh for r in results)
-    return BronzeResult(
-        {r.table: r.rows for r in results},
-        reduce(lambda a, b: a.unionByName(b), frames) if whole else None,
-    )
+    landed, late = name_late_files(landed, read_ledger)
+    try:
+        todo = pending_batches(landed, read_ledger.finished, layers, batches)
+    except ValueError as error:
+        raise ValueError(f"{error} in {settings.buckets.landing}") from None
+    return Pending(todo, landed, late)
 
 
-@observe_run("lakehouse", "build", summarize_build, time_progress=True)
+#: What a lakehouse build has to do: the ledger, read once, and each layer's batches.
+PENDING_PLAN = Plan("lakehouse", (Step("read_ledger", read_ledger), Step("pending", pending)))
+
+#: The lakehouse build (ADR 0019, 0021): bronze, silver, gold, each left out when it has
+#: no batch to build (:data:`LAYER_STEPS`); then the ledger records the layers that
+#: finished, in one commit, also when a later layer failed; last, every table is
+#: (re-)registered in Glue. Each table update is one atomic Delta commit (none when
+#: nothing changes), idempotent per batch set.
+LAKEHOUSE_PLAN = Plan(
+    "lakehouse",
+    (
+        Step("bronze", build_bronze),
+        *SILVER_PLAN.steps,
+        *GOLD_PLAN.steps,
+        Step("record_finished", record_finished, always=True),
+        Step("register_tables", register_tables),
+    ),
+)
+#: The steps of each layer.
+LAYER_STEPS: dict[str, tuple[str, ...]] = {
+    "bronze": ("bronze",),
+    "silver": SILVER_PLAN.step_names,
+    "gold": GOLD_PLAN.step_names,
+}
+
+
+@observe_run("lakehouse", "build", summarize_build)
 def build_lakehouse(
     spark: SparkSession,
     platform: Platform,
@@ -253,12 +297,9 @@ def build_lakehouse(
 ) -> BuildSummary:
     """Build ``layers`` for ``batches`` (default: every landed batch a layer has not finished).
 
-    Each table update is one atomic Delta commit (none when nothing changes),
-    idempotent per batch set, so a failed or killed build leaves every table at a
-    committed version and a rerun completes it. The ledger is read once; the batches
-    of every layer that finished are recorded in it with one commit at the end (also
-    when a later layer fails). Every existing table is then (re-)registered in Glue
-    (:func:`register_tables`).
+    Runs :data:`PENDING_PLAN`, then :data:`LAKEHOUSE_PLAN` without the layers that have
+    nothing to build, so a failed or killed build leaves every table at a committed
+    version and a rerun completes it.
     """
     from goldmine.landing import settled_files
 
@@ -268,56 +309,37 @@ def build_lakehouse(
     landed, judged = settled_files(s3, settings.buckets.landing, settings.quiet_seconds, say=say)
     # Every settled landed byte, not only the pending batches': the tables grow with them.
     landed_bytes = sum(f.size or 0 for f in landed)
+
+    def announce(step: str, _done: int, _total: int) -> None:
+        say(step)
+
     with sized_execution(spark, landed_bytes, settings.spark_shuffle_partitions):
-        ledger = read_ledger(spark, settings)
-        landed, late = name_late_files(landed, ledger)
-        try:
-            todo = pending_batches(landed, ledger.finished, layers, batches)
-        except ValueError as error:
-            raise ValueError(f"{error} in {settings.buckets.landing}") from None
-        summary = _build_layers(spark, platform, landed, ledger, todo, say)
+        found = run_plan(
+            PENDING_PLAN, progress=announce, spark=spark, settings=settings, landed=landed,
+            layers=layers, batches=batches,
+        )  # fmt: skip
+        work: Pending = found.outputs["pending"]
+        idle = [step for layer in LAYERS if not work.batches(layer) for step in LAYER_STEPS[layer]]
+        built = run_plan(
+            LAKEHOUSE_PLAN.without(*idle), progress=announce, spark=spark, platform=platform,
+            settings=settings, say=say, ledger=found.outputs["read_ledger"], landed=work.landed,
+            todo=work.todo, **{f"{layer}_batches": work.batches(layer) for layer in LAYERS},
+        )  # fmt: skip
+    done = PlanRun("lakehouse", found.steps + built.steps, {**found.outputs, **built.outputs})
+    summary = _summary(done, work)
     summary.waiting = {b: f"not settled: {why}" for b, why in judged.unsettled.items()}
-    summary.late = {b: uri for b, uri in late.items() if b in todo.get("bronze", [])}
-    say("registering tables in Glue")
-    summary.registered = register_tables(platform)
     return summary
 
 
-def _build_layers(
-    spark: SparkSession,
-    platform: Platform,
-    landed: list[LandedFile],
-    ledger: Ledger,
-    todo: dict[str, list[str]],
-    say: Progress,
-) -> BuildSummary:
-    """Build bronze, silver and gold for their ``todo`` batches; record what finished."""
-    settings = platform.settings
-    summary = BuildSummary(batches=todo)
-    finished: dict[str, list[str]] = {}
-    try:
-        bronze = None
-        if todo.get("bronze"):
-            say("bronze: append landed lines")
-            bronze = build_bronze(spark, platform, landed, todo["bronze"])
-            summary.written.update(bronze.rows)
-            finished["bronze"] = todo["bronze"]
-        silver = None
-        if todo.get("silver"):
-            say("silver: clean and MERGE")
-            same = bronze is not None and todo.get("bronze") == todo["silver"]
-            silver = build_silver(
-                spark, settings, todo["silver"], progress=say,
-                landed=bronze.landed if same and bronze else None,
-            )  # fmt: skip
-            summary.add_silver(silver)
-            finished["silver"] = todo["silver"]
-        if todo.get("gold"):
-            say("gold: recompute touched keys and MERGE")
-            touched = silver.touched if silver and todo.get("silver") == todo["gold"] else None
-            for name, rows in build_gold(spark, settings, todo["gold"], touched).items():
-                summary.written[f"gold.{name}"] = rows
-            finished["gold"] = todo["gold"]
-    finally:
-        record_finished(spark, settings, ledger, finished, landed)
+def _summary(done: PlanRun, work: Pending) -> BuildSummary:
+    """Return what the build did, from its steps' outputs."""
+    out = done.outputs
+    summary = BuildSummary(batches=work.todo, registered=out["register_tables"], steps=done)
+    summary.late = {b: uri for b, uri in work.late.items() if b in work.batches("bronze")}
+    if "bronze" in out:
+        summary.written.update(out["bronze"].rows)
+    if "report_validation" in out:
+        summary.add_silver(silver_counts(out))
+    for name, rows in out.get("merge_gold", {}).items():
+        summary.written[f"gold.{name}"] = rows
     return summary

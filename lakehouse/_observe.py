@@ -2,9 +2,10 @@
 
 Counts per feed and the validation outcomes are silver's own (``SilverCounts``); rows
 and bytes written per table are the ``operationMetrics`` of the Delta commits the run
-made (read from each table's log in S3, no Spark job); step times come from the
-build's progress messages. The lakehouse does not count its quarantine by reason (it
-appends the quarantine in one MERGE), so ``quarantined_by_reason`` stays empty.
+made (read from each table's log in S3, no Spark job); seconds and Spark jobs per step
+come from the build's plans as they ran (``BuildSummary.steps``). The lakehouse does
+not count its quarantine by reason (it appends the quarantine in one MERGE), so
+``quarantined_by_reason`` stays empty.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from goldmine.observe import (
     QualityResult,
     RunContext,
     RunFigures,
+    StepFigures,
     TableFigures,
     delta_files_added_since,
     delta_written_since,
@@ -48,8 +50,12 @@ def summarize_build(context: RunContext, summary: BuildSummary) -> RunFigures:
     """Return the figures of one lakehouse build from its :class:`BuildSummary`."""
     settings = context.platform.settings
     built = [layer for layer in LAYERS if summary.batches.get(layer)]
+    steps = tuple(
+        StepFigures(step=s.name, seconds=round(s.seconds, 3), spark_jobs=s.spark_jobs)
+        for s in (summary.steps.steps if summary.steps else ())
+    )
     if not built:
-        return RunFigures(skipped=True, steps=context.timed_steps)
+        return RunFigures(skipped=True, steps=steps)
     s3 = context.platform.aws.s3()
     tables = []
     for layer in built:
@@ -89,7 +95,7 @@ def summarize_build(context: RunContext, summary: BuildSummary) -> RunFigures:
         quarantined_by_reason=reasons,
         quarantined_items=summary.quarantined_items,
         tables=tuple(tables),
-        steps=context.timed_steps,
+        steps=steps,
         quality=quality,
         lineage=tuple(_lineage(settings, layer) for layer in built),
         newest_order_date=dt.date.fromisoformat(max(order_dates)[:10]) if order_dates else None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from goldmine.settings import Settings, load_settings
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from goldmine.plan import PlanRun
     from goldmine.platform import Platform
 
 REPO = Path(__file__).resolve().parents[1]
@@ -139,6 +140,23 @@ class BuildCost:
 
     spark_jobs: int
     delta_commits: dict[str, int]  # table URI -> commits the build made
+    #: step -> Spark jobs, from the plans the build ran (summed when plans share a name).
+    step_jobs: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Measured:
+    """What a build's fixture reports to :func:`_measured`: the plans the build ran."""
+
+    plans: list[PlanRun] = field(default_factory=list)
+
+    def step_jobs(self) -> dict[str, int]:
+        """Return the Spark jobs of each step of the plans, by step name."""
+        jobs: dict[str, int] = {}
+        for plan in self.plans:
+            for step in plan.steps:
+                jobs[step.name] = jobs.get(step.name, 0) + step.spark_jobs
+        return jobs
 
 
 #: Each build of the shared week, measured as its fixture ran (read by the budget test).
@@ -146,16 +164,21 @@ BUILD_COSTS: dict[str, BuildCost] = {}
 
 
 @contextmanager
-def _measured(build: str, platform: Platform, spark: SparkSession) -> Iterator[None]:
-    """Count the Spark jobs and the Delta commits of one build of the shared week."""
+def _measured(build: str, platform: Platform, spark: SparkSession) -> Iterator[Measured]:
+    """Count the Spark jobs and the Delta commits of one build of the shared week.
+
+    The fixture adds the plans the build ran to what it is given (``Measured.plans``),
+    for the Spark jobs of each step.
+    """
     from goldmine.plan import count_delta_commits, count_spark_jobs
 
     s3, buckets = platform.aws.s3(), platform.settings.buckets.all().values()
     before = count_delta_commits(s3, buckets)
+    measured = Measured()
     with count_spark_jobs(spark, f"test-week-{build}") as jobs:
-        yield
+        yield measured
     commits = count_delta_commits(s3, buckets) - before
-    BUILD_COSTS[build] = BuildCost(jobs(), dict(commits))
+    BUILD_COSTS[build] = BuildCost(jobs(), dict(commits), measured.step_jobs())
 
 
 @pytest.fixture(scope="session")
@@ -175,8 +198,11 @@ def lakehouse_built(platform: Platform, spark: SparkSession, landed_week: list) 
     """Build the shared week into the lakehouse (bronze -> silver -> gold)."""
     from lakehouse import build_lakehouse
 
-    with _measured("lakehouse", platform, spark):
-        return build_lakehouse(spark, platform)
+    with _measured("lakehouse", platform, spark) as measured:
+        built = build_lakehouse(spark, platform)
+        assert built.steps is not None
+        measured.plans.append(built.steps)
+    return built
 
 
 @pytest.fixture(scope="session")

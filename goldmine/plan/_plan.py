@@ -26,12 +26,21 @@ class Step:
     persist
         Keep frames of the output until the plan ends, for outputs read several times:
         ``True`` persists every Spark DataFrame in it (a frame, or one inside a tuple,
-        list, dict or dataclass); a function of the output names the frames to keep.
+        list, dict or dataclass); a function of the output names the frames to keep,
+        a frame before the frames derived from it. A frame the step persisted itself
+        (at a storage level of its choosing, e.g. on disk only) keeps its level; the
+        runner releases it with the others.
+    always
+        Run also when an earlier step failed, as in ``finally`` (the failure is raised
+        after it), with the values given so far: it may require plan inputs only, and
+        takes earlier steps' outputs through parameters with defaults (``None``: the
+        step did not run or did not finish).
     """
 
     name: str
     run: Callable[..., Any]
     persist: bool | Callable[[Any], Iterable[Any]] = False
+    always: bool = False
 
     def needs(self) -> tuple[str, ...]:
         """Return the names this step's function takes."""
@@ -70,9 +79,17 @@ class Plan:
 
     def check(self, inputs: Iterable[str]) -> None:
         """Raise :class:`PlanError` if a step needs a value no input or earlier step gives."""
-        available = set(inputs)
+        given = set(inputs)
+        available = set(given)
         for step in self.steps:
             missing = [n for n in step.required() if n not in available]
+            if step.always and not missing:
+                outputs = [n for n in step.required() if n not in given]
+                if outputs:
+                    raise PlanError(
+                        f"plan {self.name!r}: step {step.name!r} runs also after a failure: "
+                        f"it may require plan inputs only, not {', '.join(outputs)}"
+                    )
             if missing:
                 raise PlanError(
                     f"plan {self.name!r}: step {step.name!r} needs {', '.join(missing)}, "

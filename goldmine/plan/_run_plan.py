@@ -7,11 +7,11 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import TYPE_CHECKING, Any
 
 from goldmine.plan._count_jobs import count_spark_jobs
-from goldmine.plan._plan import Plan
+from goldmine.plan._plan import Plan, Step
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -81,31 +81,51 @@ def run_plan(
     ------
     goldmine.plan.PlanError
         When a step needs a value no input or earlier step gives (nothing runs).
+    BaseException
+        What a step raised, after the later steps marked ``always`` ran.
     """
     plan.check(inputs)
     spark: SparkSession | None = inputs.get("spark")
     values: dict[str, Any] = dict(inputs)
     runs: list[StepRun] = []
     with ExitStack() as release:
-        for done, step in enumerate(plan.steps):
-            if progress is not None:
-                progress(step.name, done, len(plan.steps))
-            args = {name: values[name] for name in step.needs() if name in values}
-            start = time.perf_counter()
-            with _jobs_of(spark, f"{plan.name}.{step.name}") as jobs:
-                output = step.run(**args)
-            if step.persist:
-                kept = step.persist(output) if callable(step.persist) else _frames_in(output)
-                release.callback(_unpersist, _persist(kept))
-            runs.append(StepRun(step.name, time.perf_counter() - start, jobs()))
-            values[step.name] = output
-            log.info("%s.%s: %.1f s, %d Spark jobs", plan.name, step.name, *_last(runs))
+        ran = _StepRunner(plan, spark, values, release, progress)
+        try:
+            for done, step in enumerate(plan.steps):
+                runs.append(ran(step, done))
+        except BaseException:  # the steps that run also after a failure, then raise it
+            for done, step in enumerate(plan.steps):
+                if step.always and done > len(runs):
+                    ran(step, done)
+            raise
     outputs = {s.name: values[s.name] for s in plan.steps}
     return PlanRun(plan.name, tuple(runs), outputs)
 
 
-def _last(runs: list[StepRun]) -> tuple[float, int]:
-    return runs[-1].seconds, runs[-1].spark_jobs
+@dataclass(frozen=True)
+class _StepRunner:
+    """Runs one step of a plan: progress, its job group, its persisted frames, its log line."""
+
+    plan: Plan
+    spark: SparkSession | None
+    values: dict[str, Any]
+    release: ExitStack
+    progress: PlanProgress | None
+
+    def __call__(self, step: Step, done: int) -> StepRun:
+        if self.progress is not None:
+            self.progress(step.name, done, len(self.plan.steps))
+        args = {name: self.values[name] for name in step.needs() if name in self.values}
+        start = time.perf_counter()
+        with _jobs_of(self.spark, f"{self.plan.name}.{step.name}") as jobs:
+            output = step.run(**args)
+        if step.persist:
+            kept = step.persist(output) if callable(step.persist) else _frames_in(output)
+            self.release.callback(_unpersist, _persist(kept))
+        run = StepRun(step.name, time.perf_counter() - start, jobs())
+        self.values[step.name] = output
+        log.info("%s.%s: %.1f s, %d Spark jobs", self.plan.name, *astuple(run))
+        return run
 
 
 @contextmanager
@@ -120,7 +140,8 @@ def _jobs_of(spark: SparkSession | None, label: str) -> Iterator[Callable[[], in
 def _persist(kept: Iterable[DataFrame]) -> list[DataFrame]:
     frames = [f for f in kept if f is not None]
     for frame in frames:
-        frame.persist()
+        if not frame.is_cached:  # persisted by the step itself: its level stays
+            frame.persist()
     return frames
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from goldmine.plan import Plan, Step, run_plan
 from goldmine.rules import (
     clean_customers,
     clean_orders,
@@ -36,20 +37,22 @@ class TouchedKeys:
 def touched_keys(
     spark: SparkSession,
     settings: Settings,
-    batches: list[str],
+    gold_batches: list[str],
     touched: dict[str, list] | None = None,
+    silver_batches: list[str] | None = None,
 ) -> TouchedKeys:
-    """Return the order dates, months and customers ``batches`` touch.
+    """Return the order dates, months and customers ``gold_batches`` touch.
 
-    ``touched`` is what the silver build of the same batches found
-    (:func:`lakehouse.silver.touched_by`); without it (gold run on its own, or after
-    a crash) it is derived again from bronze, so a rerun finds the same keys. A
-    changed product adds every date it sold (its current category moves revenue).
+    ``touched`` is what the silver build of ``silver_batches`` found
+    (:func:`lakehouse.silver.touched_by`), taken when they are the same batches;
+    otherwise (gold run on its own, or after a crash) it is derived again from bronze,
+    so a rerun finds the same keys. A changed product adds every date it sold (its
+    current category moves revenue).
     """
     from pyspark.sql import functions as F
 
-    if touched is None:
-        landed = read_bronze(spark, settings, batches)
+    if touched is None or silver_batches != gold_batches:
+        landed = read_bronze(spark, settings, gold_batches)
         touched = touched_by(
             clean_orders(landed).accepted,
             clean_products(landed).accepted,
@@ -76,32 +79,35 @@ def dates_of(touched: dict[str, list]) -> list[dt.date]:
     return [dt.date.fromisoformat(d) for d in touched["order_dates"]]
 
 
-def touched_lines(spark: SparkSession, settings: Settings, keys: TouchedKeys) -> DataFrame:
-    """Return the silver order lines of the touched dates, months or customers."""
+def touched_lines(spark: SparkSession, settings: Settings, touched_keys: TouchedKeys) -> DataFrame:
+    """Return the silver order lines of the touched dates, months or customers.
+
+    Kept on local disk: the three gold tables read them (one scan of silver).
+    """
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
+    keys = touched_keys
     lines = spark.read.format("delta").load(table("silver.order_lines").uri(settings))
     return lines.filter(
         F.col("order_date").isin(keys.order_dates)
         | F.trunc("order_date", "month").isin(keys.months)
         | F.col("customer_id").isin(keys.customer_ids)
-    )
+    ).persist(StorageLevel.DISK_ONLY)
 
 
 def gold_frames(
-    spark: SparkSession, settings: Settings, keys: TouchedKeys, lines: DataFrame | None = None
+    spark: SparkSession, settings: Settings, keys: TouchedKeys, lines: DataFrame
 ) -> dict[str, DataFrame]:
     """Recompute the gold rows of ``keys`` from silver with the shared gold rules.
 
-    ``lines``: :func:`touched_lines` when the caller keeps them (the three tables then
-    read silver's order lines once); ``None``: read here.
+    ``lines``: the silver order lines of ``keys`` (:func:`touched_lines`).
     """
     from pyspark.sql import functions as F
 
     def load(name: str) -> DataFrame:
         return spark.read.format("delta").load(table(f"silver.{name}").uri(settings))
 
-    lines = touched_lines(spark, settings, keys) if lines is None else lines
     products = load("products")
     customers = load("customers")
     by_date = lines.filter(F.col("order_date").isin(keys.order_dates))
@@ -123,36 +129,59 @@ _GROUPS = {
 }
 
 
-def build_gold(
+def merge_gold(
     spark: SparkSession,
     settings: Settings,
-    batches: list[str],
-    touched: dict[str, list] | None = None,
+    gold_batches: list[str],
+    touched_keys: TouchedKeys,
+    touched_lines: DataFrame,
 ) -> dict[str, int]:
-    """Recompute and MERGE the gold keys ``batches`` touched; return rows changed per table.
+    """MERGE the recomputed rows of the touched keys; return rows changed per table.
 
     Each gold table gets one commit that makes the rows of every touched key equal
     the recomputation: changed rows updated, new rows inserted, rows that no longer
     exist (an order cancelled, say) deleted; untouched keys are not read or written.
     A table whose touched rows are all equal already is not committed to.
     """
-    from pyspark import StorageLevel
-
-    keys = touched_keys(spark, settings, batches, touched)
-    # Kept: the three tables read the touched lines once (one scan of silver).
-    lines = touched_lines(spark, settings, keys).persist(StorageLevel.DISK_ONLY)
+    keys = touched_keys
     written = {}
-    try:
-        for name, frame in gold_frames(spark, settings, keys, lines).items():
-            info = table(f"gold.{name}")
-            group, attr = _GROUPS[name]
-            values = getattr(keys, attr)
-            kind = frame.schema[group].dataType.simpleString()
-            scope = spark.createDataFrame([(v,) for v in values], f"{group} {kind}")
-            written[name] = merge_replace_rows(
-                spark, info.uri(settings), frame, scope, group_keys=(group,),
-                row_keys=info.keys, app_id=set_id("gold", name, batches),
-            )  # fmt: skip
-    finally:
-        lines.unpersist()
+    for name, frame in gold_frames(spark, settings, keys, touched_lines).items():
+        info = table(f"gold.{name}")
+        group, attr = _GROUPS[name]
+        values = getattr(keys, attr)
+        kind = frame.schema[group].dataType.simpleString()
+        scope = spark.createDataFrame([(v,) for v in values], f"{group} {kind}")
+        written[name] = merge_replace_rows(
+            spark, info.uri(settings), frame, scope, group_keys=(group,),
+            row_keys=info.keys, app_id=set_id("gold", name, gold_batches),
+        )  # fmt: skip
     return written
+
+
+#: Gold: recompute only the keys the batches touched, from silver, and MERGE them.
+GOLD_PLAN = Plan(
+    "gold",
+    (
+        Step("touched_keys", touched_keys),
+        Step("touched_lines", touched_lines, persist=True),
+        Step("merge_gold", merge_gold),
+    ),
+)
+
+
+def build_gold(
+    spark: SparkSession,
+    settings: Settings,
+    batches: list[str],
+    touched: dict[str, list] | None = None,
+) -> dict[str, int]:
+    """Recompute and MERGE the gold keys ``batches`` touched (:data:`GOLD_PLAN`).
+
+    ``touched``: what the silver build of the same batches found; ``None``: derived
+    from bronze. Returns the rows changed per table.
+    """
+    done = run_plan(
+        GOLD_PLAN, spark=spark, settings=settings, gold_batches=batches, touched=touched,
+        silver_batches=batches,
+    )  # fmt: skip
+    return dict(done.outputs["merge_gold"])

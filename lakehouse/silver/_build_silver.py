@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from goldmine.plan import Plan, Step, run_plan
 from goldmine.rules import (
     LANDED_SCHEMA,
     BatchCounts,
@@ -33,8 +34,9 @@ from lakehouse.silver._merge import merge_newest, merge_replace_rows
 from lakehouse.silver._merge_scd2 import merge_scd2
 
 if TYPE_CHECKING:
-    from pyspark import StorageLevel
     from pyspark.sql import DataFrame, SparkSession
+
+    from lakehouse.bronze import BronzeResult
 
 log = logging.getLogger(__name__)
 _LANDED_COLUMNS = [c.split()[0] for c in LANDED_SCHEMA.split(", ")]
@@ -93,26 +95,7 @@ def read_bronze(spark: SparkSession, settings: Settings, batches: list[str]) -> 
 
 
 @dataclass
-class _Kept:
-    """The frames a silver build persisted; :meth:`release` unpersists them all."""
-
-    frames: list[DataFrame] = field(default_factory=list)
-
-    def __call__(self, frame: DataFrame, level: StorageLevel | None = None) -> DataFrame:
-        """Persist ``frame`` (memory, or ``level``) until :meth:`release`; return it."""
-        kept = frame.cache() if level is None else frame.persist(level)
-        self.frames.append(kept)
-        return kept
-
-    def release(self) -> None:
-        """Unpersist every frame kept."""
-        for frame in self.frames:
-            frame.unpersist()
-        self.frames.clear()
-
-
-@dataclass
-class _Feeds:
+class Feeds:
     """The batches' feeds cleaned by the shared rules, and what their splits judged."""
 
     stores: FeedResult
@@ -122,113 +105,113 @@ class _Feeds:
     orders: FeedResult
     accepted: DataFrame
     checked: list[CheckedFrame]
+    #: The dimension lines (one partition) and the parsed orders the feeds derive from.
+    dimensions: DataFrame
+    parsed: DataFrame
 
     @property
     def results(self) -> tuple[FeedResult, ...]:
         """Return the five feeds' results, dimensions first."""
         return (self.stores, self.fx, self.products, self.customers, self.orders)
 
+    def kept(self) -> list[DataFrame]:
+        """Return the frames several steps read (each before the frames derived from it).
 
-def build_silver(
+        The dimension feeds are small and read by several steps: kept in memory, in
+        one partition (their many small steps then run one task each, not one per
+        bronze file); their accepted records and rejects are counted by the
+        reconciliation, then read by their MERGE and the quarantine. The parsed orders
+        are kept on local disk by :func:`clean_feeds`. The accepted orders are kept
+        for the SCD2 ids, the versions and the orders.
+        """
+        dims = (self.stores, self.fx, self.products, self.customers)
+        feeds = [f for d in dims for f in (d.accepted, d.quarantine)]
+        return [self.dimensions, self.parsed, *feeds, self.accepted]
+
+
+@dataclass
+class Priced:
+    """The accepted orders' items validated and priced: lines, every reject, checks."""
+
+    valid: DataFrame
+    quarantine: DataFrame
+    checked: list[CheckedFrame]
+    #: The priced items the rules kept (:func:`persist_priced_items`), if they did.
+    priced: DataFrame | None = None
+
+    def kept(self) -> list[DataFrame | None]:
+        """Return the priced items: read by the item rejects and by the order lines."""
+        return [self.priced]
+
+
+def bronze_lines(
     spark: SparkSession,
     settings: Settings,
-    batches: list[str],
-    progress: Callable[[str], None] | None = None,
-    landed: DataFrame | None = None,
-) -> SilverCounts:
-    """Clean ``batches`` from bronze and MERGE them into every silver table.
+    silver_batches: list[str],
+    bronze: BronzeResult | None = None,
+    bronze_batches: list[str] | None = None,
+) -> DataFrame:
+    """Return bronze's lines of the batches, kept on local disk for the cleaning.
 
-    ``landed``: bronze's lines of ``batches`` when the caller has them (the bronze
-    step that appended exactly them); ``None``: read from bronze (:func:`read_bronze`).
-
-    Order: stores, fx rates, products, customers (SCD2), order versions, orders,
-    order lines, quarantine. Each table is one atomic commit (or none when the
-    same batches were already applied); every statement is idempotent by content
-    too, so a rerun after a crash completes what is missing and changes nothing else.
-    Last, great-expectations reports on what the rules' ``split`` judged (orders,
-    order items): result JSON under :func:`validation_prefix`, one line each in
-    ``SilverCounts.validation``, the log and the progress callback.
+    When the bronze step of the same build appended exactly those lines (``bronze``
+    of ``bronze_batches`` equal to these batches, no table holding any before), they
+    are taken from it; otherwise they are read from bronze (:func:`read_bronze`).
+    Either way bronze is read once (its tables planned and their files listed once).
     """
-    say = progress or (lambda _step: None)
-    uri = {n: table(f"silver.{n}").uri(settings) for n in SILVER_TABLES}
-    silver = _Silver(spark, uri, batches, say)
-    kept = _Kept()
-    try:
-        if landed is None:
-            landed = read_bronze(spark, settings, batches)
-        feeds = clean_feeds(spark, uri, landed, batches, kept)
-        say("silver: reconcile")
-        counts = reconcile_feeds(feeds)
-        merge_dimensions(silver, feeds)
-        counts.touched = touched_by(feeds.accepted, feeds.products.accepted,
-                                    feeds.customers.accepted)  # fmt: skip
-        merge_orders(silver, feeds)
-        valid, quarantine, checked_items = price_items(spark, uri, feeds, kept)
-        say("silver.order_lines")
-        merge_lines(silver, feeds.accepted, valid)
-        say("silver.quarantine")
-        counts.quarantined_items = append_quarantine(silver, quarantine)
-        say("silver: validation report (great-expectations)")
-        counts.validation = report_validation(
-            [*feeds.checked, *checked_items], validation_prefix(settings, batches), say
-        )
-    finally:
-        kept.release()
-    return counts
+    from pyspark import StorageLevel
 
-
-SILVER_TABLES = ("stores", "fx_rates", "products", "customers", "order_versions", "orders",
-                 "order_lines", "quarantine")  # fmt: skip
+    if bronze is not None and bronze.landed is not None and bronze_batches == silver_batches:
+        lines = bronze.landed
+    else:
+        lines = read_bronze(spark, settings, silver_batches)
+    return lines.select(*_LANDED_COLUMNS).persist(StorageLevel.DISK_ONLY)
 
 
 def clean_feeds(
-    spark: SparkSession, uri: dict[str, str], landed: DataFrame, batches: list[str], kept: _Kept
-) -> _Feeds:
-    """Clean every feed of ``landed`` with the shared rules; keep what several steps read.
+    spark: SparkSession, settings: Settings, silver_batches: list[str], bronze_lines: DataFrame
+) -> Feeds:
+    """Clean every feed of the batches' lines with the shared rules.
 
-    The dimension feeds are small and read by several steps: cached, in one partition
-    (their many small steps then run one task each, not one per bronze file). The
-    orders are parsed once and kept on local disk (the page cache serves them back):
-    their JSON is read by the reconciliation, SCD2, order versions, lines, quarantine
-    and the report, and at 10 M lines the parsed orders (items included) outgrow a
-    4 GiB driver heap, where an in-memory cache ran out of memory. They are kept
-    partitioned by the duplicate-version key: every removal of duplicates (D1)
-    downstream is then a sort within these partitions, not another shuffle.
+    The orders are parsed once and kept on local disk (the page cache serves them
+    back): their JSON is read by the reconciliation, SCD2, order versions, lines,
+    quarantine and the report, and at 10 M lines the parsed orders (items included)
+    outgrow a 4 GiB driver heap, where an in-memory cache ran out of memory. They are
+    kept partitioned by the duplicate-version key: every removal of duplicates (D1)
+    downstream is then a sort within these partitions, not another shuffle. What else
+    several steps read is kept by the plan (:meth:`Feeds.kept`).
     """
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    # Bronze is read once (its tables are planned and their files listed once).
-    landed = kept(landed.select(*_LANDED_COLUMNS), StorageLevel.DISK_ONLY)
-    dimensions = kept(landed.filter(F.col("feed") != "orders").coalesce(1))
-    parsed = kept(
-        parse_orders(landed).repartition("order_id", "updated_at"), StorageLevel.DISK_ONLY
-    )
+    landed = bronze_lines
+    dimensions = landed.filter(F.col("feed") != "orders").coalesce(1)
+    parsed = parse_orders(landed).repartition("order_id", "updated_at")
+    parsed = parsed.persist(StorageLevel.DISK_ONLY)
     stores, fx, products, customers = (
-        _kept(clean(dimensions), kept)
+        clean(dimensions)
         for clean in (clean_stores, clean_fx_rates, clean_products, clean_customers)
     )
     known = None
-    if is_table(spark, uri["order_versions"]):
+    versions = _uri(settings, "order_versions")
+    if is_table(spark, versions):
         known = (
-            spark.read.format("delta").load(uri["order_versions"])
-            .filter(~F.col("batch_id").isin(batches))
+            spark.read.format("delta").load(versions)
+            .filter(~F.col("batch_id").isin(silver_batches))
         )  # fmt: skip
     with record_splits() as checked:
-        orders = clean_orders(landed, known_orders=known, parsed=parsed, batches=batches)
-    # Cached before the reconciliation counts it, for the SCD2 ids, versions and orders.
-    # The reconciliation is the first action on the orders and reads accepted orders and
-    # rejects whole: the lines read and the duplicates are observed in that job, so the
-    # only read of the parse validation adds here is the rejects' (persisted for the
-    # quarantine and the report).
-    accepted = kept(orders.accepted)
-    return _Feeds(stores, fx, products, customers, orders, accepted, checked)
+        orders = clean_orders(landed, known_orders=known, parsed=parsed, batches=silver_batches)
+    # Kept (by the plan) before the reconciliation counts it. The reconciliation is the
+    # first action on the orders and reads accepted orders and rejects whole: the lines
+    # read and the duplicates are observed in that job, so the only read of the parse
+    # validation adds here is the rejects' (kept for the quarantine and the report).
+    return Feeds(stores, fx, products, customers, orders, orders.accepted, checked,
+                 dimensions, parsed)  # fmt: skip
 
 
-def reconcile_feeds(feeds: _Feeds) -> SilverCounts:
+def reconcile(clean_feeds: Feeds) -> SilverCounts:
     """Reconcile every feed per batch (:func:`reconcile_all`); return the figures."""
     counts = SilverCounts()
-    for c in reconcile_all(feeds.results):
+    for c in reconcile_all(clean_feeds.results):
         counts.read += c.read
         counts.accepted += c.accepted
         counts.quarantined += c.quarantined
@@ -249,73 +232,101 @@ NEWEST_WINS: dict[str, tuple[str, tuple[str, ...], str]] = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _Silver:
-    """Where one silver build writes: the session, table locations, batches, progress."""
-
-    spark: SparkSession
-    uri: dict[str, str]
-    batches: list[str]
-    say: Callable[[str], None]
-
-    def app_id(self, name: str) -> str:
-        """Return the idempotency id of table ``name``'s update for these batches."""
-        return set_id("silver", name, self.batches)
+def _uri(settings: Settings, name: str) -> str:
+    return table(f"silver.{name}").uri(settings)
 
 
-def merge_dimensions(silver: _Silver, feeds: _Feeds) -> None:
+def merge_dimensions(
+    spark: SparkSession, settings: Settings, silver_batches: list[str], clean_feeds: Feeds
+) -> None:
     """Apply stores, fx rates, products (newest wins) and customers (SCD2)."""
     for name, (feed, keys, order_by) in NEWEST_WINS.items():
-        silver.say(f"silver.{name}")
-        records = getattr(feeds, feed).accepted
-        merge_newest(silver.spark, silver.uri[name], records, keys=keys, order_by=order_by,
-                     app_id=silver.app_id(name))  # fmt: skip
-    silver.say("silver.customers (SCD2)")
+        records = getattr(clean_feeds, feed).accepted
+        merge_newest(spark, _uri(settings, name), records, keys=keys, order_by=order_by,
+                     app_id=set_id("silver", name, silver_batches))  # fmt: skip
     merge_scd2(
-        silver.spark, silver.uri["customers"], feeds.customers.accepted,
-        feeds.accepted.select("customer_id"), app_id=silver.app_id("customers"),
+        spark, _uri(settings, "customers"), clean_feeds.customers.accepted,
+        clean_feeds.accepted.select("customer_id"),
+        app_id=set_id("silver", "customers", silver_batches),
     )  # fmt: skip
 
 
-def merge_orders(silver: _Silver, feeds: _Feeds) -> None:
+def touched(clean_feeds: Feeds) -> dict[str, list]:
+    """Return what the batches' accepted records touch (gold's scope, :func:`touched_by`)."""
+    feeds = clean_feeds
+    return touched_by(feeds.accepted, feeds.products.accepted, feeds.customers.accepted)
+
+
+def merge_orders(
+    spark: SparkSession, settings: Settings, silver_batches: list[str], clean_feeds: Feeds
+) -> None:
     """Append the batches' order versions; MERGE the current version of each order."""
-    silver.say("silver.order_versions")
+    accepted = clean_feeds.accepted
     append_new_batches(
-        silver.spark, silver.uri["order_versions"],
-        feeds.accepted.select("order_id", "updated_at", "batch_id", "source_file", "line_number"),
-        app_id=silver.app_id("order_versions"), batches=silver.batches,
+        spark, _uri(settings, "order_versions"),
+        accepted.select("order_id", "updated_at", "batch_id", "source_file", "line_number"),
+        app_id=set_id("silver", "order_versions", silver_batches), batches=silver_batches,
     )  # fmt: skip
-    silver.say("silver.orders")
     merge_newest(
-        silver.spark, silver.uri["orders"], resolve_current_orders(feeds.accepted),
-        keys=("order_id",), order_by="updated_at", app_id=silver.app_id("orders"),
+        spark, _uri(settings, "orders"), resolve_current_orders(accepted),
+        keys=("order_id",), order_by="updated_at",
+        app_id=set_id("silver", "orders", silver_batches),
     )  # fmt: skip
 
 
-def price_items(
-    spark: SparkSession, uri: dict[str, str], feeds: _Feeds, kept: _Kept
-) -> tuple[DataFrame, DataFrame, list[CheckedFrame]]:
+def price_items(spark: SparkSession, settings: Settings, clean_feeds: Feeds) -> Priced:
     """Validate and price the accepted orders' items; return lines, quarantine, checks.
 
     The quarantine holds every feed's rejects and the item rejects.
     """
     from pyspark.sql import functions as F
 
-    all_products = spark.read.format("delta").load(uri["products"])
-    all_fx = spark.read.format("delta").load(uri["fx_rates"])
+    feeds = clean_feeds
+    all_products = spark.read.format("delta").load(_uri(settings, "products"))
+    all_fx = spark.read.format("delta").load(_uri(settings, "fx_rates"))
     assert feeds.orders.items is not None  # clean_orders always returns the items
+    kept: list[DataFrame] = []
+
+    def keep(items: DataFrame) -> DataFrame:
+        kept.append(persist_priced_items(items))
+        return kept[-1]
+
     with record_splits() as checked:
         valid, quarantine = validate_items(
-            feeds.orders.items, all_products, all_fx, feeds.accepted,
-            keep=lambda items: kept_priced(items, kept),
-        )  # fmt: skip
+            feeds.orders.items, all_products, all_fx, feeds.accepted, keep=keep
+        )
     for result in feeds.results:
         quarantine = quarantine.unionByName(result.quarantine)
     quarantine = quarantine.withColumn("line_number", F.col("line_number").cast("long"))
-    return valid, quarantine, checked
+    return Priced(valid, quarantine, checked, kept[0] if kept else None)
 
 
-def append_quarantine(silver: _Silver, quarantine: DataFrame) -> int:
+def merge_lines(
+    spark: SparkSession,
+    settings: Settings,
+    silver_batches: list[str],
+    clean_feeds: Feeds,
+    price_items: Priced,
+) -> None:
+    """Replace the lines of every order whose current version the batches brought."""
+    current = (
+        spark.read.format("delta")
+        .load(_uri(settings, "orders"))
+        .join(
+            clean_feeds.accepted.select("order_id", "updated_at").distinct(),
+            ["order_id", "updated_at"],
+        )
+    )
+    merge_replace_rows(
+        spark, _uri(settings, "order_lines"), select_current_lines(current, price_items.valid),
+        current.select("order_id"), group_keys=("order_id",), row_keys=("order_id", "line_no"),
+        app_id=set_id("silver", "order_lines", silver_batches),
+    )  # fmt: skip
+
+
+def append_quarantine(
+    spark: SparkSession, settings: Settings, silver_batches: list[str], price_items: Priced
+) -> int:
     """Append the batches' rejects to the quarantine table; return the item rejects.
 
     One partition per batch: the table (partitioned by batch) gets one file per batch,
@@ -327,45 +338,89 @@ def append_quarantine(silver: _Silver, quarantine: DataFrame) -> int:
     """
     from pyspark.sql import functions as F
 
-    rejects = quarantine.repartition("batch_id")
+    rejects = price_items.quarantine.repartition("batch_id")
     items = F.col("line_no").isNotNull()
     appended = append_new_batches(
-        silver.spark, silver.uri["quarantine"], rejects, app_id=silver.app_id("quarantine"),
-        partition_by=("batch_id",), batches=silver.batches, items=items,
+        spark, _uri(settings, "quarantine"), rejects,
+        app_id=set_id("silver", "quarantine", silver_batches), partition_by=("batch_id",),
+        batches=silver_batches, items=items,
     )  # fmt: skip
     return appended["items"] if appended else rejects.filter(items).count()
 
 
-def merge_lines(silver: _Silver, accepted: DataFrame, valid: DataFrame) -> None:
-    """Replace the lines of every order whose current version the batches brought."""
-    current = (
-        silver.spark.read.format("delta")
-        .load(silver.uri["orders"])
-        .join(accepted.select("order_id", "updated_at").distinct(), ["order_id", "updated_at"])
-    )
-    merge_replace_rows(
-        silver.spark, silver.uri["order_lines"], select_current_lines(current, valid),
-        current.select("order_id"), group_keys=("order_id",), row_keys=("order_id", "line_no"),
-        app_id=silver.app_id("order_lines"),
-    )  # fmt: skip
-
-
 def report_validation(
-    checked: list[CheckedFrame], prefix: str, say: Callable[[str], None]
+    settings: Settings,
+    silver_batches: list[str],
+    clean_feeds: Feeds,
+    price_items: Priced,
+    say: Callable[[str], None] | None = None,
 ) -> tuple[ValidationReport, ...]:
-    """Report with great-expectations on what the splits judged; save the JSON at ``prefix``."""
-    reports = report_splits(checked, prefix)
+    """Report with great-expectations on what the splits judged (orders, order items).
+
+    The result JSON is saved under :func:`validation_prefix`; one line per report goes
+    to the log and to ``say``.
+    """
+    checked = [*clean_feeds.checked, *price_items.checked]
+    reports = report_splits(checked, validation_prefix(settings, silver_batches))
     for report in reports:
         log.info("validation %s -> %s", report.summary(), report.result_path)
-        say(f"silver validation: {report.summary()}")
+        if say is not None:
+            say(f"silver validation: {report.summary()}")
     return reports
 
 
-def kept_priced(items: DataFrame, kept: _Kept) -> DataFrame:
-    """Keep the priced items (:func:`persist_priced_items`) until the build releases them."""
-    priced = persist_priced_items(items)
-    kept.frames.append(priced)
-    return priced
+#: Silver: clean the batches from bronze with the shared rules and MERGE them into every
+#: silver table, each one atomic commit (or none when the same batches were applied
+#: already); every statement is idempotent by content too, so a rerun after a crash
+#: completes what is missing and changes nothing else. Last, great-expectations reports
+#: on what the rules' ``split`` judged.
+SILVER_PLAN = Plan(
+    "silver",
+    (
+        Step("bronze_lines", bronze_lines, persist=True),
+        Step("clean_feeds", clean_feeds, persist=Feeds.kept),
+        Step("reconcile", reconcile),
+        Step("merge_dimensions", merge_dimensions),
+        Step("touched", touched),
+        Step("merge_orders", merge_orders),
+        Step("price_items", price_items, persist=Priced.kept),
+        Step("merge_lines", merge_lines),
+        Step("append_quarantine", append_quarantine),
+        Step("report_validation", report_validation),
+    ),
+)
+
+
+def silver_counts(outputs: Mapping[str, Any]) -> SilverCounts:
+    """Return what silver did, from the outputs of its steps (:data:`SILVER_PLAN`)."""
+    return dataclasses.replace(
+        outputs["reconcile"],
+        touched=outputs["touched"],
+        quarantined_items=outputs["append_quarantine"],
+        validation=outputs["report_validation"],
+    )
+
+
+def build_silver(
+    spark: SparkSession,
+    settings: Settings,
+    batches: list[str],
+    progress: Callable[[str], None] | None = None,
+) -> SilverCounts:
+    """Clean ``batches`` from bronze and MERGE them into every silver table (:data:`SILVER_PLAN`).
+
+    ``progress`` gets each step's name as it starts, and a line per validation report.
+    """
+    say = progress or (lambda _step: None)
+    done = run_plan(
+        SILVER_PLAN,
+        progress=lambda step, _done, _total: say(step),
+        spark=spark,
+        settings=settings,
+        silver_batches=batches,
+        say=say,
+    )
+    return silver_counts(done.outputs)
 
 
 def persist_priced_items(items: DataFrame) -> DataFrame:
@@ -374,22 +429,12 @@ def persist_priced_items(items: DataFrame) -> DataFrame:
     The orders' whole chain (parse read, removal of duplicates, explode, product and fx
     lookups) then runs once for both, where each would run it (the lines' MERGE more
     than once: it asks ``isEmpty`` first). ``validate_items`` keeps the order line of
-    rejected items only, so the copy is about the size of the lines.
+    rejected items only, so the copy is about the size of the lines. The plan releases
+    them (:meth:`Priced.kept`).
     """
     from pyspark import StorageLevel
 
     return items.persist(StorageLevel.DISK_ONLY)
-
-
-def _kept(result: FeedResult, kept: _Kept) -> FeedResult:
-    """Return a dimension feed's ``result`` with its accepted records and rejects cached.
-
-    The reconciliation counts them, then their MERGE and the quarantine table read them
-    again; a dimension feed is small.
-    """
-    return dataclasses.replace(
-        result, accepted=kept(result.accepted), quarantine=kept(result.quarantine)
-    )
 
 
 def touched_by(orders: DataFrame, products: DataFrame, customers: DataFrame) -> dict[str, list]:

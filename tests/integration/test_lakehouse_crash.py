@@ -64,9 +64,10 @@ def test_killed_build_leaves_tables_readable_and_rerun_gives_same_gold(
 ) -> None:
     from lakehouse import TABLES
 
-    # Kill point: inside the silver orders MERGE (bronze and the silver dimensions
-    # have committed, orders / lines / quarantine / gold have not).
-    assert _run_until(platform, "step silver.orders") == -9
+    # Kill point: inside the step that appends the order versions and MERGEs the orders
+    # (bronze and the silver dimensions have committed, orders / lines / quarantine /
+    # gold have not).
+    assert _run_until(platform, "step merge_orders") == -9
     after_kill = _crash_versions(spark, platform)
     assert {f"bronze.{f}" for f in ("orders", "customers", "products", "fx_rates")} <= set(
         after_kill

@@ -139,3 +139,38 @@ def test_optimize_target_file_size_applies_to_the_call_only(
     )
     assert seen == ["1024"]
     assert spark.conf.values == before
+
+
+def test_a_failed_layer_still_records_the_layers_before_it_in_one_commit() -> None:
+    """The ledger step runs after a failure (``always``) with the layers that finished."""
+    import dataclasses
+    from unittest import mock
+
+    from goldmine.plan import Step, run_plan
+    from lakehouse._build import LAKEHOUSE_PLAN, Ledger
+
+    ran: list[str] = []
+
+    def fake(step: Step) -> Step:
+        def run() -> str:
+            ran.append(step.name)
+            if step.name == "merge_gold":
+                raise RuntimeError("gold.daily_sales: MERGE failed")
+            return step.name
+
+        if step.name == "record_finished":
+            return step
+        return dataclasses.replace(step, run=run, persist=False)
+
+    plan = dataclasses.replace(LAKEHOUSE_PLAN, steps=tuple(map(fake, LAKEHOUSE_PLAN.steps)))
+    spark = mock.MagicMock()  # record_finished's append, seen through its calls
+    todo = {"bronze": ["20250106"], "silver": ["20250106"], "gold": ["20250106"]}
+    with pytest.raises(RuntimeError, match="MERGE failed"):
+        run_plan(plan, spark=spark, settings=load_settings(), ledger=Ledger(), landed=[], todo=todo)
+    assert ran[-1] == "merge_gold" and "register_tables" not in ran
+    (rows, _schema), _ = spark.createDataFrame.call_args
+    assert [(layer, batch) for layer, batch, *_ in rows] == [
+        ("bronze", "20250106"),
+        ("silver", "20250106"),
+    ]
+    spark.createDataFrame.return_value.write.format.assert_called_once_with("delta")

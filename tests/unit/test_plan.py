@@ -66,3 +66,30 @@ def test_a_failing_step_raises_its_own_error() -> None:
 
     with pytest.raises(RuntimeError, match="the source is gone"):
         run_plan(Plan("p", (Step("a", lambda: 1), Step("b", boom))))
+
+
+def test_an_always_step_runs_after_a_failure_with_the_values_given_so_far() -> None:
+    recorded: list[dict[str, object]] = []
+
+    def record(ledger: str, first: int | None = None, second: int | None = None) -> int:
+        recorded.append({"ledger": ledger, "first": first, "second": second})
+        return 0
+
+    def fail(first: int) -> int:
+        raise RuntimeError(f"second failed after {first}")
+
+    steps = (Step("first", lambda: 1), Step("second", fail), Step("third", lambda: 3))
+    plan = Plan("p", (*steps, Step("record", record, always=True), Step("last", lambda: 4)))
+    with pytest.raises(RuntimeError, match="second failed after 1"):
+        run_plan(plan, ledger="L")
+    assert recorded == [{"ledger": "L", "first": 1, "second": None}]
+
+    run = run_plan(plan.without("second"), ledger="L")  # no failure: it runs once, in order
+    assert recorded[1:] == [{"ledger": "L", "first": 1, "second": None}]
+    assert [s.name for s in run.steps] == ["first", "third", "record", "last"]
+
+
+def test_an_always_step_may_require_plan_inputs_only() -> None:
+    plan = Plan("p", (Step("a", lambda: 1), Step("b", lambda a: a, always=True)))
+    with pytest.raises(PlanError, match=r"step 'b' runs also after a failure.*not a"):
+        run_plan(plan)

@@ -1,0 +1,54 @@
+"""The bronze step of a lakehouse build: append the batches' landed lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import reduce
+from typing import TYPE_CHECKING
+
+from goldmine.rules import LandedFile
+from lakehouse._tables import table
+from lakehouse.bronze._append import append_bronze
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from goldmine.platform import Platform
+
+FEEDS: tuple[str, ...] = ("stores", "fx_rates", "products", "customers", "orders")
+
+
+@dataclass
+class BronzeResult:
+    """What bronze appended: rows per table, and the batches' landed lines.
+
+    ``landed`` is set when bronze now holds exactly those lines for the batches (no
+    table held any of them before).
+    """
+
+    rows: dict[str, int]
+    landed: DataFrame | None
+
+
+def build_bronze(
+    spark: SparkSession, platform: Platform, landed: list[LandedFile], bronze_batches: list[str]
+) -> BronzeResult:
+    """Append the landed lines of ``bronze_batches`` (and the stores list) to bronze.
+
+    When no bronze table held any of the batches before, the lines appended are
+    exactly bronze's lines of them (the stores list, when it was appended again,
+    carries the first batch; otherwise an earlier batch): silver then takes them from
+    here instead of reading bronze back.
+    """
+    settings = platform.settings
+    todo = bronze_batches
+    files = [f for f in landed if f.feed != "stores" and f.batch_id in todo]
+    files += [replace(f, batch_id=todo[0]) for f in landed if f.feed == "stores"]
+    uris = {feed: table(f"bronze.{feed}").uri(settings) for feed in FEEDS}
+    results = append_bronze(spark, platform.aws.s3(), uris, files)
+    frames = [r.landed for r in results if r.landed is not None]
+    whole = bool(frames) and all(r.fresh for r in results)
+    return BronzeResult(
+        {r.table: r.rows for r in results},
+        reduce(lambda a, b: a.unionByName(b), frames) if whole else None,
+    )
