@@ -187,9 +187,11 @@ def lake_built(platform: Platform, spark: SparkSession, landed_week: list) -> La
     from lake import build, ingest
 
     days = sorted(m.ingest_date for m in landed_week)
-    with _measured("lake", platform, spark):
+    with _measured("lake", platform, spark) as measured:
         ingested = ingest(platform, days)
         built = build(platform, spark, date_from=days[0], date_to=days[-1])
+        if built.steps is not None:
+            measured.plans.append(built.steps)
     return LakeBuilt(ingested, built)
 
 
