@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,6 +139,8 @@ class BuildCost:
 
     spark_jobs: int
     delta_commits: dict[str, int]  # table URI -> commits the build made
+    #: step name -> Spark jobs of the build's plan steps of that name (summed over runs)
+    step_jobs: dict[str, int] = field(default_factory=dict)
 
 
 #: Each build of the shared week, measured as its fixture ran (read by the budget test).
@@ -146,16 +148,25 @@ BUILD_COSTS: dict[str, BuildCost] = {}
 
 
 @contextmanager
-def _measured(build: str, platform: Platform, spark: SparkSession) -> Iterator[None]:
-    """Count the Spark jobs and the Delta commits of one build of the shared week."""
+def _measured(build: str, platform: Platform, spark: SparkSession) -> Iterator[list[Any]]:
+    """Count the Spark jobs and the Delta commits of one build of the shared week.
+
+    The block appends the plan runs (``goldmine.plan.PlanRun``) of the build to the list
+    it is given: their jobs are summed per step name.
+    """
     from goldmine.plan import count_delta_commits, count_spark_jobs
 
     s3, buckets = platform.aws.s3(), platform.settings.buckets.all().values()
     before = count_delta_commits(s3, buckets)
+    runs: list[Any] = []
     with count_spark_jobs(spark, f"test-week-{build}") as jobs:
-        yield
+        yield runs
     commits = count_delta_commits(s3, buckets) - before
-    BUILD_COSTS[build] = BuildCost(jobs(), dict(commits))
+    steps: dict[str, int] = {}
+    for run in runs:
+        for step in run.steps:
+            steps[step.name] = steps.get(step.name, 0) + step.spark_jobs
+    BUILD_COSTS[build] = BuildCost(jobs(), dict(commits), steps)
 
 
 @pytest.fixture(scope="session")
@@ -185,9 +196,13 @@ def mesh_published(platform: Platform, spark: SparkSession, landed_week: list) -
     import mesh
 
     results = {}
-    with _measured("mesh", platform, spark):
+    with _measured("mesh", platform, spark) as runs:
+        landing = mesh.Landing(platform.aws.s3(), platform.settings)  # as mesh publish does
         for product_id in mesh.PUBLISH_ORDER:
-            result = mesh.publish_product(platform, spark, product_id, run_id=f"test-{product_id}")
+            result = mesh.publish_product(
+                platform, spark, product_id, run_id=f"test-{product_id}", landing=landing
+            )
             assert result.published, result.check.summary()
             results[product_id] = result
+            runs.append(result.steps)
     return results

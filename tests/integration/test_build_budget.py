@@ -22,6 +22,21 @@ CEILINGS: dict[str, tuple[int, int]] = {
     "lakehouse": (58, 17),  # one commit per table created, the ledger once (ADR 0019)
     "mesh": (101, 14),  # + 1: finance.revenue's `sql` quality rule is its own query
 }
+#: build -> step of its plan -> Spark jobs of that step in one build of the test week, at
+#: most (the mesh: summed over the products, one publish plan each).
+STEP_CEILINGS: dict[str, dict[str, int]] = {
+    "mesh": {
+        "open_context": 0,  # input products opened, landed lines read in the driver
+        "build": 11,  # headers collected; Delta lists an input's files as a frame is persisted
+        "check_data": 14,  # one aggregation per product (+ broadcasts, + the `sql` rule)
+        "gather_quarantine": 2,
+        "reconcile_sources": 13,  # the counts and the quarantine by reason
+        "report_quality": 19,  # great-expectations
+        "write_tables": 42,  # 14 Delta writes, 3 jobs each
+        "register": 0,
+        "record_publication": 0,
+    },
+}
 
 
 @pytest.mark.parametrize("build", sorted(CEILINGS))
@@ -36,3 +51,17 @@ def test_each_build_of_the_week_stays_within_its_budget(
     assert cost.spark_jobs > 0, "no Spark job counted: the job group did not reach the build"
     assert cost.spark_jobs <= jobs, f"{build}: {cost.spark_jobs} Spark jobs > budget {jobs}"
     assert made <= commits, f"{build}: {made} Delta commits > budget {commits}"
+
+
+@pytest.mark.parametrize("build", sorted(STEP_CEILINGS))
+def test_each_step_of_the_week_stays_within_its_budget(
+    request: pytest.FixtureRequest, build: str
+) -> None:
+    request.getfixturevalue(FIXTURES[build])
+    counted = BUILD_COSTS[build].step_jobs
+    print(f"{build}: Spark jobs per step {counted}")
+    assert set(counted) == set(STEP_CEILINGS[build]), "the plan's steps are not those budgeted"
+    over = {
+        s: (n, STEP_CEILINGS[build][s]) for s, n in counted.items() if n > STEP_CEILINGS[build][s]
+    }
+    assert not over, f"{build}: steps over budget (jobs, ceiling): {over}"
