@@ -47,6 +47,9 @@ class BuildContext:
         The landed lines of each feed, once read (:meth:`read_feeds`): the publisher
         reads them before the build and keeps them persisted while the publish runs
         (they are read by the build, the reconciliation and the quarantine).
+    kept
+        Frames the build asked to keep (:meth:`keep`): the publisher persists them
+        with the product once the build returns, until the publish ends.
     """
 
     spark: SparkSession
@@ -57,6 +60,7 @@ class BuildContext:
     item_quarantine: list[DataFrame] = field(default_factory=list)
     s3: Any = None
     lines: dict[str, DataFrame] = field(default_factory=dict)
+    kept: list[DataFrame] = field(default_factory=list)
 
     @property
     def as_of(self) -> dt.date | None:
@@ -123,6 +127,18 @@ class BuildContext:
         result = cleaners[feed](self.read_feed(feed))
         self.cleaned[feed] = result
         return result
+
+    def keep(self, frame: DataFrame) -> DataFrame:
+        """Ask the publisher to keep ``frame`` persisted while the publish runs; return it.
+
+        For a frame both the product and its quarantine read (``sales.orders``: the
+        priced items, ``goldmine.rules.validate_items(keep=...)``): computed once, not
+        once per output (its lookups broadcast and its inputs' files listed again).
+        Nothing runs here: the frame is persisted when the build returns, before any
+        of its outputs is computed.
+        """
+        self.kept.append(frame)
+        return frame
 
     def quarantine_items(self, quarantine: DataFrame) -> None:
         """Keep item-level rejects (the quarantine of ``goldmine.rules.validate_items``).

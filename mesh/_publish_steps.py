@@ -5,8 +5,8 @@ Each step is a function that takes what it needs by parameter name (a plan input
 ``run_id``, ``transform``; or an earlier step's output, named after the step) and
 returns what it produced. The runner (:func:`goldmine.plan.run_plan`) times each step,
 counts its Spark jobs, and keeps the frames a step declares persisted until the plan
-ends: the landed lines (``open_context``), the product as built (``build``) and the
-quarantine (``gather_quarantine``).
+ends: the landed lines (``open_context``), the product as built and what its build
+asked to keep (``build``), and the quarantine (``gather_quarantine``).
 
 A refused publish runs the same steps: ``report_quality`` decides, ``write_tables``
 and ``register`` then do nothing (``None`` / no tables), and ``record_publication``
@@ -76,10 +76,22 @@ class PublishInputs:
 
 @dataclass(frozen=True)
 class Built:
-    """The product as built (persisted while the plan runs) and as published (PII treated)."""
+    """The product as built and as published (PII treated); what the build asked to keep.
+
+    ``raw`` and ``kept`` (:meth:`mesh.BuildContext.keep`) stay persisted while the plan runs.
+    """
 
     raw: DataFrame
     published: DataFrame
+    kept: tuple[DataFrame, ...] = ()
+
+    def persisted(self) -> list[DataFrame]:
+        """Return the frames the plan keeps persisted: ``kept``, then the product as built.
+
+        In that order: a frame persisted after another that it reads is computed from
+        that one's copy (persisting the product first would price the items twice).
+        """
+        return [*self.kept, self.raw]
 
 
 @dataclass(frozen=True)
@@ -153,7 +165,7 @@ def build(contract: Contract, open_context: BuildContext, transform: Transform |
     raw = build_function(contract)(open_context)
     if transform is not None:
         raw = transform(raw)
-    return Built(raw, apply_pii(raw, contract))
+    return Built(raw, apply_pii(raw, contract), tuple(open_context.kept))
 
 
 def check_data(contract: Contract, inputs: PublishInputs, build: Built) -> DataCheck:
@@ -315,7 +327,7 @@ PUBLISH_PLAN = Plan(
     "mesh.publish",
     (
         Step("open_context", open_context, persist=lambda context: context.lines.values()),
-        Step("build", build, persist=lambda built: [built.raw]),
+        Step("build", build, persist=Built.persisted),
         Step("check_data", check_data),
         Step("gather_quarantine", gather_quarantine, persist=True),
         Step("reconcile_sources", reconcile_sources),
