@@ -19,6 +19,7 @@ from goldmine.settings import Settings, load_settings
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from goldmine.plan import PlanRun
     from goldmine.platform import Platform
 
 REPO = Path(__file__).resolve().parents[1]
@@ -139,8 +140,23 @@ class BuildCost:
 
     spark_jobs: int
     delta_commits: dict[str, int]  # table URI -> commits the build made
-    #: step name -> Spark jobs of the build's plan steps of that name (summed over runs)
+    #: step -> Spark jobs, from the plans the build ran (summed when plans share a name).
     step_jobs: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Measured:
+    """What a build's fixture reports to :func:`_measured`: the plans the build ran."""
+
+    plans: list[PlanRun] = field(default_factory=list)
+
+    def step_jobs(self) -> dict[str, int]:
+        """Return the Spark jobs of each step of the plans, by step name."""
+        jobs: dict[str, int] = {}
+        for plan in self.plans:
+            for step in plan.steps:
+                jobs[step.name] = jobs.get(step.name, 0) + step.spark_jobs
+        return jobs
 
 
 #: Each build of the shared week, measured as its fixture ran (read by the budget test).
@@ -148,25 +164,21 @@ BUILD_COSTS: dict[str, BuildCost] = {}
 
 
 @contextmanager
-def _measured(build: str, platform: Platform, spark: SparkSession) -> Iterator[list[Any]]:
+def _measured(build: str, platform: Platform, spark: SparkSession) -> Iterator[Measured]:
     """Count the Spark jobs and the Delta commits of one build of the shared week.
 
-    The block appends the plan runs (``goldmine.plan.PlanRun``) of the build to the list
-    it is given: their jobs are summed per step name.
+    The fixture adds the plans the build ran to what it is given (``Measured.plans``),
+    for the Spark jobs of each step.
     """
     from goldmine.plan import count_delta_commits, count_spark_jobs
 
     s3, buckets = platform.aws.s3(), platform.settings.buckets.all().values()
     before = count_delta_commits(s3, buckets)
-    runs: list[Any] = []
+    measured = Measured()
     with count_spark_jobs(spark, f"test-week-{build}") as jobs:
-        yield runs
+        yield measured
     commits = count_delta_commits(s3, buckets) - before
-    steps: dict[str, int] = {}
-    for run in runs:
-        for step in run.steps:
-            steps[step.name] = steps.get(step.name, 0) + step.spark_jobs
-    BUILD_COSTS[build] = BuildCost(jobs(), dict(commits), steps)
+    BUILD_COSTS[build] = BuildCost(jobs(), dict(commits), measured.step_jobs())
 
 
 @pytest.fixture(scope="session")
@@ -196,7 +208,7 @@ def mesh_published(platform: Platform, spark: SparkSession, landed_week: list) -
     import mesh
 
     results = {}
-    with _measured("mesh", platform, spark) as runs:
+    with _measured("mesh", platform, spark) as measured:
         landing = mesh.Landing(platform.aws.s3(), platform.settings)  # as mesh publish does
         for product_id in mesh.PUBLISH_ORDER:
             result = mesh.publish_product(
@@ -204,5 +216,6 @@ def mesh_published(platform: Platform, spark: SparkSession, landed_week: list) -
             )
             assert result.published, result.check.summary()
             results[product_id] = result
-            runs.append(result.steps)
+            assert result.steps is not None
+            measured.plans.append(result.steps)
     return results

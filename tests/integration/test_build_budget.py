@@ -4,8 +4,10 @@ Times vary with the machine; these counts do not (the same week, the same code, 
 same Spark settings give the same jobs and commits), so a change that brings the
 fixed cost back fails here instead of going unnoticed. The ceilings are the counts
 recorded after the last change that lowered them: lower them when a change wins;
-raising one needs a reason in the commit message. Wall times are measured by
-``benchmarks/speed.py``, never here.
+raising one needs a reason in the commit message. Builds that run as plans (ADR 0021)
+are held step by step too, so a step that gains jobs is named, even when another
+step's win hides it in the total. Wall times are measured by ``benchmarks/speed.py``,
+never here.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ CEILINGS: dict[str, tuple[int, int]] = {
     "lakehouse": (58, 17),  # one commit per table created, the ledger once (ADR 0019)
     "mesh": (96, 14),  # sales.orders prices its items once for the product and quarantine
 }
-#: build -> step of its plan -> Spark jobs of that step in one build of the test week, at
-#: most (the mesh: summed over the products, one publish plan each).
+#: build -> step -> Spark jobs of that step in one build of the test week, at most (the
+#: counts measured; every step of the build's plans has one). The mesh's are summed over
+#: its 8 publishes (one plan each) and add up to its total: every job runs in a step.
 STEP_CEILINGS: dict[str, dict[str, int]] = {
     "mesh": {
         "open_context": 0,  # input products opened, landed lines read in the driver
@@ -54,14 +57,13 @@ def test_each_build_of_the_week_stays_within_its_budget(
 
 
 @pytest.mark.parametrize("build", sorted(STEP_CEILINGS))
-def test_each_step_of_the_week_stays_within_its_budget(
+def test_each_step_of_a_build_stays_within_its_budget(
     request: pytest.FixtureRequest, build: str
 ) -> None:
     request.getfixturevalue(FIXTURES[build])
-    counted = BUILD_COSTS[build].step_jobs
-    print(f"{build}: Spark jobs per step {counted}")
-    assert set(counted) == set(STEP_CEILINGS[build]), "the plan's steps are not those budgeted"
-    over = {
-        s: (n, STEP_CEILINGS[build][s]) for s, n in counted.items() if n > STEP_CEILINGS[build][s]
-    }
+    cost, ceilings = BUILD_COSTS[build], STEP_CEILINGS[build]
+    print(f"{build}: {sum(cost.step_jobs.values())} of {cost.spark_jobs} Spark jobs in steps")
+    print(f"{build} steps: {cost.step_jobs}")
+    assert set(cost.step_jobs) == set(ceilings), "a step without a ceiling, or a ceiling too many"
+    over = {s: (n, ceilings[s]) for s, n in cost.step_jobs.items() if n > ceilings[s]}
     assert not over, f"{build}: steps over budget (jobs, ceiling): {over}"
