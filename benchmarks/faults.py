@@ -124,8 +124,9 @@ def _mesh(platform: Platform, spark: SparkSession) -> int:
     import mesh
 
     quarantined = 0
+    landing = mesh.Landing(platform.aws.s3(), platform.settings)  # as mesh publish does
     for product_id in mesh.PUBLISH_ORDER:
-        result = mesh.publish_product(platform, spark, product_id)
+        result = mesh.publish_product(platform, spark, product_id, landing=landing)
         if not result.published:
             raise RuntimeError(f"{product_id} refused: {result.check.summary()}")
         quarantined += result.quarantined_records + result.quarantined_items

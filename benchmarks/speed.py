@@ -306,8 +306,9 @@ def _child(build: str, result: Path | None) -> int:
     else:
         import mesh
 
+        landing = mesh.Landing(platform.aws.s3(), platform.settings)  # as mesh publish does
         for product_id in mesh.PUBLISH_ORDER:
-            published = mesh.publish_product(platform, spark, product_id)
+            published = mesh.publish_product(platform, spark, product_id, landing=landing)
             if not published.published:
                 raise SystemExit(f"{product_id} refused: {published.check.summary()}")
     if result is not None:

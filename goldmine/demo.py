@@ -176,13 +176,16 @@ def _publish_mesh(platform: Platform, spark: SparkSession, say: Say) -> BuildRep
     quarantined = 0
     options = platform.aws.storage_options()
     steps = []
+    landing = mesh.Landing(platform.aws.s3(), platform.settings)  # settled once for the run
     for product_id in mesh.PUBLISH_ORDER:
         began = time.monotonic()
 
         def progress(message: str, product: str = product_id) -> None:
             say(f"mesh {product}: {message}")
 
-        result = mesh.publish_product(platform, spark, product_id, progress=progress)
+        result = mesh.publish_product(
+            platform, spark, product_id, progress=progress, landing=landing
+        )
         steps.append(StepTime(product_id, time.monotonic() - began))
         if not result.published:
             raise mesh.PublishRefusedError(result.check)

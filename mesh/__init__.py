@@ -7,7 +7,8 @@ contract server states it; :func:`publish_product` builds, validates (exact chec
 decide, a great-expectations report is saved beside the registry), reconciles the
 build's source records (:func:`reconcile_sources`) and publishes a version, keeping
 the rejected records in the domain's private quarantine; the registry (with the
-data) answers ``goldmine mesh list|show``;
+data) answers ``goldmine mesh list|show``; a run publishing several products settles
+the landing once (:class:`Landing`) and hands it to each publish;
 :func:`diff_contracts` classifies the changes between any two ODCS contracts of one
 product (read leniently with :func:`load_odcs`) as breaking or not.
 """
@@ -52,6 +53,7 @@ from mesh._publish import (
     publish_product,
     read_product,
 )
+from mesh._read_landing import Landing
 from mesh._reconcile_sources import SourceReport, reconcile_sources
 from mesh._registry import (
     list_entries,
@@ -85,6 +87,7 @@ __all__ = [
     "ContractDiff",
     "ContractError",
     "DataCheck",
+    "Landing",
     "Placement",
     "PublishRefusedError",
     "PublishResult",

@@ -43,6 +43,13 @@ class BuildContext:
     s3
         The S3 client to read the landed files with (``None``: a new one from
         ``platform``); the publisher passes the one it uses for the whole publish.
+    lines
+        The landed lines of each feed, once read (:meth:`read_feeds`): the publisher
+        reads them before the build and keeps them persisted while the publish runs
+        (they are read by the build, the reconciliation and the quarantine).
+    kept
+        Frames the build asked to keep (:meth:`keep`): the publisher persists them
+        with the product once the build returns, until the publish ends.
     """
 
     spark: SparkSession
@@ -52,7 +59,8 @@ class BuildContext:
     cleaned: dict[str, FeedResult] = field(default_factory=dict)
     item_quarantine: list[DataFrame] = field(default_factory=list)
     s3: Any = None
-    _cached: list[DataFrame] = field(default_factory=list, repr=False)
+    lines: dict[str, DataFrame] = field(default_factory=dict)
+    kept: list[DataFrame] = field(default_factory=list)
 
     @property
     def as_of(self) -> dt.date | None:
@@ -65,11 +73,20 @@ class BuildContext:
 
         Raw lines: a build should use :meth:`clean_feed`, which keeps what the rules
         reject; the publisher refuses a product whose source feeds were not cleaned so.
+        Lines read before (:meth:`read_feeds`) are not read again.
         """
         from goldmine.rules import read_landed
 
+        if feed in self.lines:
+            return self.lines[feed]
         s3 = self.s3 if self.s3 is not None else self.platform.aws.s3()
         return read_landed(self.spark, self.landed[feed], s3_client=s3)
+
+    def read_feeds(self) -> dict[str, DataFrame]:
+        """Read the landed lines of every feed of :attr:`landed` into :attr:`lines`; return them."""
+        for feed in self.landed:
+            self.lines[feed] = self.read_feed(feed)
+        return self.lines
 
     def clean_feed(self, feed: str) -> FeedResult:
         """Clean one of the domain's feeds with the shared rules and keep what they reject.
@@ -107,11 +124,21 @@ class BuildContext:
             raise ValueError(
                 f"feed {feed!r} is not in the contract's sourceFeeds ({', '.join(self.landed)})"
             )
-        landed = self.read_feed(feed).cache()  # read by the build, the counts, the quarantine
-        self._cached.append(landed)
-        result = cleaners[feed](landed)
+        result = cleaners[feed](self.read_feed(feed))
         self.cleaned[feed] = result
         return result
+
+    def keep(self, frame: DataFrame) -> DataFrame:
+        """Ask the publisher to keep ``frame`` persisted while the publish runs; return it.
+
+        For a frame both the product and its quarantine read (``sales.orders``: the
+        priced items, ``goldmine.rules.validate_items(keep=...)``): computed once, not
+        once per output (its lookups broadcast and its inputs' files listed again).
+        Nothing runs here: the frame is persisted when the build returns, before any
+        of its outputs is computed.
+        """
+        self.kept.append(frame)
+        return frame
 
     def quarantine_items(self, quarantine: DataFrame) -> None:
         """Keep item-level rejects (the quarantine of ``goldmine.rules.validate_items``).
@@ -120,12 +147,6 @@ class BuildContext:
         quarantine table but not into the reconciliation's ``quarantined``.
         """
         self.item_quarantine.append(quarantine)
-
-    def release(self) -> None:
-        """Unpersist what :meth:`clean_feed` cached (the publisher calls it at the end)."""
-        for frame in self._cached:
-            frame.unpersist()
-        self._cached.clear()
 
 
 #: A product build: the context in, the product DataFrame (contract columns) out.

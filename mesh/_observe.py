@@ -19,6 +19,7 @@ from goldmine.observe import (
     QualityResult,
     RunContext,
     RunFigures,
+    StepFigures,
     TableFigures,
     delta_written_since,
 )
@@ -70,7 +71,7 @@ def summarize_publish(context: RunContext, result: PublishResult) -> RunFigures:
         ),
         quarantined_by_reason=dict(result.sources.by_reason) if result.sources else {},
         quarantined_items=result.quarantined_items,
-        steps=context.timed_steps,
+        steps=_steps(context, result),
         quality=quality,
         newest_order_date=_order_date(result),
     )
@@ -117,3 +118,14 @@ def _order_date(result: PublishResult) -> dt.date | None:
 
 #: Products whose freshness element is the order date (the gold freshness metric).
 ORDER_DATE_PRODUCTS = frozenset({"finance.revenue"})
+
+
+def _steps(context: RunContext, result: PublishResult) -> tuple[StepFigures, ...]:
+    """Return the steps before the plan as timed (reading inputs), then the plan's with jobs."""
+    if result.steps is None:
+        return context.timed_steps
+    reading = tuple(s for s in context.timed_steps if s.step in ("start", "reading inputs"))
+    return reading + tuple(
+        StepFigures(step=s.name, seconds=round(s.seconds, 3), spark_jobs=s.spark_jobs)
+        for s in result.steps.steps
+    )

@@ -187,30 +187,28 @@ def quarantine_frame(context: BuildContext) -> DataFrame:
     return reduce(lambda a, b: a.unionByName(b), typed, empty)
 
 
-def reconcile_sources(
-    context: BuildContext, location: str
-) -> tuple[SourceReport, DataFrame] | None:
-    """Reconcile what a build read from its feeds and gather its quarantine.
+def reconcile_sources(context: BuildContext, quarantine: DataFrame, location: str) -> SourceReport:
+    """Reconcile what a build read from its feeds; count its quarantine by reason.
 
     Parameters
     ----------
     context
         The context the build ran with (its cleaned feeds and item quarantine).
+    quarantine
+        The build's quarantine (:func:`quarantine_frame`), persisted by the caller: it
+        is counted here and written on publication.
     location
         Where the product's quarantine table goes (:func:`mesh.quarantine_location`).
 
     Returns
     -------
-    (SourceReport, DataFrame) or None
-        The figures (``check()`` is the verdict) and the quarantine to write (cached:
-        the caller unpersists it). ``None`` for a product built only from other
-        products (no source feeds): it has no quarantine.
+    SourceReport
+        The figures; ``check()`` is the verdict. A product built only from other
+        products has no source feeds and no quarantine: the publisher does not call
+        this for it.
     """
     from pyspark.sql import functions as F
 
-    if not context.landed and not context.cleaned:
-        return None
-    quarantine = quarantine_frame(context).cache()
     counts = count_records(list(context.cleaned.values()))
     reasons = quarantine.groupBy("reason", F.col("line_no").isNotNull().alias("item")).agg(
         F.count(F.lit(1)).alias("n")
@@ -221,5 +219,4 @@ def reconcile_sources(
         by_reason[row["reason"]] = by_reason.get(row["reason"], 0) + int(row["n"])
         items += int(row["n"]) if row["item"] else 0
     unaccounted = tuple(sorted(set(context.landed) - set(context.cleaned)))
-    report = SourceReport(tuple(counts), by_reason, items, location, None, unaccounted)
-    return report, quarantine
+    return SourceReport(tuple(counts), by_reason, items, location, None, unaccounted)

@@ -213,9 +213,14 @@ def mesh_published(platform: Platform, spark: SparkSession, landed_week: list) -
     import mesh
 
     results = {}
-    with _measured("mesh", platform, spark):
+    with _measured("mesh", platform, spark) as measured:
+        landing = mesh.Landing(platform.aws.s3(), platform.settings)  # as mesh publish does
         for product_id in mesh.PUBLISH_ORDER:
-            result = mesh.publish_product(platform, spark, product_id, run_id=f"test-{product_id}")
+            result = mesh.publish_product(
+                platform, spark, product_id, run_id=f"test-{product_id}", landing=landing
+            )
             assert result.published, result.check.summary()
             results[product_id] = result
+            assert result.steps is not None
+            measured.plans.append(result.steps)
     return results

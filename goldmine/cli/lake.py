@@ -12,6 +12,7 @@ from rich.table import Table
 
 from goldmine.cli._context import get_platform
 from goldmine.cli._lease import NoWaitOption, holds_lease, run_lease
+from goldmine.cli._steps import print_steps
 from goldmine.lease import LAKE
 
 if TYPE_CHECKING:
@@ -167,8 +168,7 @@ def _print_build(result: BuildResult) -> None:
     )
     for rejected in result.rejected_files:
         Console().print(f"[yellow]rejected[/yellow] {rejected}")
-    if result.steps is not None:
-        Console().print(f"steps: {result.steps.summary()}")
+    print_steps(Console(), result.steps)
 
 
 @app.command("status")

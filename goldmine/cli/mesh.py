@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from goldmine.cli._lease import NoWaitOption, run_lease
+from goldmine.cli._steps import print_steps
 from goldmine.lease import mesh_lease
 
 app = typer.Typer(
@@ -166,7 +167,9 @@ def publish(
     """Build, validate and publish data products; refuse any that break their contract.
 
     A product whose inputs (landed files, input products' versions, contract) are those
-    of its newest publication is skipped: "unchanged, skipped", nothing written.
+    of its newest publication is skipped: "unchanged, skipped", nothing written. The
+    landing is settled once for all the products; each publish prints its steps
+    (seconds and Spark jobs).
 
     Example: goldmine mesh publish catalog.products finance.fx_rates sales.orders
     """
@@ -175,6 +178,7 @@ def publish(
 
     platform = _platform()
     spark = build_session(platform.aws, app_name="goldmine-mesh-publish")
+    landing = mesh.Landing(platform.aws.s3(), platform.settings)  # settled once for the run
     refused = 0
     for product_id in products:
         with (
@@ -186,8 +190,9 @@ def publish(
                 shown.update(f"{product}: {msg}")
 
             result = mesh.publish_product(
-                platform, spark, product_id, run_id=run_id, progress=report, force=force
-            )
+                platform, spark, product_id,
+                run_id=run_id, progress=report, force=force, landing=landing,
+            )  # fmt: skip
         if result.unchanged:
             _out.print(
                 f"[green]unchanged, skipped[/green] {product_id} {result.version} "
@@ -203,6 +208,7 @@ def publish(
         else:
             refused += 1
             _out.print(f"[red]refused[/red] {result.check.summary()}", highlight=False)
+        print_steps(_out, result.steps)
     if refused:
         raise typer.Exit(1)
 

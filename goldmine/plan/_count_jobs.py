@@ -6,7 +6,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -26,7 +26,10 @@ def count_spark_jobs(spark: SparkSession, label: str) -> Iterator[Callable[[], i
     another runs in a group of its own, and the outer block counts the inner one's
     jobs too (a build counted as a whole while its steps are counted one by one). The
     caller's own job group, if any, is restored afterwards. Counts are exact as long
-    as the application retains the jobs (``spark.ui.retainedJobs``, 1,000 by default).
+    as the application retains the jobs (``spark.ui.retainedJobs``, 1,000 by default):
+    the status tracker learns of a job from the listener bus, asynchronously, so the
+    count first waits for the bus to deliver what is queued (a job that just ended
+    would otherwise be missed, and counted by the next step or by no one).
 
     Parameters
     ----------
@@ -42,11 +45,28 @@ def count_spark_jobs(spark: SparkSession, label: str) -> Iterator[Callable[[], i
     stack: list[list[str]] = _OPEN.__dict__.setdefault("groups", [])
     stack.append(groups)
     sc.setJobGroup(groups[0], label)
+
+    def counted() -> int:
+        _deliver_events(sc)
+        return sum(len(sc.statusTracker().getJobIdsForGroup(g)) for g in groups)
+
     try:
-        yield lambda: sum(len(sc.statusTracker().getJobIdsForGroup(g)) for g in groups)
+        yield counted
     finally:
         stack.pop()
         if stack:
             stack[-1].extend(groups)
         sc.setLocalProperty(_GROUP_KEY, before[0])  # type: ignore[arg-type]
         sc.setLocalProperty(_DESCRIPTION_KEY, before[1])  # type: ignore[arg-type]
+
+
+def _deliver_events(sc: Any) -> None:
+    """Wait until the listener bus has delivered its queued events (at most 10 s).
+
+    ``LiveListenerBus.waitUntilEmpty`` is Spark's own (``private[spark]``, reachable
+    through the JVM gateway); the status tracker is fed by that bus. A context without
+    a gateway (a test's stand-in) has nothing to wait for.
+    """
+    gateway = getattr(sc, "_jsc", None)
+    if gateway is not None:
+        gateway.sc().listenerBus().waitUntilEmpty()

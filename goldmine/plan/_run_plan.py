@@ -119,9 +119,10 @@ class _StepRunner:
         start = time.perf_counter()
         with _jobs_of(self.spark, f"{self.plan.name}.{step.name}") as jobs:
             output = step.run(**args)
-        if step.persist:
-            kept = step.persist(output) if callable(step.persist) else _frames_in(output)
-            self.release.callback(_unpersist, _persist(kept))
+            if step.persist:  # in the step's job group: persisting plans the frame,
+                # which may run jobs (Delta lists an input table's files for the scan)
+                kept = step.persist(output) if callable(step.persist) else _frames_in(output)
+                self.release.callback(_unpersist, _persist(kept))
         run = StepRun(step.name, time.perf_counter() - start, jobs())
         self.values[step.name] = output
         log.info("%s.%s: %.1f s, %d Spark jobs", self.plan.name, *astuple(run))

@@ -18,7 +18,6 @@ from goldmine.spark._size_execution import (
     parquet_source_bytes,
     shuffle_partitions,
     sized_execution,
-    sized_shuffles,
 )
 
 __all__ = [
@@ -37,6 +36,5 @@ __all__ = [
     "s3a_retry_conf",
     "shuffle_partitions",
     "sized_execution",
-    "sized_shuffles",
     "spark_conf",
 ]

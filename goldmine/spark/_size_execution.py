@@ -110,24 +110,3 @@ def sized_execution(spark: SparkSession, source_bytes: int | None, most: int) ->
                 spark.conf.unset(key)
             else:
                 spark.conf.set(key, old)
-
-
-@contextlib.contextmanager
-def sized_shuffles(spark: SparkSession, partitions: int) -> Iterator[None]:
-    """Run the block with adaptive execution off and ``partitions`` shuffle partitions."""
-    wanted = {
-        "spark.sql.adaptive.enabled": "false",
-        "spark.sql.shuffle.partitions": str(partitions),
-        "spark.databricks.delta.snapshotPartitions": str(partitions),
-    }
-    before: dict[str, str | None] = {key: spark.conf.get(key, None) for key in wanted}
-    for key, value in wanted.items():
-        spark.conf.set(key, value)
-    try:
-        yield
-    finally:
-        for key, old in before.items():
-            if old is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, old)

@@ -9,7 +9,15 @@ import pytest
 import mesh
 from goldmine.rules import QUARANTINE_COLUMNS, BatchCounts
 from goldmine.settings import Settings
-from mesh import _publish
+from mesh import (
+    _check_data,
+    _publish,
+    _publish_steps,
+    _reconcile_sources,
+    _registry,
+    _report_quality,
+)
+from mesh._build_context import BuildContext
 
 LOCATION = "s3://goldmine-local-mesh-sales/_quarantine/orders/v1/"
 
@@ -93,9 +101,9 @@ def test_a_source_feed_not_cleaned_through_the_context_fails() -> None:
 
 
 class _Frame:
-    """Stands in for a DataFrame: the publisher only caches and unpersists it here."""
+    """Stands in for a DataFrame: the publisher only persists and unpersists it here."""
 
-    def cache(self) -> _Frame:
+    def persist(self) -> _Frame:
         return self
 
     def unpersist(self) -> None:
@@ -125,9 +133,41 @@ class _Conf(dict):  # type: ignore[type-arg]
         self.pop(key, None)
 
 
+class _Tracker:
+    def getJobIdsForGroup(self, group: str) -> list[int]:  # noqa: N802 (Spark's name)
+        return []
+
+
+class _SparkContext(dict):  # type: ignore[type-arg]
+    """The local properties the plan runner sets to count each step's jobs (none here)."""
+
+    def getLocalProperty(self, key: str) -> str | None:  # noqa: N802 (Spark's name)
+        return self.get(key)
+
+    def setLocalProperty(self, key: str, value: str | None) -> None:  # noqa: N802
+        self[key] = value
+
+    def setJobGroup(self, group: str, description: str) -> None:  # noqa: N802
+        self["spark.jobGroup.id"] = group
+
+    def statusTracker(self) -> _Tracker:  # noqa: N802
+        return _Tracker()
+
+
 class _Spark:
     def __init__(self) -> None:
         self.conf = _Conf({"spark.sql.adaptive.enabled": "true"})
+        self.sparkContext = _SparkContext()
+
+
+class _Landing:
+    """The run's landing: the stores feed, nothing landed."""
+
+    def files(self, feeds: Any) -> dict[str, list[Any]]:
+        return {feed: [] for feed in feeds}
+
+    def etags(self, feeds: Any) -> dict[str, str]:
+        return {}
 
 
 def test_unbalanced_sources_refuse_the_publish_and_write_nothing(
@@ -149,16 +189,19 @@ def test_unbalanced_sources_refuse_the_publish_and_write_nothing(
             run=f"s3://goldmine-local-mesh-catalog/_registry/stores/v1/runs/{run_id}/run.json",
         )
 
-    monkeypatch.setattr(_publish, "_landed", lambda s3, settings, feeds: {"stores": []})
     monkeypatch.setattr(_publish, "read_entry", lambda s3, settings, product_id: None)
-    monkeypatch.setattr(_publish, "_build_function", lambda c: lambda context: _Frame())
-    monkeypatch.setattr(_publish, "apply_pii", lambda df, c: df)
-    monkeypatch.setattr(_publish, "check_data", lambda df, c, as_of=None: passed)
-    monkeypatch.setattr(_publish, "reconcile_sources", lambda context, loc: (sources, _Frame()))
-    monkeypatch.setattr(_publish, "report_quality", quality)
-    monkeypatch.setattr(_publish, "record_run", lambda *a, **details: runs.append(details))
-    monkeypatch.setattr(_publish, "_write", refuse_writes)
-    monkeypatch.setattr(_publish, "record_publication", refuse_writes)
+    monkeypatch.setattr(BuildContext, "read_feed", lambda self, feed: _Frame())
+    monkeypatch.setattr(_publish_steps, "build_function", lambda c: lambda context: _Frame())
+    monkeypatch.setattr(_publish_steps, "apply_pii", lambda df, c: df)
+    monkeypatch.setattr(_check_data, "check_data", lambda df, c, as_of=None: passed)
+    monkeypatch.setattr(_reconcile_sources, "quarantine_frame", lambda context: _Frame())
+    monkeypatch.setattr(
+        _reconcile_sources, "reconcile_sources", lambda context, quarantine, loc: sources
+    )
+    monkeypatch.setattr(_report_quality, "report_quality", quality)
+    monkeypatch.setattr(_publish_steps, "record_run", lambda *a, **details: runs.append(details))
+    monkeypatch.setattr(_publish_steps, "_write", refuse_writes)
+    monkeypatch.setattr(_registry, "record_publication", refuse_writes)
 
     spark = _Spark()
     result = mesh.publish_product(
@@ -166,6 +209,7 @@ def test_unbalanced_sources_refuse_the_publish_and_write_nothing(
         spark,  # type: ignore[arg-type]
         "catalog.stores",
         run_id="r1",
+        landing=_Landing(),  # type: ignore[arg-type]
     )
     assert spark.conf == {"spark.sql.adaptive.enabled": "true"}  # restored after the build
 
@@ -177,6 +221,8 @@ def test_unbalanced_sources_refuse_the_publish_and_write_nothing(
     assert result.quality is not None and result.quality.status == "failed"
     assert (result.quarantined_records, result.quarantined_items) == (2, 2)
     assert result.sources is not None and result.sources.delta_version is None
+    assert result.steps is not None and result.steps.outputs["write_tables"] is None
+    assert result.tables == ()
     [run] = runs
     assert run["published"] is False
     assert run["reconciliation"]["balanced"] is False

@@ -11,6 +11,7 @@ publisher reconciles and keeps in the sales domain's quarantine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mesh._build_context import BuildContext
@@ -20,7 +21,11 @@ if TYPE_CHECKING:
 
 
 def order_lines(
-    orders: DataFrame, items: DataFrame, products: DataFrame, fx: DataFrame
+    orders: DataFrame,
+    items: DataFrame,
+    products: DataFrame,
+    fx: DataFrame,
+    keep: Callable[[DataFrame], DataFrame] | None = None,
 ) -> tuple[DataFrame, DataFrame]:
     """Return the valid USD lines of every order's current version, and rejected items (pure).
 
@@ -36,6 +41,10 @@ def order_lines(
         Every known product (``product_id``).
     fx
         Rates ``rate_date, currency, usd_per_unit``.
+    keep
+        Given the priced items, which both outputs read (``validate_items``): the
+        publisher keeps them persisted (:meth:`mesh.BuildContext.keep`). ``None``:
+        each output prices the items.
 
     Returns
     -------
@@ -48,7 +57,7 @@ def order_lines(
     from goldmine.rules import resolve_current_orders, select_current_lines, validate_items
 
     current = resolve_current_orders(orders)
-    valid, item_quarantine = validate_items(items, products, fx)
+    valid, item_quarantine = validate_items(items, products, fx, keep=keep)
     lines = select_current_lines(current, valid)
     product = lines.select(
         "order_id",
@@ -83,6 +92,7 @@ def build_orders(context: BuildContext) -> DataFrame:
         cleaned.items,
         context.inputs["catalog.products"],
         context.inputs["finance.fx_rates"],
+        keep=context.keep,
     )
     context.quarantine_items(item_quarantine)
     return lines
