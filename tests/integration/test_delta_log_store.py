@@ -52,11 +52,11 @@ def table(platform) -> Iterator[Callable[[str], tuple[str, str, str]]]:
         return platform.s3_uri(bucket, prefix), bucket, prefix
 
     yield make
+    from lake._tables import delete_prefix
+
     s3 = platform.aws.s3()
     for prefix in made:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            for obj in page.get("Contents", []):
-                s3.delete_object(Bucket=bucket, Key=obj["Key"])
+        delete_prefix(s3, bucket, prefix)
 
 
 def test_every_commit_is_claimed_in_dynamodb_at_the_local_endpoint(platform, spark, table):

@@ -103,6 +103,8 @@ def test_a_source_feed_not_cleaned_through_the_context_fails() -> None:
 class _Frame:
     """Stands in for a DataFrame: the publisher only persists and unpersists it here."""
 
+    is_cached = False
+
     def persist(self) -> _Frame:
         return self
 
