@@ -153,13 +153,8 @@ def publish(s3: Any, table: LakeTable, run_id: str, touched: Iterable[str] = ())
 
 
 def delete_prefix(s3: Any, bucket: str, prefix: str) -> int:
-    """Delete every object under ``prefix`` one by one (S3Proxy-safe); return the count.
-
-    Deepest keys first: a directory marker (``a/b/``) goes after the keys under it. The
-    local store answers the DELETE of a marker whose directory is not empty after 10 s
-    (docs/benchmarks.md, "A trap of the local store"); S3 does not care about the order.
-    """
-    keys = sorted((k for k, _ in list_objects(s3, bucket, prefix)), reverse=True)
+    """Delete every object under ``prefix`` one by one (S3Proxy-safe); return the count."""
+    keys = [k for k, _ in list_objects(s3, bucket, prefix)]
     for key in keys:
         s3.delete_object(Bucket=bucket, Key=key)
     return len(keys)
