@@ -61,9 +61,10 @@ def execution_conf(source_bytes: int | None, most: int) -> dict[str, str]:
       statement after it, which costs more driver time than it saves (ADR 0019).
     - Up to :data:`INTERPRETED_MAX_BYTES` (known) bytes, no code generation: Spark
       generates Java for every stage and expression of every statement and compiles
-      it with Janino, seconds per statement in a young JVM, while interpreting a few
-      thousand rows takes milliseconds (ADR 0027). Larger builds keep whole-stage
-      code generation, which pays off per row.
+      it with Janino; when the cores are shared that costs seconds per statement (on
+      an idle machine it is hidden, about even), while interpreting a few thousand
+      rows takes milliseconds (ADR 0027). Larger builds keep whole-stage code
+      generation, which pays off per row.
 
     Examples
     --------
