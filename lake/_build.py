@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from goldmine.observe import observe_run
 from goldmine.plan import Plan, PlanRun, Step, run_plan
 from goldmine.spark import parquet_source_bytes, sized_execution
+from goldmine.validation import warm_up as warm_up_validation
 from lake._build_steps import (
     SMALL_RUN_MAX_BYTES,
     Cleaned,
@@ -246,6 +247,7 @@ def build(
     )
     if not pending:
         return BuildResult(batches=(), waiting=waiting)
+    warm_up_validation()
     batch_ids = tuple(e["batch_id"] for e in pending)
     late = tuple(b for b in batch_ids if b in built)
     files, rejected = [], []

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from goldmine.spark import empty_frame, local_frame
 from lake._tables import LakeTable, partition_values, read_staged, stage
 from lake.raw import INGEST_DATE_PART
 
@@ -186,7 +187,7 @@ def clean_feeds(run: LakeRun, read_landed: DataFrame) -> Cleaned:
     known = None
     if partition_values(run.s3, versions):
         schema = "order_id string, updated_at timestamp, batch_id string"
-        known = run.history(versions, run.spark.createDataFrame([], schema)).drop("batch_id")
+        known = run.history(versions, empty_frame(run.spark, schema)).drop("batch_id")
     with record_splits() as checked:
         orders = rules.clean_orders(read_landed, known)
     dims = {
@@ -400,7 +401,7 @@ def stage_analytics(
     lifetime_new = rules.customer_lifetime(
         effective, staged["customers"], customer_ids=customer_ids
     )
-    ids_frame = run.spark.createDataFrame([(c,) for c in customer_ids], "customer_id string")
+    ids_frame = local_frame(run.spark, [(c,) for c in customer_ids], "customer_id string")
     lifetime = (
         run.read(run.ana["customer_lifetime"], lifetime_new.limit(0))
         .join(ids_frame, "customer_id", "left_anti")

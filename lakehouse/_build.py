@@ -12,6 +12,7 @@ from goldmine.observe import observe_run
 from goldmine.plan import Plan, PlanRun, Step, run_plan
 from goldmine.rules import LandedFile
 from goldmine.spark import sized_execution
+from goldmine.validation import warm_up as warm_up_validation
 from lakehouse._catalog import register_tables
 from lakehouse._delta import is_table
 from lakehouse._observe import summarize_build
@@ -309,6 +310,9 @@ def build_lakehouse(
     landed, judged = settled_files(s3, settings.buckets.landing, settings.quiet_seconds, say=say)
     # Every settled landed byte, not only the pending batches': the tables grow with them.
     landed_bytes = sum(f.size or 0 for f in landed)
+
+    if landed:
+        warm_up_validation()
 
     def announce(step: str, _done: int, _total: int) -> None:
         say(step)

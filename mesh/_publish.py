@@ -31,6 +31,7 @@ from goldmine.observe import observe_run
 from goldmine.plan import PlanRun, run_plan
 from goldmine.settings import Settings
 from goldmine.spark import parquet_source_bytes, sized_execution
+from goldmine.validation import warm_up as warm_up_validation
 from mesh._check_data import Check, DataCheck
 from mesh._contract import Contract, load_product_contract
 from mesh._fingerprint_inputs import input_fingerprint, unchanged_since
@@ -215,6 +216,7 @@ def publish_product(
     if transform is None and not force and unchanged_since(current, inputs.fingerprint):
         say("unchanged, skipped")
         return _unchanged(contract, current or {})
+    warm_up_validation()
     source = _source_bytes(s3, inputs)
     with sized_execution(spark, source, platform.settings.spark_shuffle_partitions):
         done = run_plan(

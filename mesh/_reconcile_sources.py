@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from goldmine.rules import QUARANTINE_COLUMNS, BatchCounts, ReconciliationError, count_records
 from goldmine.rules import check_reconciliation as rules_check_reconciliation
+from goldmine.spark import empty_frame
 from mesh._check_data import Check
 
 if TYPE_CHECKING:
@@ -181,9 +182,7 @@ def quarantine_frame(context: BuildContext) -> DataFrame:
         part.select(*[F.col(c).cast(QUARANTINE_TYPES[c]).alias(c) for c in QUARANTINE_COLUMNS])
         for part in parts
     ]
-    empty = context.spark.createDataFrame(
-        [], ", ".join(f"{c} {t}" for c, t in QUARANTINE_TYPES.items())
-    )
+    empty = empty_frame(context.spark, ", ".join(f"{c} {t}" for c, t in QUARANTINE_TYPES.items()))
     return reduce(lambda a, b: a.unionByName(b), typed, empty)
 
 

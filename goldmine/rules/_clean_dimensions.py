@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from goldmine.rules._model import Feed, FeedResult
 from goldmine.sales import CSV_COLUMNS
+from goldmine.spark import empty_frame
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -138,8 +139,8 @@ def _clean_csv(landed: DataFrame, feed: Feed) -> FeedResult:
             ]
             accepted_parts.append(part.filter(ok).select(*typed, *LINEAGE_COLUMNS))
     schema = ", ".join(f"{name} {kind}" for name, kind in required)
-    empty_accepted = spark.createDataFrame(
-        [], f"{schema}, batch_id string, ingest_date date, source_file string, line_number long"
+    empty_accepted = empty_frame(
+        spark, f"{schema}, batch_id string, ingest_date date, source_file string, line_number long"
     )
     accepted = reduce(lambda a, b: a.unionByName(b), accepted_parts, empty_accepted)
     empty_rejected = data.limit(0)
@@ -156,8 +157,8 @@ def _clean_csv(landed: DataFrame, feed: Feed) -> FeedResult:
     )
     # Rows of files whose header was never read (no line 1) cannot occur: line 1 exists
     # whenever line 2 does.
-    duplicates = spark.createDataFrame(
-        [],
+    duplicates = empty_frame(
+        spark,
         "batch_id string, source_file string, line_number long, order_id string, "
         "updated_at timestamp",
     )

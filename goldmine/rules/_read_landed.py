@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from goldmine.rules._check_encoding import check_encoding, is_text_line, line_raw, split_lines
 from goldmine.rules._model import Feed, LandedFile
+from goldmine.spark import empty_frame, local_frame
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -169,11 +170,11 @@ def read_landed(
     frames = []
     if small:
         rows = [row for landed in small for row in read_lines(s3_client, landed)]
-        frames.append(spark.createDataFrame(rows, LANDED_SCHEMA).coalesce(1))
+        frames.append(local_frame(spark, rows, LANDED_SCHEMA).coalesce(1))
     if large:
         frames.append(spark.createDataFrame(cast(Any, _read_by_spark(spark, large)), LANDED_SCHEMA))
     if not frames:
-        return spark.createDataFrame([], LANDED_SCHEMA)
+        return empty_frame(spark, LANDED_SCHEMA)
     return frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1])
 
 

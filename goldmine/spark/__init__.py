@@ -1,5 +1,6 @@
 """The one Spark session factory: every session of the platform is built here."""
 
+from goldmine.spark._local_frames import empty_frame, local_frame
 from goldmine.spark._observe import OBSERVATION_WAIT_S, observed_metrics
 from goldmine.spark._route_buckets import route_buckets
 from goldmine.spark._session import (
@@ -10,6 +11,7 @@ from goldmine.spark._session import (
     s3a_retry_conf,
     spark_conf,
 )
+from goldmine.spark._session_conf import session_conf
 from goldmine.spark._size_execution import (
     BYTES_PER_PARTITION,
     INTERPRETED_MAX_BYTES,
@@ -28,12 +30,15 @@ __all__ = [
     "PARQUET_DENSITY",
     "SparkSetupError",
     "build_session",
+    "empty_frame",
     "execution_conf",
+    "local_frame",
     "log_store_conf",
     "observed_metrics",
     "parquet_source_bytes",
     "route_buckets",
     "s3a_retry_conf",
+    "session_conf",
     "shuffle_partitions",
     "sized_execution",
     "spark_conf",

@@ -11,6 +11,8 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from goldmine.spark._session_conf import session_conf
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
@@ -99,15 +101,5 @@ def sized_execution(spark: SparkSession, source_bytes: int | None, most: int) ->
     most
         The most shuffle partitions (``settings.spark_shuffle_partitions``).
     """
-    wanted = execution_conf(source_bytes, most)
-    before: dict[str, str | None] = {key: spark.conf.get(key, None) for key in wanted}
-    for key, value in wanted.items():
-        spark.conf.set(key, value)
-    try:
+    with session_conf(spark, execution_conf(source_bytes, most)):
         yield
-    finally:
-        for key, old in before.items():
-            if old is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, old)

@@ -27,6 +27,7 @@ from goldmine.validation._split import (
     reason_column,
     split,
 )
+from goldmine.validation._warm_up import warm_up
 
 __all__ = [
     "FAILED_RULES",
@@ -49,4 +50,5 @@ __all__ = [
     "report_splits",
     "run_suite",
     "split",
+    "warm_up",
 ]

@@ -15,6 +15,9 @@ from goldmine.validation._rule import RuleSet
 #: job over the data per expectation (11 more jobs for ``ITEM_RULES``); the
 #: quarantine already holds every failing record with its reason.
 RESULT_FORMAT: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_count": 0}
+#: The most rejected records (rule failures, an upper bound) validated in the driver
+#: with the pandas engine; more stay on Spark.
+PANDAS_MAX_REJECTS = 200_000
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,9 @@ def run_suite(
     counts only (:data:`RESULT_FORMAT`). On Spark this costs about one job over
     the data per column with a range or set rule, plus one for the others (4 for
     ``ITEM_RULES``), over a copy of the rule columns cached for the call (the
-    first job builds it). The report decides nothing: :func:`split` does.
+    first job builds it). A split's rejects (``judged``), at most
+    :data:`PANDAS_MAX_REJECTS` of them, are brought to the driver with one job and
+    validated by the pandas engine. The report decides nothing: :func:`split` does.
 
     Parameters
     ----------
@@ -137,22 +142,31 @@ def run_suite(
     if "://" in str(result_path) and not spark:
         raise ValueError(f"{result_path}: a URI needs a Spark DataFrame; give a local path")
     if not spark:
-        return _validate(df[columns], rules, result_path, judged)
-    if judged is not None:  # the split's rejects: already persisted, and small
-        return _validate(df.select(*columns), rules, result_path, judged)
+        return _validate(df[columns], rules, result_path, judged, None)
+    if judged is not None:  # the split's rejects: already persisted, and few
+        rejects = df.select(*columns)
+        if sum(judged.failures.values()) <= PANDAS_MAX_REJECTS:
+            # One job brings them to the driver; great-expectations' Spark engine
+            # would run about one job per column over them.
+            return _validate(rejects.toPandas(), rules, result_path, judged, df.sparkSession)
+        return _validate(rejects, rules, result_path, judged, df.sparkSession)
     from pyspark import StorageLevel
 
     # great-expectations runs several jobs; they read a cached copy of the rule
     # columns instead of recomputing ``df`` (joins and all) each time.
     checked = df.select(*columns).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        return _validate(checked, rules, result_path, judged)
+        return _validate(checked, rules, result_path, judged, df.sparkSession)
     finally:
         checked.unpersist()
 
 
 def _validate(
-    checked: Any, rules: RuleSet, result_path: Path | str, judged: Judged | None
+    checked: Any,
+    rules: RuleSet,
+    result_path: Path | str,
+    judged: Judged | None,
+    session: Any,
 ) -> ValidationReport:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -197,7 +211,7 @@ def _validate(
     text = json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
     location = str(result_path)
     if "://" in location:
-        _write_uri(checked.sparkSession, location, text)
+        _write_uri(session, location, text)
     else:
         path = Path(location)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from goldmine.rules import (
     product_monthly,
 )
 from goldmine.settings import Settings
+from goldmine.spark import local_frame
 from lakehouse._delta import is_table
 from lakehouse._tables import table
 from lakehouse.silver._build_silver import read_bronze, set_id, touched_by
@@ -150,7 +151,7 @@ def merge_gold(
         group, attr = _GROUPS[name]
         values = getattr(keys, attr)
         kind = frame.schema[group].dataType.simpleString()
-        scope = spark.createDataFrame([(v,) for v in values], f"{group} {kind}")
+        scope = local_frame(spark, [(v,) for v in values], f"{group} {kind}")
         written[name] = merge_replace_rows(
             spark, info.uri(settings), frame, scope, group_keys=(group,),
             row_keys=info.keys, app_id=set_id("gold", name, gold_batches),

@@ -27,6 +27,7 @@ from goldmine.rules import (
     validate_items,
 )
 from goldmine.settings import Settings
+from goldmine.spark import empty_frame
 from goldmine.validation import CheckedFrame, ValidationReport, record_splits, report_splits
 from lakehouse._delta import append_new_batches, is_table
 from lakehouse._tables import table
@@ -87,7 +88,7 @@ def read_bronze(spark: SparkSession, settings: Settings, batches: list[str]) -> 
             frame = spark.read.format("delta").load(uri).filter(F.col("batch_id").isin(batches))
             frames.append(frame.select(*_LANDED_COLUMNS))
     if not frames:
-        return spark.createDataFrame([], LANDED_SCHEMA)
+        return empty_frame(spark, LANDED_SCHEMA)
     landed = frames[0]
     for frame in frames[1:]:
         landed = landed.unionByName(frame)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from goldmine.rules import SCD2_COLUMNS
 from goldmine.rules._build_customer_scd2 import TRACKED
+from goldmine.spark import empty_frame
 from lakehouse._delta import apply_changes, is_table
 
 if TYPE_CHECKING:
@@ -248,5 +249,5 @@ def _target(spark: SparkSession, uri: str) -> DataFrame:
                  "updated_at": TimestampType(), "is_current": BooleanType(),
                  "is_inferred": BooleanType(), "line_number": LongType()}  # fmt: skip
         schema = StructType([StructField(c, types.get(c, StringType())) for c in COLUMNS])
-        return spark.createDataFrame([], schema)
+        return empty_frame(spark, schema)
     return spark.read.format("delta").load(uri)

@@ -37,15 +37,19 @@ def spark() -> Iterator[SparkSession]:
     from goldmine.spark import sized_execution
 
     active = SparkSession.getActiveSession()
-    if active is not None:
-        with sized_execution(active, 0, 2):
-            yield active
-        return
+    session = active or _bare_session()
+    with sized_execution(session, 0, 2):
+        yield session
+    if active is None:
+        session.stop()
+
+
+def _bare_session() -> SparkSession:
+    from pyspark.sql import SparkSession
+
     builder = SparkSession.builder.master("local[2]").appName("goldmine-unit-tests")
     for key, value in BARE_CONF.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
-    with sized_execution(session, 0, 2):
-        yield session
-    session.stop()
+    return session

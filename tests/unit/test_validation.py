@@ -353,3 +353,21 @@ def test_a_partial_observation_is_counted_again(
         "invalid_quantity": 2, "invalid_price": 1, "invalid_discount": 1,
         "unknown_product": 1, "missing_fx_rate": 1,
     }  # fmt: skip
+
+
+def test_warm_up_imports_great_expectations_once_in_the_background() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, threading\n"
+        "from goldmine.validation import warm_up\n"
+        "assert 'great_expectations' not in sys.modules\n"
+        "warm_up(); warm_up()\n"
+        "workers = [t for t in threading.enumerate() if 'great-expectations' in t.name]\n"
+        "assert len(workers) == 1, workers\n"
+        "workers[0].join()\n"
+        "assert 'great_expectations' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
