@@ -25,8 +25,9 @@ CEILINGS: dict[str, tuple[int, int]] = {
     "mesh": (96, 14),  # sales.orders prices its items once for the product and quarantine
 }
 #: build -> step -> Spark jobs of that step in one build of the test week, at most (the
-#: counts measured; every step of the build's plans has one). The mesh's are summed over
-#: its 8 publishes (one plan each) and add up to its total: every job runs in a step.
+#: counts measured; every step of the build's plans has one). Each build's add up to its
+#: total: every job of a build runs inside a step. The mesh's are summed over its 8
+#: publishes (one plan each).
 STEP_CEILINGS: dict[str, dict[str, int]] = {
     "mesh": {
         "open_context": 0,  # input products opened, landed lines read in the driver
@@ -39,11 +40,6 @@ STEP_CEILINGS: dict[str, dict[str, int]] = {
         "register": 0,
         "record_publication": 0,
     },
-}
-#: build -> step -> Spark jobs of that step in one build of the test week, at most (the
-#: counts measured; every step of the build's plans has one). Each build's add up to its
-#: total: every job of a build runs inside a step.
-STEP_CEILINGS: dict[str, dict[str, int]] = {
     "lake": {
         "read_landed": 0,  # small files read in the driver (goldmine.rules.read_landed)
         "clean_feeds": 1,  # the CSV headers, once
