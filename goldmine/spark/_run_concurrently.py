@@ -32,7 +32,9 @@ def run_concurrently(
 
     The calls must be independent: no call reads what another writes, and no call
     changes state the others read (Spark session configuration, such as Delta's
-    ``txnAppId`` of idempotent DML, is shared by every thread).
+    ``txnAppId`` of idempotent DML, is shared by every thread). A call should not open
+    a job-counting block of its own: the blocks open in the caller's thread do not see
+    a group set in another thread, and would miss its jobs.
 
     Parameters
     ----------
