@@ -14,7 +14,8 @@ the builds). Scenarios:
 
 Printed per scenario and build: wall seconds, the ratio to the reference, Spark jobs,
 stages, tasks and SQL executions (from the build's Spark event log), and Delta
-commits (new ``_delta_log/*.json`` files in every bucket). Counts are deterministic;
+commits (new ``_delta_log/*.json`` files in every bucket), and each plan step's seconds
+and Spark jobs (the mesh's summed over its products' publishes). Counts are deterministic;
 times are not (run on an idle machine; ``--repeat`` keeps the best).
 
 Usage (from the repo root)::
@@ -307,10 +308,15 @@ def _child(build: str, result: Path | None) -> int:
         import mesh
 
         landing = mesh.Landing(platform.aws.s3(), platform.settings)  # as mesh publish does
+        summed: dict[str, tuple[float, int]] = {}  # each publish step over every product
         for product_id in mesh.PUBLISH_ORDER:
             published = mesh.publish_product(platform, spark, product_id, landing=landing)
             if not published.published:
                 raise SystemExit(f"{product_id} refused: {published.check.summary()}")
+            for s in published.steps.steps if published.steps is not None else ():
+                seconds, jobs = summed.get(s.name, (0.0, 0))
+                summed[s.name] = (seconds + s.seconds, jobs + s.spark_jobs)
+        steps["plan"] = [[name, round(s, 2), j] for name, (s, j) in summed.items()]
     if result is not None:
         result.write_text(json.dumps(steps))
     spark.stop()

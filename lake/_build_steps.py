@@ -9,11 +9,12 @@ by a step the plan persists.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from goldmine.spark import empty_frame, local_frame
+from goldmine.spark import empty_frame, local_frame, run_concurrently
 from lake._tables import LakeTable, partition_values, read_staged, stage
 from lake.raw import INGEST_DATE_PART
 
@@ -334,8 +335,7 @@ def stage_curated(
         "quarantine": quarantine.withColumn("ingest_date", with_day),
         "duplicates": orders.duplicates.withColumn("ingest_date", with_day),
     }
-    for name, frame in outputs.items():
-        stage(frame, run.cur[name], run.run_id, one_task=run.small)
+    _stage_all({name: (frame, run.cur[name]) for name, frame in outputs.items()}, run)
     staged = {
         name: read_staged(run.spark, run.s3, run.cur[name], run.run_id, outputs[name])
         for name in ("order_lines", "products", "customers")
@@ -412,8 +412,7 @@ def stage_analytics(
         "product_monthly": (monthly, set(months)),
         "customer_lifetime": (lifetime, set()),
     }
-    for name, (frame, _) in tables.items():
-        stage(frame, run.ana[name], run.run_id, one_task=run.small)
+    _stage_all({name: (frame, run.ana[name]) for name, (frame, _) in tables.items()}, run)
     return tables
 
 
@@ -471,6 +470,21 @@ def count_quarantine(stage_curated: Staged) -> QuarantineCounts:
         if r["item"]:
             items[r["batch_id"]] = items.get(r["batch_id"], 0) + int(r["count"])
     return QuarantineCounts(reasons, items)
+
+
+def _stage_all(outputs: dict[str, tuple[DataFrame, LakeTable]], run: LakeRun) -> None:
+    """Write each frame to its table's staging prefix, several at once (ADR 0028).
+
+    The writes are independent (each reads persisted or published data and writes its
+    own prefix, private to the run); a failed one raises once the others ended, and
+    nothing is published before every table is staged.
+    """
+    run_concurrently(
+        {
+            name: functools.partial(stage, frame, table, run.run_id, one_task=run.small)
+            for name, (frame, table) in outputs.items()
+        }
+    )
 
 
 def _rewrite(

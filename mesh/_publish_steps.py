@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import importlib
 import re
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from goldmine.catalog import register_table
 from goldmine.plan import Plan, Step
+from goldmine.spark import run_concurrently
 from goldmine.tags import tag_glue_database, tag_glue_table
 from mesh import _check_data, _reconcile_sources, _registry, _report_quality
 from mesh._build_context import BuildContext
@@ -219,9 +221,11 @@ def write_tables(
     gather_quarantine: DataFrame | None,
     report_quality: Verdict,
 ) -> Written | None:
-    """Write the private table (PII), the quarantine and the product; one commit each.
+    """Write the private table (PII) and the quarantine, then the product; one commit each.
 
-    ``None`` when the verdict refused the publish: nothing is written.
+    The private table and the quarantine are written at once (two tables, independent:
+    ADR 0028); the product, the table consumers read, only once both are committed, as
+    before. ``None`` when the verdict refused the publish: nothing is written.
     """
     if not report_quality.check.passed:
         return None
@@ -229,12 +233,18 @@ def write_tables(
         (p for p in contract.table.properties or [] if p.partitioned),
         key=lambda p: p.partitionKeyPosition or 0,
     )]  # fmt: skip
-    if any(c.classification == PII for c in contract.columns):
-        _write(build.raw, private_location(contract, settings), partitions)
     sources = report_quality.sources
+    first: dict[str, Callable[[], Any]] = {}
+    if any(c.classification == PII for c in contract.columns):
+        private = private_location(contract, settings)
+        first["private"] = functools.partial(_write, build.raw, private, partitions)
     if sources is not None and gather_quarantine is not None:
-        _write(gather_quarantine, sources.location, [])
-        sources = dataclasses.replace(sources, delta_version=_delta_version(s3, sources.location))
+        first["quarantine"] = functools.partial(
+            _write_version, s3, gather_quarantine, sources.location
+        )
+    written = run_concurrently(first)
+    if sources is not None and "quarantine" in written:
+        sources = dataclasses.replace(sources, delta_version=written["quarantine"])
     _write(build.published, placed.location, partitions)
     return Written(_delta_version(s3, placed.location), sources)
 
@@ -357,6 +367,12 @@ def _delta_version(s3: Any, location: str) -> int:
     )
     found = (_COMMIT.search(o["Key"]) for page in pages for o in page.get("Contents", []))
     return max((int(m.group(1)) for m in found if m), default=0)
+
+
+def _write_version(s3: Any, df: DataFrame, location: str) -> int:
+    """Write ``df`` (unpartitioned) to ``location``; return the version committed."""
+    _write(df, location, [])
+    return _delta_version(s3, location)
 
 
 def _write(df: DataFrame, location: str, partitions: list[str]) -> None:

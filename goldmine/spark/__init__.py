@@ -3,6 +3,7 @@
 from goldmine.spark._local_frames import empty_frame, local_frame
 from goldmine.spark._observe import OBSERVATION_WAIT_S, observed_metrics
 from goldmine.spark._route_buckets import route_buckets
+from goldmine.spark._run_concurrently import CONCURRENT_CALLS, run_concurrently
 from goldmine.spark._session import (
     LOG_STORE_CLASS,
     SparkSetupError,
@@ -24,6 +25,7 @@ from goldmine.spark._size_execution import (
 
 __all__ = [
     "BYTES_PER_PARTITION",
+    "CONCURRENT_CALLS",
     "INTERPRETED_MAX_BYTES",
     "LOG_STORE_CLASS",
     "OBSERVATION_WAIT_S",
@@ -37,6 +39,7 @@ __all__ = [
     "observed_metrics",
     "parquet_source_bytes",
     "route_buckets",
+    "run_concurrently",
     "s3a_retry_conf",
     "session_conf",
     "shuffle_partitions",

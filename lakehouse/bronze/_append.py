@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from goldmine.rules import DRIVER_READ_MAX_BYTES, LandedFile, read_landed
+from goldmine.spark import run_concurrently
 from lakehouse._delta import append_new_batches, batches_present, is_table
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pyspark.sql import DataFrame, SparkSession
 
 
@@ -54,7 +58,8 @@ def append_bronze(
 
     Files of at most ``driver_read_max_bytes`` are read in the driver, larger ones by
     Spark (:func:`goldmine.rules.read_landed`); both give the same rows. Each feed is
-    read and appended on its own.
+    read and appended on its own, and the feeds' appends run at once (each commits to
+    its own table; a failed one raises once the others ended, their commits kept).
 
     Idempotent per batch: batches a table already holds are not appended again
     (an append commits all its batches or none), and each write carries
@@ -78,23 +83,38 @@ def append_bronze(
             .collect()
         }
         files = [f for f in files if f.feed != "stores" or etags[f.uri] not in seen]
-    results = []
+    # One table per feed: the appends are independent and run side by side (ADR 0028).
+    appends: dict[str, Callable[[], AppendResult]] = {}
     for feed in sorted({f.feed for f in files}):
         mine = [f for f in files if f.feed == feed]
-        app_id = bronze_app_id(
-            feed, sorted({f.batch_id for f in mine}), sorted(etags[f.uri] for f in mine)
+        appends[feed] = functools.partial(
+            _append_feed, spark, s3, uris[feed], feed, mine, etags, sizes, driver_read_max_bytes
         )
-        landed = _landed_lines(spark, s3, mine, etags, sizes, driver_read_max_bytes)
-        batches = sorted({f.batch_id for f in mine})
-        present = batches_present(spark, uris[feed])
-        appended = append_new_batches(
-            spark, uris[feed], landed, app_id=app_id, partition_by=("batch_id",),
-            batches=batches, present=present,
-        )  # fmt: skip
-        rows = appended["rows"] if appended else 0
-        fresh = not present.intersection(batches)
-        results.append(AppendResult(f"bronze.{feed}", app_id, rows, landed, fresh))
-    return results
+    return list(run_concurrently(appends).values())
+
+
+def _append_feed(
+    spark: SparkSession,
+    s3: Any,
+    uri: str,
+    feed: str,
+    files: list[LandedFile],
+    etags: dict[str, str],
+    sizes: dict[str, int],
+    driver_read_max_bytes: int,
+) -> AppendResult:
+    """Append one feed's ``files`` to its table at ``uri`` (nothing when all were there)."""
+    batches = sorted({f.batch_id for f in files})
+    app_id = bronze_app_id(feed, batches, sorted(etags[f.uri] for f in files))
+    landed = _landed_lines(spark, s3, files, etags, sizes, driver_read_max_bytes)
+    present = batches_present(spark, uri)
+    appended = append_new_batches(
+        spark, uri, landed, app_id=app_id, partition_by=("batch_id",), batches=batches,
+        present=present,
+    )  # fmt: skip
+    rows = appended["rows"] if appended else 0
+    fresh = not present.intersection(batches)
+    return AppendResult(f"bronze.{feed}", app_id, rows, landed, fresh)
 
 
 def _landed_lines(

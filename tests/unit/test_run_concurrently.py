@@ -1,0 +1,134 @@
+"""goldmine.spark.run_concurrently: results in order, errors after all ended, jobs in the group."""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+
+from goldmine.plan import count_spark_jobs
+from goldmine.spark import run_concurrently
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+_LABEL = contextvars.ContextVar("label", default="none")
+
+
+def sleep_then(seconds: float, value: str) -> str:
+    time.sleep(seconds)
+    return value
+
+
+def test_results_come_in_the_order_of_the_calls_not_of_their_ends() -> None:
+    calls = {"slow": lambda: sleep_then(0.3, "s"), "fast": lambda: sleep_then(0.0, "f")}
+    results = run_concurrently(calls)
+    assert list(results.items()) == [("slow", "s"), ("fast", "f")]
+
+
+def test_the_calls_run_at_once_on_at_most_workers_threads() -> None:
+    both_running = threading.Barrier(2, timeout=5)  # breaks unless two calls wait together
+    threads: list[str] = []
+
+    def meet() -> None:
+        threads.append(threading.current_thread().name)
+        both_running.wait()
+
+    run_concurrently({"a": meet, "b": meet}, workers=2)
+    assert len(set(threads)) == 2
+    assert threading.current_thread().name not in threads
+
+
+def test_one_call_or_one_worker_runs_inline_in_order() -> None:
+    seen: list[tuple[str, str]] = []
+
+    def note(name: str) -> str:
+        seen.append((name, threading.current_thread().name))
+        return name
+
+    here = threading.current_thread().name
+    assert run_concurrently({"only": lambda: note("only")}) == {"only": "only"}
+    calls = {n: (lambda n=n: note(n)) for n in ("a", "b", "c")}  # type: ignore[misc]
+    assert run_concurrently(calls, workers=1) == {"a": "a", "b": "b", "c": "c"}
+    assert seen == [("only", here), ("a", here), ("b", here), ("c", here)]
+    assert run_concurrently({}) == {}
+
+
+def test_the_first_error_is_raised_after_every_started_call_ended() -> None:
+    ended: list[str] = []
+    started = threading.Event()
+
+    def fail_now() -> None:
+        assert started.wait(5)
+        raise ValueError("write of a failed")
+
+    def finish_late() -> str:
+        started.set()
+        time.sleep(0.5)
+        ended.append("b")
+        return "b"
+
+    with pytest.raises(ValueError, match="write of a failed") as raised:
+        run_concurrently({"a": fail_now, "b": finish_late})
+    assert ended == ["b"]  # the other call was not left running
+    assert "raised by 'a', one of 2 calls run concurrently" in str(raised.value.__notes__)
+    assert not [t for t in threading.enumerate() if t.name.startswith("goldmine-concurrent")]
+
+
+def test_the_error_raised_is_the_first_in_call_order_and_names_the_others() -> None:
+    def fail_after(seconds: float, message: str) -> None:
+        time.sleep(seconds)
+        raise RuntimeError(message)
+
+    calls = {"a": lambda: fail_after(0.3, "a broke"), "b": lambda: fail_after(0.0, "b broke")}
+    with pytest.raises(RuntimeError, match="a broke") as raised:
+        run_concurrently(calls)
+    assert "failed too: 'b'" in raised.value.__notes__[0]
+
+
+def test_an_inline_error_names_its_call() -> None:
+    def fail() -> None:
+        raise KeyError("x")
+
+    with pytest.raises(KeyError) as raised:
+        run_concurrently({"lonely": fail})
+    assert raised.value.__notes__ == ["raised by 'lonely'"]
+
+
+def test_each_call_sees_the_callers_context_variables() -> None:
+    _LABEL.set("caller")
+    seen = run_concurrently({"a": _LABEL.get, "b": _LABEL.get})
+    assert seen == {"a": "caller", "b": "caller"}
+
+
+def test_workers_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        run_concurrently({"a": lambda: 1}, workers=0)
+
+
+@pytest.mark.spark
+def test_the_calls_spark_jobs_carry_the_callers_job_group(spark: SparkSession) -> None:
+    """Every job of every thread is the caller's: counted by its group, as a step's are."""
+    sc = spark.sparkContext
+
+    def action(n: int) -> tuple[int, str | None, str]:
+        rows = spark.range(n).count()  # one Spark job
+        return rows, sc.getLocalProperty("spark.job.description"), threading.current_thread().name
+
+    calls = {f"count {n}": (lambda n=n: action(n)) for n in (10, 20, 30)}  # type: ignore[misc]
+    with count_spark_jobs(spark, "one after the other") as inline:
+        run_concurrently(calls, workers=1)
+    with count_spark_jobs(spark, "at once") as at_once:
+        results = run_concurrently(calls, workers=3)
+        group = sc.getLocalProperty("spark.jobGroup.id")
+    assert [r[0] for r in results.values()] == [10, 20, 30]
+    assert {r[1] for r in results.values()} == {"at once"}  # the caller's description
+    assert all(r[2].startswith("goldmine-concurrent") for r in results.values())
+    assert inline() == 3
+    assert at_once() == inline()  # every job in the caller's group, none lost or added
+    tracker = sc.statusTracker()
+    assert group is not None and len(tracker.getJobIdsForGroup(group)) == 3
+    assert sc.getLocalProperty("spark.jobGroup.id") != group  # the caller's group restored
