@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import TYPE_CHECKING
 
 from goldmine.catalog import TableSpec, register_table
 from goldmine.settings import Settings
+from goldmine.spark import run_concurrently
 from goldmine.tags import tag_glue_database, tag_glue_table, tags_for
 from lakehouse._tables import TABLES, TableInfo
 
@@ -92,8 +94,14 @@ def register_tables(platform: Platform) -> list[str]:
     tags = tags_for(settings, domain="lakehouse")
     registered = []
     databases: set[str] = set()
-    for info in TABLES.values():
-        columns = delta_columns(info.uri(settings), options)
+    # Each table's log is read from storage (a few requests each): several at once.
+    found = run_concurrently(
+        {name: functools.partial(delta_columns, info.uri(settings), options)
+         for name, info in TABLES.items()},
+        workers=8,
+    )  # fmt: skip
+    for name, info in TABLES.items():
+        columns = found[name]
         if columns is None:
             continue
         spec = table_spec(settings, info, columns)
