@@ -48,6 +48,7 @@ from goldmine.rules._model import (
 )
 from goldmine.rules._read_landed import (
     DRIVER_READ_MAX_BYTES,
+    DRIVER_READS,
     LANDED_SCHEMA,
     LANDING_PREFIXES,
     list_landed_files,
@@ -74,6 +75,7 @@ __all__ = [
     "CSV_COLUMNS",
     "CUSTOMER_LIFETIME_COLUMNS",
     "DAILY_SALES_COLUMNS",
+    "DRIVER_READS",
     "DRIVER_READ_MAX_BYTES",
     "DUPLICATE_COLUMNS",
     "ITEM_COLUMNS",

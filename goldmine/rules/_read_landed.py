@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from goldmine.rules._check_encoding import check_encoding, is_text_line, line_raw, split_lines
 from goldmine.rules._model import Feed, LandedFile
-from goldmine.spark import empty_frame, local_frame
+from goldmine.spark import empty_frame, local_frame, run_concurrently
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -116,6 +116,8 @@ def _landed_file(
 #: small files of a batch: no Spark job per file); larger ones by Spark, so the driver
 #: never holds a large file and its memory does not grow with the data.
 DRIVER_READ_MAX_BYTES = 8 * 2**20
+#: Files the driver reads at once.
+DRIVER_READS = 8
 
 
 def read_landed(
@@ -169,7 +171,12 @@ def read_landed(
         (small if fits else large).append(landed)
     frames = []
     if small:
-        rows = [row for landed in small for row in read_lines(s3_client, landed)]
+        # One GET per file, several at once (a batch is many small files).
+        reads = run_concurrently(
+            {f.uri: functools.partial(read_lines, s3_client, f) for f in small},
+            workers=DRIVER_READS,
+        )
+        rows = [row for lines in reads.values() for row in lines]
         frames.append(local_frame(spark, rows, LANDED_SCHEMA).coalesce(1))
     if large:
         frames.append(spark.createDataFrame(cast(Any, _read_by_spark(spark, large)), LANDED_SCHEMA))

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from goldmine.rules import DRIVER_READ_MAX_BYTES, LandedFile, read_landed
+from goldmine.rules import DRIVER_READ_MAX_BYTES, DRIVER_READS, LandedFile, read_landed
 from goldmine.spark import run_concurrently
 from lakehouse._delta import append_new_batches, batches_present, is_table
 
@@ -66,12 +66,11 @@ def append_bronze(
     ``txnAppId``/``txnVersion`` so that replaying the same append commits nothing.
     The stores list is appended again only when its content (ETag) changed.
     """
-    etags, sizes = {}, {}
-    for f in files:
-        bucket, key = f.uri.removeprefix("s3://").split("/", 1)
-        head = s3.head_object(Bucket=bucket, Key=key)
-        etags[f.uri] = head["ETag"].strip('"')
-        sizes[f.uri] = int(head["ContentLength"])
+    heads = run_concurrently(
+        {f.uri: functools.partial(_head, s3, f.uri) for f in files}, workers=DRIVER_READS
+    )
+    etags = {uri: head["ETag"].strip('"') for uri, head in heads.items()}
+    sizes = {uri: int(head["ContentLength"]) for uri, head in heads.items()}
     stores_uri = uris["stores"]
     if is_table(spark, stores_uri):
         seen = {
@@ -91,6 +90,12 @@ def append_bronze(
             _append_feed, spark, s3, uris[feed], feed, mine, etags, sizes, driver_read_max_bytes
         )
     return list(run_concurrently(appends).values())
+
+
+def _head(s3: Any, uri: str) -> dict[str, Any]:
+    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    head: dict[str, Any] = s3.head_object(Bucket=bucket, Key=key)
+    return head
 
 
 def _append_feed(
