@@ -9,6 +9,7 @@ decoded by the JVM instead.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,9 @@ _ARROW = {
     # A row Arrow cannot take fails here instead of silently taking the pickled path.
     "spark.sql.execution.arrow.pyspark.fallback.enabled": "false",
 }
+#: The Arrow switch is a setting of the whole session: calls on several threads
+#: (``run_concurrently``) would restore each other's values, so one at a time.
+_ARROW_LOCK = threading.Lock()
 
 
 def empty_frame(spark: SparkSession, schema: str | StructType) -> DataFrame:
@@ -36,7 +40,8 @@ def local_frame(
     """Return ``rows`` (tuples in ``schema``'s column order) as a frame sent through Arrow.
 
     The driver converts the rows to Arrow batches once; the JVM decodes them, so no
-    scan of the frame needs a Python worker. No rows: :func:`empty_frame`.
+    scan of the frame needs a Python worker. The session's Arrow setting is switched
+    on for the call only (one call at a time) and restored. No rows: :func:`empty_frame`.
     """
     import pandas as pd
     from pyspark.sql.types import StructType, _parse_datatype_string
@@ -46,5 +51,5 @@ def local_frame(
     struct = schema if isinstance(schema, StructType) else _parse_datatype_string(schema)
     assert isinstance(struct, StructType), f"not a row schema: {schema!r}"
     table = pd.DataFrame.from_records(list(rows), columns=struct.names)
-    with session_conf(spark, _ARROW):
+    with _ARROW_LOCK, session_conf(spark, _ARROW):
         return spark.createDataFrame(table, struct)

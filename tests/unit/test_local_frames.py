@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING
 
-from goldmine.spark import empty_frame, local_frame
+from goldmine.spark import empty_frame, local_frame, run_concurrently
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -25,6 +26,8 @@ def _lineage(frame: DataFrame) -> str:
 def test_local_frame_holds_the_rows_of_create_data_frame_without_a_python_rdd(
     spark: SparkSession,
 ) -> None:
+    arrow = "spark.sql.execution.arrow.pyspark.enabled"
+    before = spark.conf.get(arrow)
     pickled = spark.createDataFrame(ROWS, SCHEMA)
     frame = local_frame(spark, ROWS, SCHEMA)
 
@@ -33,7 +36,22 @@ def test_local_frame_holds_the_rows_of_create_data_frame_without_a_python_rdd(
     assert "PythonRDD" in _lineage(pickled)  # what the helper avoids
     assert "PythonRDD" not in _lineage(frame)
     # The session's own setting is left as it was.
-    assert spark.conf.get("spark.sql.execution.arrow.pyspark.enabled") == "false"
+    assert spark.conf.get(arrow) == before
+
+
+def test_local_frames_made_at_once_leave_the_session_setting_as_it_was(
+    spark: SparkSession,
+) -> None:
+    arrow = "spark.sql.execution.arrow.pyspark.enabled"
+    before = spark.conf.get(arrow)
+    calls = {
+        str(n): functools.partial(local_frame, spark, ROWS[n % len(ROWS) :], SCHEMA)
+        for n in range(8)
+    }
+    frames = run_concurrently(calls, workers=4)
+
+    assert spark.conf.get(arrow) == before
+    assert [len(f.collect()) for f in frames.values()] == [3, 2, 1, 3, 2, 1, 3, 2]
 
 
 def test_empty_frame_has_the_schema_and_no_partition_to_scan(spark: SparkSession) -> None:
