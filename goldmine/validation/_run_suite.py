@@ -148,7 +148,7 @@ def run_suite(
         if sum(judged.failures.values()) <= PANDAS_MAX_REJECTS:
             # One job brings them to the driver; great-expectations' Spark engine
             # would run about one job per column over them.
-            return _validate(rejects.toPandas(), rules, result_path, judged, df.sparkSession)
+            rejects = rejects.toPandas()
         return _validate(rejects, rules, result_path, judged, df.sparkSession)
     from pyspark import StorageLevel
 
