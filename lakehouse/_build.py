@@ -311,9 +311,6 @@ def build_lakehouse(
     # Every settled landed byte, not only the pending batches': the tables grow with them.
     landed_bytes = sum(f.size or 0 for f in landed)
 
-    if landed:
-        warm_up_validation()
-
     def announce(step: str, _done: int, _total: int) -> None:
         say(step)
 
@@ -323,6 +320,8 @@ def build_lakehouse(
             layers=layers, batches=batches,
         )  # fmt: skip
         work: Pending = found.outputs["pending"]
+        if work.batches("silver"):  # silver validates: its library loads meanwhile
+            warm_up_validation()
         idle = [step for layer in LAYERS if not work.batches(layer) for step in LAYER_STEPS[layer]]
         built = run_plan(
             LAKEHOUSE_PLAN.without(*idle), progress=announce, spark=spark, platform=platform,
