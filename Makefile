@@ -7,19 +7,19 @@ JARS   := .cache/jars
 TRINO  := $(JARS)/trino
 MVN    := mvn -q -B -f jars/pom.xml
 
-.PHONY: run test test-slow check unit integration infra-test jars trino browser report-screenshot venv services-down clean help lock
+.PHONY: run test test-slow check unit integration infra-test jars jvm-archive trino browser report-screenshot venv services-down clean help lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
 
-run: venv jars  ## run the demo on the embedded local services
+run: venv jars jvm-archive  ## run the demo on the embedded local services
 	$(VENV)/bin/goldmine demo
 
-test: venv jars trino browser  ## the test suite: platform (unit + integration, not `slow`), then infra
+test: venv jars jvm-archive trino browser  ## the test suite: platform (unit + integration, not `slow`), then infra
 	$(PY) -m pytest -m "not slow"
 	$(MAKE) -C infra test
 
-test-slow: venv jars trino  ## the long end-to-end proofs marked `slow` (see pyproject.toml)
+test-slow: venv jars jvm-archive trino  ## the long end-to-end proofs marked `slow` (see pyproject.toml)
 	$(PY) -m pytest -m slow
 
 unit: venv  ## unit tests only: no local services, pure rules on a bare local Spark session
@@ -46,6 +46,14 @@ $(JARS)/.stamp: jars/pom.xml $(LOGSTORE_SRC)
 	mvn -q -B -f jars/logstore/pom.xml -Dproject.build.outputTimestamp=2025-01-01T00:00:00Z package
 	install -m 644 jars/logstore/target/goldmine-delta-logstore-1.jar $(JARS)/spark/  # new inode: running JVMs keep theirs
 	$(MVN) -P s3proxy dependency:copy-dependencies -DoutputDirectory=$(abspath $(JARS))/s3proxy
+	touch $@
+
+# The local Spark driver's class-data archive (ADR 0029): dumped once by a one-day demo on
+# private services, mapped by every later local session. A cache: without it (or after
+# a JDK change) sessions start as before, only slower.
+jvm-archive: $(JARS)/jvm-archive.stamp  ## the Spark driver's class-data archive (faster JVM starts)
+$(JARS)/jvm-archive.stamp: $(JARS)/.stamp $(VENV)/.stamp
+	$(VENV)/bin/goldmine local jvm-archive
 	touch $@
 
 # Trino (`goldmine query --engine trino`, the tests' referee; ADR 0017): the server

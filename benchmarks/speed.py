@@ -42,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+#: The environment variable that hands a child build its extra Spark conf (JSON).
+CHILD_CONF = "GOLDMINE_SPEED_SPARK_CONF"
 BUILDS = ("lake", "lakehouse", "mesh")
 #: name -> (days landed and built first, untimed; days timed after; scale; seed)
 SCENARIOS: dict[str, tuple[int, int, float, int]] = {
@@ -216,15 +218,14 @@ def _in_child(
     options = options or ChildOptions()
     cprofile = options.cprofile
     with tempfile.TemporaryDirectory(prefix="goldmine-speed-run-") as tmp:
-        conf_dir, log_dir = Path(tmp) / "conf", Path(tmp) / "events"
-        conf_dir.mkdir()
+        log_dir = Path(tmp) / "events"
         log_dir.mkdir()
-        extra = "".join(f"{kv.partition('=')[0]} {kv.partition('=')[2]}\n" for kv in options.conf)
-        (conf_dir / "spark-defaults.conf").write_text(
-            f"spark.eventLog.enabled true\nspark.eventLog.dir file://{log_dir}\n{extra}"
-        )
+        # Passed to the child's session (not a SPARK_CONF_DIR: another class path would
+        # keep the driver from mapping its class-data archive, ADR 0029).
+        conf = {"spark.eventLog.enabled": "true", "spark.eventLog.dir": f"file://{log_dir}",
+                **dict(kv.partition("=")[::2] for kv in options.conf)}  # fmt: skip
         result = Path(tmp) / "result.json"
-        env = {**os.environ, "SPARK_CONF_DIR": str(conf_dir), "GOLDMINE_DATA_DIR": str(data_dir),
+        env = {**os.environ, CHILD_CONF: json.dumps(conf), "GOLDMINE_DATA_DIR": str(data_dir),
                "GOLDMINE_JAR_DIR": str(REPO / ".cache" / "jars")}  # fmt: skip
         command = [sys.executable, "-m", "benchmarks.speed", "--child", build,
                    "--result", str(result)]  # fmt: skip
@@ -277,13 +278,17 @@ def _count_events(path: Path, run: Run) -> None:
 
 def _child(build: str, result: Path | None) -> int:
     """Run one build against the services of ``GOLDMINE_DATA_DIR`` (started by the parent)."""
+    started = time.perf_counter()
     from goldmine.platform import connect
     from goldmine.settings import load_settings
     from goldmine.spark import build_session
 
     platform = connect(load_settings())
-    spark = build_session(platform.aws, app_name=f"speed-{build}")
-    steps: dict[str, Any] = {}
+    steps: dict[str, Any] = {"connect_s": round(time.perf_counter() - started, 2)}
+    started = time.perf_counter()
+    overrides = json.loads(os.environ.get(CHILD_CONF, "{}"))
+    spark = build_session(platform.aws, app_name=f"speed-{build}", overrides=overrides)
+    steps["spark_start_s"] = round(time.perf_counter() - started, 2)
     if build == "lake":
         from lake import build as build_lake
         from lake import ingest
@@ -346,8 +351,14 @@ def _print_table(scenario: str, best: dict[str, Run]) -> None:
               f"{run.delta_commits:3d}" + ("" if run.ok else "  FAILED"))  # fmt: skip
     for build, run in best.items():
         if run.steps.get("plan"):
+            before = ", ".join(
+                f"{name} {run.steps[key]:.1f} s"
+                for name, key in (("imports+connect", "connect_s"),
+                                  ("spark start", "spark_start_s"), ("ingest", "ingest_s"))
+                if key in run.steps
+            )  # fmt: skip
             steps = ", ".join(f"{n} {s:.1f} s/{j}" for n, s, j in run.steps["plan"])
-            print(f"  {build} steps (s/Spark jobs): {steps}")
+            print(f"  {build} before the plan: {before}; steps (s/Spark jobs): {steps}")
     print(flush=True)
 
 

@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     spark_master: str = "local[*]"
     spark_shuffle_partitions: int = 8
     spark_driver_memory: str = "4g"
+    # The local driver JVM (ADR 0029): C2 compiles only very hot code (False: HotSpot's
+    # default thresholds), and extra JVM options.
+    spark_lean_jit: bool = True
+    spark_driver_java_options: str = ""
     # The optional local Trino server (ADR 0017): its JVM heap, and a JDK >= 24 to run it
     # on (None: the newest found under /usr/lib/jvm or /opt).
     trino_heap: str = "2g"

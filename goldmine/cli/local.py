@@ -124,3 +124,26 @@ def faults(
             counts = proxy.counts()
             kinds = ", ".join(f"{k} {n}" for k, n in counts.faults.items())
             console.print(f"{counts.requests} requests, {counts.injected} faulted ({kinds})")
+
+
+@app.command("jvm-archive")
+def jvm_archive(
+    force: bool = typer.Option(
+        False, "--force", help="Dump it again even when this JDK and JAR set has one."
+    ),
+) -> None:
+    """Dump the local Spark driver's class-data archive (a cache for faster JVM starts).
+
+    A one-day demo on private local services in a temporary folder loads the classes a
+    build needs; the driver JVM writes them to an archive as it exits, which every later
+    local session maps instead of reading JARs (ADR 0029). `make run` and `make test`
+    run this; a no-op when the archive of this JDK and JAR set exists.
+
+    Example: goldmine local jvm-archive
+    """
+    from goldmine.jvm_archive import dump_jvm_archive
+
+    with console.status("dumping the JVM class-data archive") as status:
+        result = dump_jvm_archive(get_settings(), force=force, say=status.update)
+    what = f"dumped in {result.seconds:.0f} s" if result.dumped else "already there"
+    console.print(f"{result.path} ({result.bytes / 2**20:.0f} MiB, {what})", highlight=False)

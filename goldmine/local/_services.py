@@ -20,6 +20,7 @@ from goldmine.local._state import (
     write_state,
 )
 from goldmine.settings import Endpoints, Settings
+from goldmine.spark import LEAN_JIT
 
 _STARTUP_TIMEOUT_S = 60.0
 
@@ -149,6 +150,7 @@ def _start_s3proxy(settings: Settings) -> dict[str, int]:
     command = [
         "java",
         "-Xmx512m",
+        *LEAN_JIT,  # a short-lived local service, like the driver (ADR 0029)
         f"-Dlogback.configurationFile={logback}",
         "-cp",
         f"{jars}/*",

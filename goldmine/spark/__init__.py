@@ -1,5 +1,13 @@
 """The one Spark session factory: every session of the platform is built here."""
 
+from goldmine.spark._driver_jvm import (
+    DUMP_OPTION,
+    LEAN_JIT,
+    class_archive,
+    driver_java_options,
+    executor_java_options,
+    stop_and_wait,
+)
 from goldmine.spark._local_frames import empty_frame, local_frame
 from goldmine.spark._observe import OBSERVATION_WAIT_S, observed_metrics
 from goldmine.spark._route_buckets import route_buckets
@@ -8,6 +16,7 @@ from goldmine.spark._session import (
     LOG_STORE_CLASS,
     SparkSetupError,
     build_session,
+    local_jars,
     log_store_conf,
     s3a_retry_conf,
     spark_conf,
@@ -26,15 +35,21 @@ from goldmine.spark._size_execution import (
 __all__ = [
     "BYTES_PER_PARTITION",
     "CONCURRENT_CALLS",
+    "DUMP_OPTION",
     "INTERPRETED_MAX_BYTES",
+    "LEAN_JIT",
     "LOG_STORE_CLASS",
     "OBSERVATION_WAIT_S",
     "PARQUET_DENSITY",
     "SparkSetupError",
     "build_session",
+    "class_archive",
+    "driver_java_options",
     "empty_frame",
     "execution_conf",
+    "executor_java_options",
     "local_frame",
+    "local_jars",
     "log_store_conf",
     "observed_metrics",
     "parquet_source_bytes",
@@ -45,4 +60,5 @@ __all__ = [
     "shuffle_partitions",
     "sized_execution",
     "spark_conf",
+    "stop_and_wait",
 ]

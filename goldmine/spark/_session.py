@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from goldmine.aws import S3_MAX_ATTEMPTS, AwsClients
+from goldmine.spark._driver_jvm import driver_java_options, executor_java_options
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+    from goldmine.settings import Settings
 
 _DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 _LOG4J = Path(__file__).with_name("log4j2.properties")
@@ -74,10 +77,13 @@ def spark_conf(
             conf["spark.master"] = master
         return conf
     scratch = settings.data_dir / "spark"
+    jars = local_jars(settings)
     conf.update(
         {
             "spark.master": master or settings.spark_master,
-            "spark.jars": ",".join(str(p) for p in _local_jars(aws)),
+            "spark.jars": ",".join(str(p) for p in jars),
+            # On the class path too, so the class-data archive can hold their classes.
+            "spark.driver.extraClassPath": os.pathsep.join(str(p) for p in jars),
             "spark.driver.memory": settings.spark_driver_memory,
             "spark.driver.host": "127.0.0.1",
             "spark.driver.bindAddress": "127.0.0.1",
@@ -86,12 +92,18 @@ def spark_conf(
             "spark.local.dir": str(scratch / "tmp"),
             "spark.sql.warehouse.dir": str(scratch / "warehouse"),
             "spark.jars.ivy": str(scratch / "ivy"),
-            "spark.driver.extraJavaOptions": (
-                f"-Dderby.system.home={scratch / 'derby'} -Dlog4j2.configurationFile={_LOG4J}"
-                # the LogStore's DynamoDB credentials (SystemPropertiesCredentialsProvider)
-                f" -Daws.accessKeyId={settings.local_access_key}"
-                f" -Daws.secretKey={settings.local_secret_key}"
+            "spark.driver.extraJavaOptions": " ".join(
+                [
+                    *driver_java_options(settings, jars),
+                    f"-Dderby.system.home={scratch / 'derby'}",
+                    f"-Dlog4j2.configurationFile={_LOG4J}",
+                    # the LogStore's DynamoDB credentials (SystemPropertiesCredentialsProvider)
+                    f"-Daws.accessKeyId={settings.local_access_key}",
+                    f"-Daws.secretKey={settings.local_secret_key}",
+                ]
             ),
+            # Executors of the local standalone cluster: short JVM lives too.
+            "spark.executor.extraJavaOptions": " ".join(executor_java_options(settings)),
             "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
             "spark.hadoop.fs.s3a.endpoint": str(aws.endpoints.s3),
             "spark.hadoop.fs.s3a.endpoint.region": settings.region,
@@ -211,8 +223,9 @@ def build_session(
     return session
 
 
-def _local_jars(aws: AwsClients) -> list[os.PathLike[str]]:
-    jar_dir = aws.settings.jar_dir / "spark"
+def local_jars(settings: Settings) -> list[os.PathLike[str]]:
+    """Return the JARs of the local driver (``make jars``); raise if one is missing."""
+    jar_dir = settings.jar_dir / "spark"
     jars = sorted(jar_dir.glob("*.jar"))
     missing = [name for name in _REQUIRED_JARS if not any(p.name.startswith(name) for p in jars)]
     if missing:

@@ -47,7 +47,10 @@ def spark() -> Iterator[SparkSession]:
 def _bare_session() -> SparkSession:
     from pyspark.sql import SparkSession
 
+    from goldmine.spark import LEAN_JIT
+
     builder = SparkSession.builder.master("local[2]").appName("goldmine-unit-tests")
+    builder = builder.config("spark.driver.extraJavaOptions", " ".join(LEAN_JIT))
     for key, value in BARE_CONF.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()

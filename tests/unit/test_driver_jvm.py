@@ -1,0 +1,77 @@
+"""The local driver JVM's options (ADR 0029): quick JIT, class-data archive, extra options."""
+
+from pathlib import Path
+
+from goldmine.aws import AwsClients
+from goldmine.settings import Endpoints, load_settings
+from goldmine.spark import (
+    DUMP_OPTION,
+    LEAN_JIT,
+    class_archive,
+    driver_java_options,
+    executor_java_options,
+    spark_conf,
+)
+
+JARS = ("delta-spark_2.12-3.3.3.jar", "delta-storage-3.3.3.jar", "hadoop-aws-3.3.4.jar",
+        "aws-java-sdk-bundle-1.12.262.jar", "goldmine-delta-logstore-1.jar")  # fmt: skip
+
+
+def _jar_dir(tmp_path: Path) -> Path:
+    jar_dir = tmp_path / "jars"
+    (jar_dir / "spark").mkdir(parents=True)
+    for name in JARS:
+        (jar_dir / "spark" / name).write_bytes(b"jar")
+    return jar_dir
+
+
+def _jars(jar_dir: Path) -> list[Path]:
+    return sorted((jar_dir / "spark").glob("*.jar"))
+
+
+def test_the_local_driver_and_executors_run_the_lean_jit_unless_switched_off(tmp_path: Path):
+    jar_dir = _jar_dir(tmp_path)
+    settings = load_settings(data_dir=tmp_path / "data", jar_dir=jar_dir)
+    assert driver_java_options(settings, _jars(jar_dir)) == list(LEAN_JIT)
+    assert executor_java_options(settings) == list(LEAN_JIT)
+    tiered = load_settings(jar_dir=jar_dir, spark_lean_jit=False)
+    assert driver_java_options(tiered, _jars(jar_dir)) == []
+    assert executor_java_options(tiered) == []
+
+
+def test_the_archive_is_mapped_once_dumped_and_never_while_dumping(tmp_path: Path):
+    jar_dir = _jar_dir(tmp_path)
+    jars = _jars(jar_dir)
+    settings = load_settings(jar_dir=jar_dir, spark_driver_java_options="-Xss4m")
+    assert driver_java_options(settings, jars) == [*LEAN_JIT, "-Xss4m"]
+    archive = class_archive(jar_dir, jars)
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"archive")
+    options = driver_java_options(settings, jars)
+    assert f"-XX:SharedArchiveFile={archive}" in options
+    assert options[-1] == "-Xss4m"
+    dumping = load_settings(jar_dir=jar_dir, spark_driver_java_options=f"{DUMP_OPTION}/tmp/x.jsa")
+    assert driver_java_options(dumping, jars) == [*LEAN_JIT, f"{DUMP_OPTION}/tmp/x.jsa"]
+
+
+def test_another_jar_set_names_another_archive(tmp_path: Path):
+    jar_dir = _jar_dir(tmp_path)
+    jars = _jars(jar_dir)
+    before = class_archive(jar_dir, jars)
+    assert before == class_archive(jar_dir, jars)
+    jars[0].write_bytes(b"a rebuilt jar")
+    assert class_archive(jar_dir, jars) != before
+    assert class_archive(jar_dir, jars[1:]) != class_archive(jar_dir, jars)
+
+
+def test_local_conf_puts_the_jars_on_the_driver_class_path_and_aws_conf_sets_no_jvm(
+    tmp_path: Path,
+):
+    jar_dir = _jar_dir(tmp_path)
+    settings = load_settings(data_dir=tmp_path / "data", jar_dir=jar_dir)
+    conf = spark_conf(AwsClients(settings, Endpoints(s3="http://127.0.0.1:9000")))
+    assert conf["spark.driver.extraClassPath"].split(":") == [str(j) for j in _jars(jar_dir)]
+    assert conf["spark.driver.extraJavaOptions"].startswith(" ".join(LEAN_JIT) + " ")
+    assert conf["spark.executor.extraJavaOptions"] == " ".join(LEAN_JIT)
+    aws = spark_conf(AwsClients(load_settings(environment="aws")))
+    assert not any("extraJavaOptions" in key or "extraClassPath" in key for key in aws)
