@@ -48,7 +48,7 @@ $(JARS)/.stamp: jars/pom.xml $(LOGSTORE_SRC)
 	$(MVN) -P s3proxy dependency:copy-dependencies -DoutputDirectory=$(abspath $(JARS))/s3proxy
 	touch $@
 
-# The local Spark driver's class-data archive (ADR 0029): dumped once by a one-day demo on
+# The local Spark driver's class-data archive (ADR 0029): dumped once by a small demo on
 # private services, mapped by every later local session. A cache: without it (or after
 # a JDK change) sessions start as before, only slower.
 jvm-archive: $(JARS)/jvm-archive.stamp  ## the Spark driver's class-data archive (faster JVM starts)

@@ -1,7 +1,7 @@
-"""Dump the local Spark driver's class-data archive from a one-day demo (ADR 0029).
+"""Dump the local Spark driver's class-data archive from a small demo (ADR 0029).
 
 The archive holds the classes a build loads, so the workload that dumps it is a small
-build of all three architectures: a one-day demo at a tiny scale, on private local
+build of all three architectures: the demo's week at a tiny scale, on private local
 services in a temporary folder (the user's data directory is not touched). The driver
 JVM writes the archive as it exits; it is then moved to the name
 :func:`goldmine.spark.class_archive` gives this JDK and JAR set, where every later local

@@ -134,10 +134,11 @@ def jvm_archive(
 ) -> None:
     """Dump the local Spark driver's class-data archive (a cache for faster JVM starts).
 
-    A one-day demo on private local services in a temporary folder loads the classes a
-    build needs; the driver JVM writes them to an archive as it exits, which every later
-    local session maps instead of reading JARs (ADR 0029). `make run` and `make test`
-    run this; a no-op when the archive of this JDK and JAR set exists.
+    A small demo (a week at scale 0.01) on private local services in a temporary folder
+    loads the classes a build needs; the driver JVM writes them to an archive as it
+    exits, which every later local session maps instead of reading JARs (ADR 0029).
+    `make run` and `make test` run this; a no-op when the archive of this JDK and JAR
+    set exists.
 
     Example: goldmine local jvm-archive
     """

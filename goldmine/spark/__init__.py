@@ -5,7 +5,7 @@ from goldmine.spark._driver_jvm import (
     LEAN_JIT,
     class_archive,
     driver_java_options,
-    executor_java_options,
+    jit_options,
     stop_and_wait,
 )
 from goldmine.spark._local_frames import empty_frame, local_frame
@@ -47,7 +47,7 @@ __all__ = [
     "driver_java_options",
     "empty_frame",
     "execution_conf",
-    "executor_java_options",
+    "jit_options",
     "local_frame",
     "local_jars",
     "log_store_conf",

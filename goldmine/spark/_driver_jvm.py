@@ -1,4 +1,4 @@
-"""The local driver JVM: a quick JIT and a class-data archive (ADR 0029).
+"""The local driver JVM: a lean JIT and a class-data archive (ADR 0029).
 
 A local build is a short JVM life. On a 2-core machine HotSpot's optimizing compiler
 (C2) competed with the build for the cores, compiling warm planning code that would
@@ -66,7 +66,7 @@ def driver_java_options(settings: Settings, jars: Sequence[os.PathLike[str]]) ->
     The archive is mapped when it exists, unless the extra options dump one
     (``-XX:ArchiveClassesAtExit``, as ``goldmine local jvm-archive`` does).
     """
-    options = list(LEAN_JIT if settings.spark_lean_jit else ())
+    options = jit_options(settings)
     extra = settings.spark_driver_java_options.split()
     archive = class_archive(settings.jar_dir, jars)
     if archive.is_file() and not any(o.startswith(DUMP_OPTION) for o in extra):
@@ -75,8 +75,8 @@ def driver_java_options(settings: Settings, jars: Sequence[os.PathLike[str]]) ->
     return [*options, *extra]
 
 
-def executor_java_options(settings: Settings) -> list[str]:
-    """Return the JIT options of the local standalone cluster's executors."""
+def jit_options(settings: Settings) -> list[str]:
+    """Return the JIT options of the local driver and the standalone cluster's executors."""
     return list(LEAN_JIT if settings.spark_lean_jit else ())
 
 

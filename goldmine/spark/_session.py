@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from goldmine.aws import S3_MAX_ATTEMPTS, AwsClients
-from goldmine.spark._driver_jvm import driver_java_options, executor_java_options
+from goldmine.spark._driver_jvm import driver_java_options, jit_options
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -103,7 +103,7 @@ def spark_conf(
                 ]
             ),
             # Executors of the local standalone cluster: short JVM lives too.
-            "spark.executor.extraJavaOptions": " ".join(executor_java_options(settings)),
+            "spark.executor.extraJavaOptions": " ".join(jit_options(settings)),
             "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
             "spark.hadoop.fs.s3a.endpoint": str(aws.endpoints.s3),
             "spark.hadoop.fs.s3a.endpoint.region": settings.region,

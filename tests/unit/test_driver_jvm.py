@@ -1,4 +1,4 @@
-"""The local driver JVM's options (ADR 0029): quick JIT, class-data archive, extra options."""
+"""The local driver JVM's options (ADR 0029): lean JIT, class-data archive, extra options."""
 
 from pathlib import Path
 
@@ -9,7 +9,7 @@ from goldmine.spark import (
     LEAN_JIT,
     class_archive,
     driver_java_options,
-    executor_java_options,
+    jit_options,
     spark_conf,
 )
 
@@ -33,10 +33,10 @@ def test_the_local_driver_and_executors_run_the_lean_jit_unless_switched_off(tmp
     jar_dir = _jar_dir(tmp_path)
     settings = load_settings(data_dir=tmp_path / "data", jar_dir=jar_dir)
     assert driver_java_options(settings, _jars(jar_dir)) == list(LEAN_JIT)
-    assert executor_java_options(settings) == list(LEAN_JIT)
+    assert jit_options(settings) == list(LEAN_JIT)
     tiered = load_settings(jar_dir=jar_dir, spark_lean_jit=False)
     assert driver_java_options(tiered, _jars(jar_dir)) == []
-    assert executor_java_options(tiered) == []
+    assert jit_options(tiered) == []
 
 
 def test_the_archive_is_mapped_once_dumped_and_never_while_dumping(tmp_path: Path):
