@@ -237,16 +237,13 @@ def write_tables(
     first: dict[str, Callable[[], Any]] = {}
     if any(c.classification == PII for c in contract.columns):
         private = private_location(contract, settings)
-        first["private"] = functools.partial(_write, build.raw, private, partitions)
+        first["private"] = functools.partial(_write, s3, build.raw, private, partitions)
     if sources is not None and gather_quarantine is not None:
-        first["quarantine"] = functools.partial(
-            _write_version, s3, gather_quarantine, sources.location
-        )
+        first["quarantine"] = functools.partial(_write, s3, gather_quarantine, sources.location, [])
     written = run_concurrently(first)
     if sources is not None and "quarantine" in written:
         sources = dataclasses.replace(sources, delta_version=written["quarantine"])
-    _write(build.published, placed.location, partitions)
-    return Written(_delta_version(s3, placed.location), sources)
+    return Written(_write(s3, build.published, placed.location, partitions), sources)
 
 
 def register(
@@ -354,37 +351,46 @@ PUBLISH_PLAN = Plan(
 _COMMIT = re.compile(r"_delta_log/(\d{20})\.json$")
 
 
-def _delta_version(s3: Any, location: str) -> int:
+def _delta_version(s3: Any, location: str) -> int | None:
     """Return the newest version of the Delta table at ``location`` from its log's keys.
 
     One S3 listing of ``_delta_log/`` (no Spark job, no log replay): a commit is the
     ``_delta_log/<20-digit version>.json`` object (written before the write returns,
-    also through the DynamoDB log store).
+    also through the DynamoDB log store). ``None``: no commit, no table yet.
     """
     bucket, _, prefix = location.removeprefix("s3://").removeprefix("s3a://").partition("/")
     pages = s3.get_paginator("list_objects_v2").paginate(
         Bucket=bucket, Prefix=f"{prefix.rstrip('/')}/_delta_log/0"
     )
     found = (_COMMIT.search(o["Key"]) for page in pages for o in page.get("Contents", []))
-    return max((int(m.group(1)) for m in found if m), default=0)
+    return max((int(m.group(1)) for m in found if m), default=None)
 
 
-def _write_version(s3: Any, df: DataFrame, location: str) -> int:
-    """Write ``df`` (unpartitioned) to ``location``; return the version committed."""
-    _write(df, location, [])
-    return _delta_version(s3, location)
+def _write(s3: Any, df: DataFrame, location: str, partitions: list[str]) -> int:
+    """Write ``df`` as the whole next version of the table at ``location``; return it.
 
-
-def _write(df: DataFrame, location: str, partitions: list[str]) -> None:
-    writer = (
-        df.write.format("delta")
-        .mode("overwrite")
-        .option("partitionOverwriteMode", "static")
-        .option("overwriteSchema", "true")
-    )
+    An existing table is overwritten (one commit; the previous version stays readable
+    by time travel). A table without a commit yet is created with the save mode
+    ``errorifexists``: an overwrite first lists the files it replaces, a Spark job over
+    the empty table's state that a creation skips (one job less per new table), and a
+    table that appeared meanwhile fails the write instead of being replaced.
+    """
+    writer = df.write.format("delta")
+    if _delta_version(s3, location) is None:
+        writer = writer.mode("errorifexists")
+    else:
+        writer = (
+            writer.mode("overwrite")
+            .option("partitionOverwriteMode", "static")
+            .option("overwriteSchema", "true")
+        )
     if partitions:
         writer = writer.partitionBy(*partitions)
     writer.save(location)
+    version = _delta_version(s3, location)
+    if version is None:  # the save returned without a commit: a broken store
+        raise RuntimeError(f"Delta wrote no commit at {location}")
+    return version
 
 
 def _record_run(
