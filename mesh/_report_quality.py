@@ -147,7 +147,7 @@ def report_quality(
     rules = rule_set(contract)
     with tempfile.TemporaryDirectory(prefix="goldmine-mesh-ge-") as tmp:
         path = Path(tmp) / SUITE_FILE
-        report = run_suite(df, rules, path)
+        report = run_suite(df, rules, path, rows=check.rows)
         payload = json.loads(path.read_text(encoding="utf-8"))
     result = put_json(
         s3, bucket, run_key(contract.name, contract.major, run_id, SUITE_FILE), payload

@@ -15,9 +15,10 @@ from goldmine.validation._rule import RuleSet
 #: job over the data per expectation (11 more jobs for ``ITEM_RULES``); the
 #: quarantine already holds every failing record with its reason.
 RESULT_FORMAT: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_count": 0}
-#: The most rejected records (rule failures, an upper bound) validated in the driver
-#: with the pandas engine; more stay on Spark.
-PANDAS_MAX_REJECTS = 200_000
+#: The most rows validated in the driver with the pandas engine: a split's rejected
+#: records (rule failures, an upper bound), or a frame whose rows the caller counted
+#: (``rows``); more stay on Spark.
+PANDAS_MAX_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,12 @@ class ValidationReport:
 
 
 def run_suite(
-    df: Any, rules: RuleSet, result_path: Path | str, judged: Judged | None = None
+    df: Any,
+    rules: RuleSet,
+    result_path: Path | str,
+    judged: Judged | None = None,
+    *,
+    rows: int | None = None,
 ) -> ValidationReport:
     """Validate ``df`` with the suite built from ``rules`` and save the result JSON.
 
@@ -110,9 +116,10 @@ def run_suite(
     counts only (:data:`RESULT_FORMAT`). On Spark this costs about one job over
     the data per column with a range or set rule, plus one for the others (4 for
     ``ITEM_RULES``), over a copy of the rule columns cached for the call (the
-    first job builds it). A split's rejects (``judged``), at most
-    :data:`PANDAS_MAX_REJECTS` of them, are brought to the driver with one job and
-    validated by the pandas engine. The report decides nothing: :func:`split` does.
+    first job builds it). A split's rejects (``judged``), or a frame of ``rows``
+    rows, at most :data:`PANDAS_MAX_ROWS` of them, are brought to the driver with one
+    job and validated by the pandas engine. The report decides nothing: :func:`split`
+    does.
 
     Parameters
     ----------
@@ -131,6 +138,10 @@ def run_suite(
         the saved JSON's ``meta.goldmine`` says so (records judged, records
         validated, failures per rule), and each rule's unexpected values are checked
         against ``judged.failures`` (``disagreements``, named in ``summary()``).
+    rows
+        The rows of a Spark ``df`` when the caller counted them already (a product's
+        checks do): a small frame is validated in the driver, as rejects are, unless
+        a rule is a ``regex`` (Java's and Python's dialects differ).
 
     Returns
     -------
@@ -143,13 +154,17 @@ def run_suite(
         raise ValueError(f"{result_path}: a URI needs a Spark DataFrame; give a local path")
     if not spark:
         return _validate(df[columns], rules, result_path, judged, None)
-    if judged is not None:  # the split's rejects: already persisted, and few
-        rejects = df.select(*columns)
-        if sum(judged.failures.values()) <= PANDAS_MAX_REJECTS:
-            # One job brings them to the driver; great-expectations' Spark engine
-            # would run about one job per column over them.
-            rejects = rejects.toPandas()
-        return _validate(rejects, rules, result_path, judged, df.sparkSession)
+    small = sum(judged.failures.values()) if judged is not None else rows
+    # A counted frame's ``regex`` rules stay on Spark: the exact checks match them with
+    # Java's regular expressions, which Python's ``re`` does not read alike.
+    dialect_free = judged is not None or all(r.kind != "regex" for r in rules.rules)
+    if small is not None and small <= PANDAS_MAX_ROWS and dialect_free:
+        # One job brings the rule columns to the driver; great-expectations' Spark
+        # engine would run about one job per column over them.
+        local = df.select(*columns).toPandas()
+        return _validate(local, rules, result_path, judged, df.sparkSession)
+    if judged is not None:  # the split's rejects: already persisted
+        return _validate(df.select(*columns), rules, result_path, judged, df.sparkSession)
     from pyspark import StorageLevel
 
     # great-expectations runs several jobs; they read a cached copy of the rule

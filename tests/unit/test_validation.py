@@ -125,6 +125,58 @@ def test_run_suite_spark(spark: Any, tmp_path: Path) -> None:
     assert (tmp_path / "items.json").exists()
 
 
+def _jobs_of(spark: Any, group: str, run: Any) -> tuple[Any, int]:
+    sc = spark.sparkContext
+    sc.setJobGroup(group, group)
+    try:
+        out = run()
+    finally:
+        sc.setLocalProperty("spark.jobGroup.id", None)
+    return out, len(sc.statusTracker().getJobIdsForGroup(group))
+
+
+@pytest.mark.spark
+def test_a_counted_small_frame_is_validated_in_the_driver_with_the_same_outcomes(
+    spark: Any, tmp_path: Path
+) -> None:
+    rows = [
+        (q, Decimal(p), Decimal(d), k, None if u is None else Decimal(u))
+        for q, p, d, k, u in [
+            (1, "1.00", "0.10", True, "1.000000"),
+            (0, "2.00", "0.50", True, None),
+            (2, "-1.00", "2.00", None, "1.000000"),
+        ]
+    ]
+    df = spark.createDataFrame(
+        rows,
+        "quantity int, unit_price decimal(10,2), discount decimal(5,2), "
+        "_product_known boolean, usd_per_unit decimal(12,6)",
+    ).persist()
+    df.count()
+    on_spark, spark_jobs = _jobs_of(
+        spark, "suite-spark", lambda: run_suite(df, ITEM_RULES, tmp_path / "spark.json")
+    )
+    counted, counted_jobs = _jobs_of(
+        spark, "suite-counted",
+        lambda: run_suite(df, ITEM_RULES, tmp_path / "counted.json", rows=3),
+    )  # fmt: skip
+    # One job brings the rule columns to the driver; the Spark engine runs several.
+    assert (counted_jobs, spark_jobs > 1) == (1, True)
+    assert counted.failed_rules == on_spark.failed_rules == {
+        "invalid_quantity": 1, "invalid_price": 1, "invalid_discount": 1,
+        "unknown_product": 1, "missing_fx_rate": 1,
+    }  # fmt: skip
+    assert (counted.element_count, counted.success) == (on_spark.element_count, False)
+    # A regex rule stays on Spark (Java's dialect, as the exact checks read it).
+    people_frame = spark.createDataFrame(people().astype(object).where(people().notna(), None))
+    _, regex_jobs = _jobs_of(
+        spark, "suite-regex",
+        lambda: run_suite(people_frame, RULES, tmp_path / "people.json", rows=5),
+    )  # fmt: skip
+    assert regex_jobs > 1
+    df.unpersist()
+
+
 def test_rule_declaration_is_checked() -> None:
     with pytest.raises(ValueError, match="in_set needs values"):
         Rule("r", "c", "in_set")
