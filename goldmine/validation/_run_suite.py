@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -140,8 +141,8 @@ def run_suite(
         against ``judged.failures`` (``disagreements``, named in ``summary()``).
     rows
         The rows of a Spark ``df`` when the caller counted them already (a product's
-        checks do): a small frame is validated in the driver, as rejects are, unless
-        a rule is a ``regex`` (Java's and Python's dialects differ).
+        checks do): a small frame is validated in the driver, as rejects are, when
+        the pandas engine reads its rules as Spark does (:func:`pandas_reads_alike`).
 
     Returns
     -------
@@ -155,10 +156,8 @@ def run_suite(
     if not spark:
         return _validate(df[columns], rules, result_path, judged, None)
     small = sum(judged.failures.values()) if judged is not None else rows
-    # A counted frame's ``regex`` rules stay on Spark: the exact checks match them with
-    # Java's regular expressions, which Python's ``re`` does not read alike.
-    dialect_free = judged is not None or all(r.kind != "regex" for r in rules.rules)
-    if small is not None and small <= PANDAS_MAX_ROWS and dialect_free:
+    alike = judged is not None or pandas_reads_alike(dict(df.dtypes), rules)
+    if small is not None and small <= PANDAS_MAX_ROWS and alike:
         # One job brings the rule columns to the driver; great-expectations' Spark
         # engine would run about one job per column over them.
         local = df.select(*columns).toPandas()
@@ -174,6 +173,47 @@ def run_suite(
         return _validate(checked, rules, result_path, judged, df.sparkSession)
     finally:
         checked.unpersist()
+
+
+def pandas_reads_alike(types: dict[str, str], rules: RuleSet) -> bool:
+    r"""Whether the pandas engine judges ``rules`` as Spark does on columns of ``types``.
+
+    ``types``: Spark's simple type names (``DataFrame.dtypes``). Spark casts a rule's
+    values to the column's type; pandas compares Python values as they are. So: no
+    ``regex`` (Java's dialect: Python's ``re`` rejects ``\p{L}`` or ``\Q...\E``), a
+    ``between`` only on a numeric column with numeric bounds, an ``in_set`` only of
+    text on a text column or of numbers on a numeric one (a date given as text would
+    never equal a date in pandas); ``not_null`` and ``unique`` read alike.
+
+    Examples
+    --------
+    >>> from goldmine.validation._rule import Rule
+    >>> pandas_reads_alike({"q": "int"}, RuleSet("r", (Rule("q", "q", "between", min_value=1),)))
+    True
+    >>> day = Rule("d", "d", "between", min_value="2025-01-01")
+    >>> pandas_reads_alike({"d": "date"}, RuleSet("r", (day,)))
+    False
+    """
+    numeric = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal")
+
+    def numbers(values: Any) -> bool:
+        return all(isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in values)
+
+    for rule in rules.rules:
+        column = types.get(rule.column, "")
+        is_number = column.startswith(numeric)
+        if rule.kind == "regex":
+            return False
+        if rule.kind == "between":
+            bounds = [v for v in (rule.min_value, rule.max_value) if v is not None]
+            if not (is_number and numbers(bounds)):
+                return False
+        if rule.kind == "in_set":
+            values = list(rule.values or ())
+            text = column == "string" and all(isinstance(v, str) for v in values)
+            if not (text or (is_number and numbers(values))):
+                return False
+    return True
 
 
 def _validate(

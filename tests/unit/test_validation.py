@@ -174,6 +174,15 @@ def test_a_counted_small_frame_is_validated_in_the_driver_with_the_same_outcomes
         lambda: run_suite(people_frame, RULES, tmp_path / "people.json", rows=5),
     )  # fmt: skip
     assert regex_jobs > 1
+    # So does a date bound given as text: Spark casts it, pandas would compare text.
+    days = spark.createDataFrame([("2025-01-02",), ("2024-12-31",)], "d string").selectExpr(
+        "CAST(d AS date) AS d"
+    )
+    since = RuleSet("days", (Rule("too_early", "d", "between", min_value="2025-01-01"),))
+    dated, dated_jobs = _jobs_of(
+        spark, "suite-dated", lambda: run_suite(days, since, tmp_path / "days.json", rows=2)
+    )
+    assert (dated_jobs > 1, dated.failed_rules) == (True, {"too_early": 1})
     df.unpersist()
 
 
