@@ -111,6 +111,25 @@ def test_a_claimed_commit_whose_writer_died_is_finished_by_the_next_reader(platf
     assert spark.read.format("delta").load(uri).count() == 25
 
 
+def test_a_table_deleted_without_its_claims_fails_the_next_commit_with_the_reason(
+    platform, spark, table
+):
+    uri, bucket, prefix = table("deleted")
+    spark.range(3).write.format("delta").mode("append").save(uri)
+    _delete_all(platform.aws.s3(), bucket, prefix)  # its files go, its claim of 0 stays
+    # Delta would retry version 0 for ever (its listing ends before 0, the claim stays).
+    with pytest.raises(Exception, match=r"complete in the DynamoDB table .* the file is missing"):
+        spark.range(5).write.format("delta").mode("append").save(uri)
+    ddb = platform.aws.client("dynamodb")
+    for name in _claims(platform, uri):
+        ddb.delete_item(
+            TableName=platform.settings.delta_log_table,
+            Key={"tablePath": {"S": uri}, "fileName": {"S": name}},
+        )
+    spark.range(5).write.format("delta").mode("append").save(uri)
+    assert spark.read.format("delta").load(uri).count() == 5
+
+
 def _commit_batches(s3, bucket: str, prefix: str) -> dict[int, set[str]]:
     """Return, per Delta log version, the ``batch_id`` partitions its added files carry."""
     listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/_delta_log/")["Contents"]

@@ -270,18 +270,26 @@ def _bucket(target, role: str) -> str:
 
 
 def _clear(target, case: Case) -> None:
-    """Delete what ``case`` writes, deepest keys first.
+    """Delete what ``case`` writes, deepest keys first, and its Delta tables' commit claims.
 
     The local store lists folders as keys (``zone/table/``) and retries deleting a
     non-empty one for about ten seconds, so a folder goes after the objects under it
-    (reverse key order).
+    (reverse key order). A Delta table's claims in DynamoDB (ADR 0023) go with it: a
+    claim of version 0 left behind fails the next run's first commit there.
     """
-    s3 = target.aws.s3()
+    s3, ddb = target.aws.s3(), target.aws.client("dynamodb")
+    claims = target.settings.delta_log_table
     for role, prefix in case.outputs:
         bucket = _bucket(target, role)
         keys = sorted((o["Key"] for o in _objects(target, bucket, prefix)), reverse=True)
         for key in keys:
             s3.delete_object(Bucket=bucket, Key=key)
+        root = target.s3_uri(bucket, prefix)
+        for page in ddb.get_paginator("scan").paginate(TableName=claims):
+            for item in page["Items"]:
+                if item["tablePath"]["S"].startswith(root.rstrip("/")):
+                    key = {k: item[k] for k in ("tablePath", "fileName")}
+                    ddb.delete_item(TableName=claims, Key=key)
 
 
 def _snapshot(target, case: Case) -> dict[str, Any]:

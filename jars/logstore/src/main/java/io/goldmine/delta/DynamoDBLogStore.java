@@ -42,7 +42,9 @@ import org.apache.hadoop.fs.Path;
  * the temp file. A writer
  * that dies between the claim and the copy leaves an incomplete item: the next commit (for
  * N-1) or listing (for the newest item) finishes the copy from the temp file, so a claimed
- * commit is never lost and never blocks the table.
+ * commit is never lost and never blocks the table. A claim found complete while its
+ * {@code N.json} is missing belongs to a table deleted without its items: the commit fails
+ * with an {@link IOException} that says so (Delta would otherwise retry N for ever).
  *
  * <p>The table and its items have the layout of Delta's own S3DynamoDBLogStore
  * ({@code tablePath} HASH, {@code fileName} RANGE, {@code tempPath}, {@code complete} as
@@ -127,6 +129,21 @@ public class DynamoDBLogStore extends HadoopFileSystemLogStore {
               .withConditionExpression("attribute_not_exists(" + FILE_NAME + ")"));
     } catch (ConditionalCheckFailedException e) {
       fs.delete(temp, false);
+      Map<String, AttributeValue> claimed = getItem(tablePath, fileName);
+      if (claimed != null && "true".equals(claimed.get(COMPLETE).getS()) && !fs.exists(target)) {
+        // Delta would retry N forever: the listing ends at N-1, the claim of N stays.
+        throw new IOException(
+            "commit "
+                + fileName
+                + " of "
+                + tablePath
+                + " is complete in the DynamoDB table '"
+                + tableName
+                + "' but the file is missing: the table was deleted without its commit"
+                + " entries; delete the items with tablePath="
+                + tablePath
+                + " (or let their TTL expire) before writing a table there again");
+      }
       throw new FileAlreadyExistsException(target.toString());
     }
     writeLines(fs, target, lines, true);
