@@ -125,14 +125,12 @@ def test_run_suite_spark(spark: Any, tmp_path: Path) -> None:
     assert (tmp_path / "items.json").exists()
 
 
-def _jobs_of(spark: Any, group: str, run: Any) -> tuple[Any, int]:
-    sc = spark.sparkContext
-    sc.setJobGroup(group, group)
-    try:
+def _jobs_of(spark: Any, label: str, run: Any) -> tuple[Any, int]:
+    from goldmine.plan import count_spark_jobs
+
+    with count_spark_jobs(spark, label) as jobs:
         out = run()
-    finally:
-        sc.setLocalProperty("spark.jobGroup.id", None)
-    return out, len(sc.statusTracker().getJobIdsForGroup(group))
+    return out, jobs()
 
 
 @pytest.mark.spark
