@@ -193,15 +193,18 @@ def pandas_reads_alike(types: dict[str, str], rules: RuleSet) -> bool:
     >>> day = Rule("d", "d", "between", min_value="2025-01-01")
     >>> pandas_reads_alike({"d": "date"}, RuleSet("r", (day,)))
     False
+    >>> cents = RuleSet("r", (Rule("p", "p", "between", min_value=0),))
+    >>> [pandas_reads_alike({"p": t}, cents) for t in ("decimal(18,2)", "interval day")]
+    [True, False]
     """
-    numeric = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal")
+    numeric = {"tinyint", "smallint", "int", "bigint", "float", "double", "decimal"}
 
     def numbers(values: Any) -> bool:
         return all(isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in values)
 
     for rule in rules.rules:
         column = types.get(rule.column, "")
-        is_number = column.startswith(numeric)
+        is_number = column.split("(", 1)[0] in numeric  # decimal(18,2); not "interval ..."
         if rule.kind == "regex":
             return False
         if rule.kind == "between":
