@@ -278,18 +278,19 @@ def _clear(target, case: Case) -> None:
     claim of version 0 left behind fails the next run's first commit there.
     """
     s3, ddb = target.aws.s3(), target.aws.client("dynamodb")
-    claims = target.settings.delta_log_table
+    roots = []
     for role, prefix in case.outputs:
         bucket = _bucket(target, role)
         keys = sorted((o["Key"] for o in _objects(target, bucket, prefix)), reverse=True)
         for key in keys:
             s3.delete_object(Bucket=bucket, Key=key)
-        root = target.s3_uri(bucket, prefix)
-        for page in ddb.get_paginator("scan").paginate(TableName=claims):
-            for item in page["Items"]:
-                if item["tablePath"]["S"].startswith(root.rstrip("/")):
-                    key = {k: item[k] for k in ("tablePath", "fileName")}
-                    ddb.delete_item(TableName=claims, Key=key)
+        roots.append(target.s3_uri(bucket, prefix).rstrip("/"))
+    claims = target.settings.delta_log_table
+    for page in ddb.get_paginator("scan").paginate(TableName=claims):
+        for item in page["Items"]:
+            if item["tablePath"]["S"].startswith(tuple(roots)):
+                key = {k: item[k] for k in ("tablePath", "fileName")}
+                ddb.delete_item(TableName=claims, Key=key)
 
 
 def _snapshot(target, case: Case) -> dict[str, Any]:
