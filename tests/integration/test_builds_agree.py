@@ -6,10 +6,14 @@ catalog products) are built once per test run (session fixtures in ``conftest.py
 Gold tables are read through the query path (``goldmine.query.run_query``, local
 engine), so the comparison sees what analysts see: on the mesh each gold name resolves
 to its finance product (``MESH_PRODUCTS``). Each standard analyst question
-(``docs/analyst-queries/``) is answered on each build with the local (DuckDB), Spark and
-Trino engines (Trino, Athena's own engine, reads the same Glue catalog and S3 store: the
-referee of the local engine's translation): the answers are identical across engines and
-across the three builds.
+(``docs/analyst-queries/``) is answered on each build with the local (DuckDB) and Trino
+engines (Trino, Athena's own engine, reads the same Glue catalog and S3 store: the
+referee of the local engine's translation), and on the mesh with Spark too: the answers
+are identical across engines and across the three builds. The Spark engine over Delta
+and over partitioned Parquet tables of the lake's kind is compared with the local one
+in ``test_query.py`` (30,000 synthetic lines, both formats); only the mesh's resolution
+of gold names to products is new to it here, so the lake and the lakehouse are not
+asked on Spark again (39 -> 13 Spark queries, issue 18's test time).
 """
 
 from __future__ import annotations
@@ -41,6 +45,12 @@ GOLD = {
     "product_monthly": PRODUCT_MONTHLY_COLUMNS,
 }
 BUILDS = ("lake", "lakehouse", "mesh")
+#: The engines that answer the standard questions on each build (see the docstring).
+ENGINES = {
+    "lake": ("local", "trino"),
+    "lakehouse": ("local", "trino"),
+    "mesh": ("local", "spark", "trino"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -84,10 +94,10 @@ def test_mesh_products_equal_lakehouse_gold_to_the_cent(
 
 @pytest.fixture(scope="module")
 def answers(platform: Platform, spark: Any, built: None, trino: str) -> dict[tuple[str, str], dict]:
-    """``{(build, engine): {question: answer}}`` over the three builds and three engines."""
+    """``{(build, engine): {question: answer}}`` over the three builds and their engines."""
     found = {}
     for build in BUILDS:
-        for engine in ("local", "spark", "trino"):
+        for engine in ENGINES[build]:
             found[(build, engine)] = run_standard_queries(platform, build, engine, spark=spark)
     return found
 
@@ -96,7 +106,9 @@ def answers(platform: Platform, spark: Any, built: None, trino: str) -> dict[tup
 def test_standard_answers_are_equal_on_local_spark_and_trino_for_each_build(
     answers: dict[tuple[str, str], dict], engine: str
 ) -> None:
-    for build in BUILDS:
+    asked = [build for build in BUILDS if engine in ENGINES[build]]
+    assert asked, engine
+    for build in asked:
         local, other = answers[(build, "local")], answers[(build, engine)]
         assert set(local) == set(other)
         for name, frame in local.items():
