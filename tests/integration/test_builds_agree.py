@@ -103,7 +103,7 @@ def answers(platform: Platform, spark: Any, built: None, trino: str) -> dict[tup
 
 
 @pytest.mark.parametrize("engine", ["spark", "trino"])
-def test_standard_answers_are_equal_on_local_spark_and_trino_for_each_build(
+def test_standard_answers_are_equal_on_local_and_each_engine_asked_of_a_build(
     answers: dict[tuple[str, str], dict], engine: str
 ) -> None:
     asked = [build for build in BUILDS if engine in ENGINES[build]]
