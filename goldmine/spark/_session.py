@@ -65,6 +65,10 @@ def spark_conf(
         "spark.databricks.delta.schema.autoMerge.enabled": "false",
         # Delta rebuilds a table's state with 50 tasks by default; follow the shuffle size.
         "spark.databricks.delta.snapshotPartitions": str(settings.spark_shuffle_partitions),
+        # Delta 3.3 copies a small table's whole file list into each commit's checksum
+        # (.crc) by collecting the previous version's files: a Spark job per commit that
+        # creates a table (its empty "version -1"), read by nothing here (ADR 0030).
+        "spark.databricks.delta.allFilesInCrc.enabled": "false",
         **log_store_conf(aws),
     }
     if not aws.is_local:

@@ -73,6 +73,7 @@ SPARK_CONF = {
     "spark.sql.parquet.compression.codec": "snappy",
     "spark.databricks.delta.schema.autoMerge.enabled": "false",
     "spark.databricks.delta.snapshotPartitions": "2",
+    "spark.databricks.delta.allFilesInCrc.enabled": "false",
     # every Delta commit claimed in DynamoDB (ADR 0023); AWS's endpoint and credentials
     "spark.delta.logStore.s3.impl": "io.goldmine.delta.DynamoDBLogStore",
     "spark.delta.logStore.s3a.impl": "io.goldmine.delta.DynamoDBLogStore",
