@@ -9,7 +9,7 @@ from goldmine.spark._driver_jvm import (
     stop_and_wait,
 )
 from goldmine.spark._local_frames import empty_frame, local_frame
-from goldmine.spark._observe import OBSERVATION_WAIT_S, observed_metrics
+from goldmine.spark._observe import OBSERVATION_WAIT_S, observation_made, observed_metrics
 from goldmine.spark._route_buckets import route_buckets
 from goldmine.spark._run_concurrently import CONCURRENT_CALLS, run_concurrently
 from goldmine.spark._session import (
@@ -51,6 +51,7 @@ __all__ = [
     "local_frame",
     "local_jars",
     "log_store_conf",
+    "observation_made",
     "observed_metrics",
     "parquet_source_bytes",
     "route_buckets",

@@ -21,8 +21,13 @@ def observed_metrics(observation: Any, wait_s: float = OBSERVATION_WAIT_S) -> di
     observed rows were all filtered out after the observation).
     """
     deadline = time.monotonic() + wait_s
-    while not observation._jo.future().isCompleted() and time.monotonic() < deadline:
+    while not observation_made(observation) and time.monotonic() < deadline:
         time.sleep(0.05)
-    if not observation._jo.future().isCompleted():
+    if not observation_made(observation):
         return None
     return dict(observation.get) or None
+
+
+def observation_made(observation: Any) -> bool:
+    """Whether an action has made the observation already (its future completed); no wait."""
+    return bool(observation._jo.future().isCompleted())

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from goldmine.spark import observed_metrics
+from goldmine.spark import observation_made, observed_metrics
 from goldmine.validation._record_splits import CheckedFrame
 from goldmine.validation._run_suite import Judged, ValidationReport, run_suite
 from goldmine.validation._split import RECORDS, failure_counts, mark_unique
@@ -58,7 +58,7 @@ def report_splits(
             reports.append(run_suite(item.frame, item.rules, path))
             continue
         try:
-            if not item.observation._jo.future().isCompleted():
+            if not observation_made(item.observation):
                 # Nothing read the split yet: read the rejects whole, so every record
                 # flows through the observation. Usually the build's quarantine write
                 # made it already, and great-expectations' own read is the only one.
