@@ -12,14 +12,14 @@ MVN    := mvn -q -B -f jars/pom.xml
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
 
-run: venv jars jvm-archive  ## run the demo on the embedded local services
+run: venv jars  ## run the demo on the embedded local services
 	$(VENV)/bin/goldmine demo
 
-test: venv jars jvm-archive trino browser  ## the test suite: platform (unit + integration, not `slow`), then infra
+test: venv jars trino browser  ## the test suite: platform (unit + integration, not `slow`), then infra
 	$(PY) -m pytest -m "not slow"
 	$(MAKE) -C infra test
 
-test-slow: venv jars jvm-archive trino  ## the long end-to-end proofs marked `slow` (see pyproject.toml)
+test-slow: venv jars trino  ## the long end-to-end proofs marked `slow` (see pyproject.toml)
 	$(PY) -m pytest -m slow
 
 unit: venv  ## unit tests only: no local services, pure rules on a bare local Spark session
@@ -48,9 +48,10 @@ $(JARS)/.stamp: jars/pom.xml $(LOGSTORE_SRC)
 	$(MVN) -P s3proxy dependency:copy-dependencies -DoutputDirectory=$(abspath $(JARS))/s3proxy
 	touch $@
 
-# The local Spark driver's class-data archive (ADR 0029): dumped once by a small demo on
-# private services, mapped by every later local session. A cache: without it (or after
-# a JDK change) sessions start as before, only slower.
+# The local Spark driver's class-data archive (ADR 0029), ahead of time: a small demo on
+# private services dumps it (~2.5 min). `make run` and `make test` do not wait for this:
+# their own session dumps the archive as it ends when there is none (ADR 0031). A cache:
+# without it (or after a JDK change) sessions start as before, only slower.
 jvm-archive: $(JARS)/jvm-archive.stamp  ## the Spark driver's class-data archive (faster JVM starts)
 $(JARS)/jvm-archive.stamp: $(JARS)/.stamp $(VENV)/.stamp
 	$(VENV)/bin/goldmine local jvm-archive

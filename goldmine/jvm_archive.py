@@ -1,16 +1,17 @@
-"""Dump the local Spark driver's class-data archive from a small demo (ADR 0029).
+"""Dump the local Spark driver's class-data archive from a small demo (ADR 0029, 0031).
 
 The archive holds the classes a build loads, so the workload that dumps it is a small
 build of all three architectures: the demo's week at a tiny scale, on private local
 services in a temporary folder (the user's data directory is not touched). The driver
 JVM writes the archive as it exits; it is then moved to the name
 :func:`goldmine.spark.class_archive` gives this JDK and JAR set, where every later local
-session maps it.
+session maps it. ``make run`` and ``make test`` do not run this: their own sessions dump
+the archive as they end when there is none (ADR 0031); this command is for dumping it
+ahead of time, or again (``--force``).
 """
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -46,41 +47,34 @@ def dump_jvm_archive(
     from goldmine.demo import run_demo
     from goldmine.local import stop_services
     from goldmine.platform import connect
-    from goldmine.spark import DUMP_OPTION, build_session, class_archive, local_jars, stop_and_wait
+    from goldmine.spark import build_session, class_archive, finish_session, local_jars
 
     say = say or (lambda _message: None)
     target = class_archive(settings.jar_dir, local_jars(settings))
     if target.is_file() and not force:
         return ArchiveResult(target, target.stat().st_size, dumped=False)
     started = time.monotonic()
+    target.unlink(missing_ok=True)  # a JVM mapping it keeps its copy
+    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="goldmine-jvm-archive-") as tmp:
-        dump = Path(tmp) / target.name
-        private = settings.model_copy(
-            update={
-                "data_dir": Path(tmp) / "data",
-                "endpoints": Endpoints(),  # private services, never the user's
-                # the JVM warns of every class it cannot archive: not for the console
-                "spark_driver_java_options": f"{settings.spark_driver_java_options} "
-                f"{DUMP_OPTION}{dump} -Xlog:cds=off,cds+dynamic=off".strip(),
-            }
+        private = settings.model_copy(  # private services, never the user's
+            update={"data_dir": Path(tmp) / "data", "endpoints": Endpoints()}
         )
         platform = connect(private)
         try:
-            spark = build_session(platform.aws, app_name="goldmine-jvm-archive")
+            spark = build_session(
+                platform.aws, app_name="goldmine-jvm-archive", dump_class_archive=True
+            )
             try:
                 say(f"a {ARCHIVE_DAYS}-day demo (scale {ARCHIVE_SCALE}) loads a build's classes")
                 run_demo(platform, spark, days=ARCHIVE_DAYS, scale=ARCHIVE_SCALE, say=say)
                 say("the driver JVM writes the archive as it exits")
             finally:  # the JVM exits (and writes) while its folder still exists
-                code = stop_and_wait(spark)
+                installed = finish_session(spark)
         finally:
             stop_services(private)
-        if code != 0 or not dump.is_file():
-            raise RuntimeError(f"the driver JVM exited {code} without an archive at {dump}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial")
-        shutil.copyfile(dump, partial)
-        partial.replace(target)  # atomic: a starting JVM never maps half an archive
+    if installed is None and not target.is_file():
+        raise RuntimeError(f"the driver JVM exited without writing the archive {target}")
     return ArchiveResult(
         target, target.stat().st_size, dumped=True, seconds=time.monotonic() - started
     )

@@ -57,11 +57,14 @@ def platform(settings: Settings) -> Iterator[Platform]:
 
 @pytest.fixture(scope="session")
 def spark(platform: Platform) -> Iterator[SparkSession]:
-    from goldmine.spark import build_session
+    from goldmine.spark import build_session, finish_session
 
-    session = build_session(platform.aws, master="local[2]", app_name="goldmine-tests")
+    # With no class-data archive yet (a fresh clone), this JVM dumps it as the run ends.
+    session = build_session(
+        platform.aws, master="local[2]", app_name="goldmine-tests", dump_class_archive=True
+    )
     yield session
-    session.stop()
+    finish_session(session)
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,7 @@ def demo(
     import mesh
     from goldmine.demo import BUILDS, run_demo
     from goldmine.lease import LAKE, LAKEHOUSE, mesh_lease
-    from goldmine.spark import build_session
+    from goldmine.spark import build_session, dumped_archive, finish_session
 
     started = time.monotonic()
     leases = [LAKE, LAKEHOUSE, *(mesh_lease(p) for p in mesh.PUBLISH_ORDER)]
@@ -57,7 +57,8 @@ def demo(
         status.update("taking the leases of the lake, the lakehouse and the mesh")
         with run_leases(leases, no_wait=no_wait):
             status.update("starting Spark")
-            spark = build_session(platform.aws, app_name="goldmine-demo")
+            # no class-data archive yet (a fresh clone): the demo's driver dumps it (ADR 0031)
+            spark = build_session(platform.aws, app_name="goldmine-demo", dump_class_archive=True)
             demo_report = run_demo(
                 platform,
                 spark,
@@ -74,6 +75,11 @@ def demo(
     problems = demo_report.disagreements()
     console.print(f"wall time {time.monotonic() - started:.1f} s")
     console.print(f"report: {path}")
+    if dumped_archive(spark) is not None:
+        with console.status("saving the Spark driver's class-data archive (once; ADR 0031)"):
+            archive = finish_session(spark)
+        if archive is not None:
+            console.print(f"class-data archive for faster Spark starts: {archive}")
     if problems:
         console.print("[red]the builds disagree:[/red] " + "; ".join(problems))
         raise typer.Exit(1)

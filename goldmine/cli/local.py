@@ -137,8 +137,8 @@ def jvm_archive(
     A small demo (a week at scale 0.01) on private local services in a temporary folder
     loads the classes a build needs; the driver JVM writes them to an archive as it
     exits, which every later local session maps instead of reading JARs (ADR 0029).
-    `make run` and `make test` run this; a no-op when the archive of this JDK and JAR
-    set exists.
+    Ahead of time only: `goldmine demo` and the test suite dump it as they end when
+    there is none (ADR 0031). A no-op when the archive of this JDK and JAR set exists.
 
     Example: goldmine local jvm-archive
     """

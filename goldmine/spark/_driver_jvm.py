@@ -5,16 +5,21 @@ A local build is a short JVM life. On a 2-core machine HotSpot's optimizing comp
 not run long enough to repay it, and the first seconds of every process went to
 loading and verifying the classes a build touches from JARs. Locally the driver
 therefore runs a lean JIT (C2 only for code 20 times hotter than by default;
-``spark_lean_jit=False`` restores HotSpot's thresholds) and, once
-``goldmine local jvm-archive`` (run by ``make run`` and ``make test``) has dumped one,
+``spark_lean_jit=False`` restores HotSpot's thresholds) and, once one was dumped,
 maps the classes from a class-data sharing archive (dynamic CDS) instead of reading
 them from JARs. The archive is a cache: its name hashes the ``java`` binary and every
 JAR of the driver's class path, so another JDK or JAR set finds no archive and the JVM
 starts as before. In ``aws`` EMR owns its JVMs; nothing here applies.
+
+Nobody waits for a run that only dumps the archive (ADR 0031): a session built with
+``dump_class_archive`` (the demo's, the test suite's) and finding none dumps it as its
+JVM exits, under a name of its own, and :func:`finish_session` installs it under the
+archive's name once the JVM is gone, so a starting JVM never maps half an archive.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import shutil
@@ -40,6 +45,10 @@ LEAN_JIT = (
 DUMP_OPTION = "-XX:ArchiveClassesAtExit="
 #: The folder of the class-data archives, under the settings' JAR cache.
 ARCHIVE_DIR = "jvm-archive"
+#: What a dumping driver writes, ``<archive>.<pid>.dumping``, until it is installed.
+DUMPING_SUFFIX = ".dumping"
+#: Silences the JVM's warning for each class it cannot archive (generated ones).
+_QUIET_CDS = "-Xlog:cds=off,cds+dynamic=off"
 
 
 def class_archive(jar_dir: Path, jars: Sequence[os.PathLike[str]]) -> Path:
@@ -60,19 +69,126 @@ def class_archive(jar_dir: Path, jars: Sequence[os.PathLike[str]]) -> Path:
     return jar_dir / ARCHIVE_DIR / f"spark-driver-{digest.hexdigest()[:16]}.jsa"
 
 
-def driver_java_options(settings: Settings, jars: Sequence[os.PathLike[str]]) -> list[str]:
+def dumping_path(archive: Path, pid: int | None = None) -> Path:
+    """Return where the driver of process ``pid`` (this one) writes ``archive`` as it exits.
+
+    Examples
+    --------
+    >>> dumping_path(Path("/jars/jvm-archive/spark-driver-ab.jsa"), 42).name
+    'spark-driver-ab.jsa.42.dumping'
+    """
+    return archive.with_name(f"{archive.name}.{pid or os.getpid()}{DUMPING_SUFFIX}")
+
+
+def driver_java_options(
+    settings: Settings, jars: Sequence[os.PathLike[str]], *, dump: bool = False
+) -> list[str]:
     """Return the local driver's JIT and class-data options, then the settings' extra ones.
 
-    The archive is mapped when it exists, unless the extra options dump one
-    (``-XX:ArchiveClassesAtExit``, as ``goldmine local jvm-archive`` does).
+    The archive is mapped when it exists; when it does not and ``dump`` is set, the
+    driver dumps it as it exits (to :func:`dumping_path`; :func:`finish_session`
+    installs it). Neither when the extra options dump an archive of their own
+    (``-XX:ArchiveClassesAtExit``).
     """
     options = jit_options(settings)
     extra = settings.spark_driver_java_options.split()
     archive = class_archive(settings.jar_dir, jars)
-    if archive.is_file() and not any(o.startswith(DUMP_OPTION) for o in extra):
+    if any(o.startswith(DUMP_OPTION) for o in extra):
+        pass
+    elif archive.is_file():
         # -Xshare:auto (the default) loads from the JARs if the JVM refuses the archive.
-        options += [f"-XX:SharedArchiveFile={archive}", "-Xlog:cds=off,cds+dynamic=off"]
+        options += [f"-XX:SharedArchiveFile={archive}", _QUIET_CDS]
+    elif dump:
+        options += [f"{DUMP_OPTION}{dumping_path(archive)}", _QUIET_CDS]
     return [*options, *extra]
+
+
+def archive_folder_writable(settings: Settings) -> bool:
+    """Create the archive folder if needed; return whether a driver can dump into it."""
+    folder = settings.jar_dir / ARCHIVE_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def dumped_archive(spark: SparkSession) -> Path | None:
+    """Return the archive ``spark``'s driver dumps as it exits (``None``: it dumps none).
+
+    Only a dump :func:`driver_java_options` asked for (``dump``) is named: one the
+    settings' extra options ask for is the caller's to install.
+    """
+    options = spark.sparkContext.getConf().get("spark.driver.extraJavaOptions") or ""
+    for option in options.split():
+        path = option.removeprefix(DUMP_OPTION)
+        if option.startswith(DUMP_OPTION) and path.endswith(DUMPING_SUFFIX):
+            return Path(path)
+    return None
+
+
+def watch_archive_dump(spark: SparkSession) -> None:
+    """Install the archive ``spark``'s driver dumps when this process exits, if not before.
+
+    For a caller that never calls :func:`finish_session` (an exception, a CLI that
+    returns): the JVM would otherwise write the archive under its dumping name only.
+    """
+    if dumped_archive(spark) is not None:
+        atexit.register(finish_session, spark)
+
+
+def finish_session(spark: SparkSession) -> Path | None:
+    """Stop ``spark``; when its driver dumps the class-data archive, install it.
+
+    The driver writes the archive as its JVM exits: wait for that (the archive of a
+    long session takes 10-30 s), then move it to the name :func:`class_archive` gives
+    (atomic; an archive another process installed first is kept). Files left by
+    drivers that died while dumping are removed. Stopping an already finished session
+    does nothing.
+
+    Returns
+    -------
+    Path or None
+        The archive installed by this call, ``None`` when none was (no dump asked, the
+        JVM failed, or another process's archive was there first).
+    """
+    from pyspark import SparkContext
+
+    if SparkContext._gateway is None:  # finished already
+        return None
+    dumping = dumped_archive(spark)
+    if dumping is None:
+        spark.stop()
+        return None
+    code = stop_and_wait(spark)
+    archive = Path(str(dumping).removesuffix(DUMPING_SUFFIX)).with_suffix("")
+    _remove_orphans(archive.parent)
+    if code != 0 or not dumping.is_file():
+        dumping.unlink(missing_ok=True)
+        return None
+    if archive.is_file():
+        dumping.unlink()
+        return None
+    dumping.replace(archive)  # a starting JVM never maps half an archive
+    return archive
+
+
+def _remove_orphans(folder: Path) -> None:
+    """Remove archives left half-written by drivers whose process is gone."""
+    for path in folder.glob(f"*{DUMPING_SUFFIX}"):
+        pid = path.name.removesuffix(DUMPING_SUFFIX).rsplit(".", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def jit_options(settings: Settings) -> list[str]:

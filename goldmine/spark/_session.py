@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from goldmine.aws import S3_MAX_ATTEMPTS, AwsClients
-from goldmine.spark._driver_jvm import driver_java_options, jit_options
+from goldmine.spark._driver_jvm import (
+    archive_folder_writable,
+    driver_java_options,
+    jit_options,
+    watch_archive_dump,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -40,7 +45,11 @@ class SparkSetupError(RuntimeError):
 
 
 def spark_conf(
-    aws: AwsClients, *, master: str | None = None, app_name: str = "goldmine"
+    aws: AwsClients,
+    *,
+    master: str | None = None,
+    app_name: str = "goldmine",
+    dump_class_archive: bool = False,
 ) -> dict[str, str]:
     """Return the Spark configuration for ``aws``'s environment (pure; no JVM).
 
@@ -52,6 +61,9 @@ def spark_conf(
         Spark master URL; ``settings.spark_master`` when ``None``.
     app_name
         The application name shown in the Spark UI and logs.
+    dump_class_archive
+        Locally, when the driver finds no class-data archive, it dumps one as it exits
+        (``goldmine.spark.finish_session`` installs it; ADR 0031).
     """
     settings = aws.settings
     conf = {
@@ -98,7 +110,7 @@ def spark_conf(
             "spark.jars.ivy": str(scratch / "ivy"),
             "spark.driver.extraJavaOptions": " ".join(
                 [
-                    *driver_java_options(settings, jars),
+                    *driver_java_options(settings, jars, dump=dump_class_archive),
                     f"-Dderby.system.home={scratch / 'derby'}",
                     f"-Dlog4j2.configurationFile={_LOG4J}",
                     # the LogStore's DynamoDB credentials (SystemPropertiesCredentialsProvider)
@@ -182,6 +194,7 @@ def build_session(
     master: str | None = None,
     app_name: str = "goldmine",
     overrides: Mapping[str, str] | None = None,
+    dump_class_archive: bool = False,
 ) -> SparkSession:
     """Build (or return the already built) Spark session for ``aws``'s environment.
 
@@ -197,6 +210,11 @@ def build_session(
         Extra Spark conf set over :func:`spark_conf`'s, for a new session only (e.g. the
         default Delta LogStore in the race benchmark: ``{"spark.delta.logStore.s3.impl":
         ...}``); an already running session is returned as it is.
+    dump_class_archive
+        For a session whose life is a representative workload (the demo's, the test
+        suite's): when no class-data archive exists locally, the driver dumps one as
+        it exits; end the session with ``goldmine.spark.finish_session`` (or let the
+        process exit) to install it (ADR 0031).
 
     Raises
     ------
@@ -214,7 +232,13 @@ def build_session(
                 "build every session through goldmine.spark.build_session"
             )
         return active
-    conf = {**spark_conf(aws, master=master, app_name=app_name), **(overrides or {})}
+    if dump_class_archive and aws.is_local:
+        # the JVM refuses to start when it cannot create the file it will dump to
+        dump_class_archive = archive_folder_writable(aws.settings)
+    conf = {
+        **spark_conf(aws, master=master, app_name=app_name, dump_class_archive=dump_class_archive),
+        **(overrides or {}),
+    }
     if aws.is_local:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         for key in ("spark.local.dir",):
@@ -224,6 +248,7 @@ def build_session(
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    watch_archive_dump(session)
     return session
 
 

@@ -1,4 +1,6 @@
-"""The tests' Spark driver runs the local JVM options and maps the class archive (ADR 0029)."""
+"""The tests' Spark driver runs the local JVM options and maps the class archive (ADR 0029);
+a session asked to dump one leaves it installed as it ends, and the next maps it (ADR 0031).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ DYNAMIC_MAPPED = re.compile(r"CDS archive\(s\) mapped at: \[0x[0-9a-f]+-0x[0-9a-
 def test_the_driver_maps_the_class_archive_when_one_was_dumped(
     spark: SparkSession, settings: Settings
 ):
-    from goldmine.spark import LEAN_JIT, class_archive, local_jars
+    from goldmine.spark import LEAN_JIT, class_archive, dumped_archive, dumping_path, local_jars
 
     jvm = spark.sparkContext._jvm
     assert jvm is not None
@@ -32,12 +34,88 @@ def test_the_driver_maps_the_class_archive_when_one_was_dumped(
     )
     assert all(option in arguments for option in LEAN_JIT)
     archive = class_archive(settings.jar_dir, local_jars(settings))
-    if not archive.is_file():  # `pytest` without `make test`: nothing to map, nothing asked
+    if dumped_archive(spark) is not None:  # none when the run began: this one dumps it
         assert not any("SharedArchiveFile" in a for a in arguments)
+        assert dumped_archive(spark) == dumping_path(archive)
         return
     assert f"-XX:SharedArchiveFile={archive}" in arguments
-    jcmd = Path(jvm.java.lang.System.getProperty("java.home")) / "bin" / "jcmd"
-    pid = jvm.java.lang.ProcessHandle.current().pid()
-    info = subprocess.run([str(jcmd), str(pid), "VM.info"], capture_output=True, text=True)
+    _assert_mapped(
+        Path(jvm.java.lang.System.getProperty("java.home")),
+        jvm.java.lang.ProcessHandle.current().pid(),
+    )
+
+
+def _assert_mapped(java_home: Path, pid: int) -> None:
+    info = subprocess.run(
+        [str(java_home / "bin" / "jcmd"), str(pid), "VM.info"], capture_output=True, text=True
+    )
     # -Xshare:auto drops an archive whose class path differs without a word: look.
     assert DYNAMIC_MAPPED.search(info.stdout), "the driver JVM did not map its class archive"
+
+
+#: Run in a process of its own (one Spark session per process): build a local session
+#: that dumps the archive when none exists, print what it maps or dumps, then end it
+#: with ``finish_session`` and print the archive installed (a session's start loads
+#: classes enough to archive; a query would only make the test longer).
+_SESSION = """
+import json, sys
+from goldmine.aws import AwsClients
+from goldmine.settings import Endpoints, load_settings
+from goldmine.spark import build_session, dumped_archive, finish_session
+
+settings = load_settings(data_dir=sys.argv[1], jar_dir=sys.argv[2])
+spark = build_session(
+    AwsClients(settings, Endpoints(s3="http://127.0.0.1:9")), master="local[1]",
+    app_name="archive-test", dump_class_archive=True,
+)
+jvm = spark.sparkContext._jvm
+args = list(jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+seen = {
+    "mapping": [a for a in args if a.startswith("-XX:SharedArchiveFile=")],
+    "dumping": str(dumped_archive(spark) or ""),
+    "java_home": jvm.java.lang.System.getProperty("java.home"),
+    "pid": jvm.java.lang.ProcessHandle.current().pid(),
+}
+print(json.dumps(seen), flush=True)
+sys.stdin.readline()  # the test looks at the running JVM first
+print(json.dumps({"installed": str(finish_session(spark) or "")}), flush=True)
+"""
+
+
+def test_a_session_dumping_the_archive_installs_it_and_the_next_maps_it(
+    settings: Settings, tmp_path: Path
+):
+    """What makes `make test` and `make run` leave the archive: real JVMs, a private cache."""
+    import json
+    import sys
+
+    from goldmine.spark import class_archive, local_jars
+
+    jar_dir = tmp_path / "jars"
+    (jar_dir / "spark").mkdir(parents=True)
+    for jar in local_jars(settings):  # the same JARs, an archive folder of its own
+        (jar_dir / "spark" / Path(jar).name).symlink_to(Path(jar).resolve())
+    archive = class_archive(jar_dir, local_jars(settings.model_copy(update={"jar_dir": jar_dir})))
+
+    def session() -> tuple[dict, dict]:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _SESSION, str(tmp_path / "data"), str(jar_dir)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert process.stdin is not None and process.stdout is not None
+        seen = json.loads(process.stdout.readline())
+        if seen["mapping"]:
+            _assert_mapped(Path(seen["java_home"]), seen["pid"])
+        process.stdin.write("\n")
+        process.stdin.flush()
+        ended = json.loads(process.stdout.readline())
+        assert process.wait(timeout=120) == 0
+        return seen, ended
+
+    first, ended = session()
+    assert first["mapping"] == [] and first["dumping"].startswith(f"{archive}.")
+    assert ended["installed"] == str(archive) and archive.stat().st_size > 10 * 2**20
+    assert not list(archive.parent.glob("*.dumping"))
+    second, ended = session()  # maps it (asked of its JVM), dumps nothing, installs nothing
+    assert second["mapping"] == [f"-XX:SharedArchiveFile={archive}"]
+    assert second["dumping"] == "" and ended == {"installed": ""}

@@ -9,6 +9,7 @@ from goldmine.spark import (
     LEAN_JIT,
     class_archive,
     driver_java_options,
+    dumping_path,
     jit_options,
     spark_conf,
 )
@@ -52,6 +53,25 @@ def test_the_archive_is_mapped_once_dumped_and_never_while_dumping(tmp_path: Pat
     assert options[-1] == "-Xss4m"
     dumping = load_settings(jar_dir=jar_dir, spark_driver_java_options=f"{DUMP_OPTION}/tmp/x.jsa")
     assert driver_java_options(dumping, jars) == [*LEAN_JIT, f"{DUMP_OPTION}/tmp/x.jsa"]
+
+
+def test_a_dumping_driver_writes_under_a_name_of_its_own_until_installed(tmp_path: Path):
+    jar_dir = _jar_dir(tmp_path)
+    jars = _jars(jar_dir)
+    settings = load_settings(jar_dir=jar_dir)
+    archive = class_archive(jar_dir, jars)
+    options = driver_java_options(settings, jars, dump=True)
+    assert f"{DUMP_OPTION}{dumping_path(archive)}" in options
+    assert dumping_path(archive).parent == archive.parent
+    assert dumping_path(archive) != archive
+    # the extra options' own dump wins; an archive there is mapped, not dumped again
+    own = load_settings(jar_dir=jar_dir, spark_driver_java_options=f"{DUMP_OPTION}/tmp/x.jsa")
+    assert driver_java_options(own, jars, dump=True) == [*LEAN_JIT, f"{DUMP_OPTION}/tmp/x.jsa"]
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"archive")
+    options = driver_java_options(settings, jars, dump=True)
+    assert f"-XX:SharedArchiveFile={archive}" in options
+    assert not any(o.startswith(DUMP_OPTION) for o in options)
 
 
 def test_another_jar_set_names_another_archive(tmp_path: Path):
