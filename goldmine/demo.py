@@ -11,12 +11,13 @@ build, and the mesh skips every product (unchanged inputs: no new Delta version)
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from goldmine.cost import measure_storage
 from goldmine.query import run_standard_queries
+from goldmine.read_delta import delta_rows
 from goldmine.report import StepTime
 from goldmine.sales import GeneratorConfig, S3Sink, generate_sales
 
@@ -157,7 +158,7 @@ def _build_lakehouse(platform: Platform, spark: SparkSession, say: Say) -> Build
     options = platform.aws.storage_options()
     settings = platform.settings
     rows = {
-        layer: sum(_delta_rows(t.uri(settings), options) for t in layer_tables(layer))
+        layer: sum(delta_rows(t.uri(settings), options) for t in layer_tables(layer))
         for layer in LAYERS
     }
     quarantine = next(t for t in layer_tables("silver") if t.name == "quarantine")
@@ -165,7 +166,7 @@ def _build_lakehouse(platform: Platform, spark: SparkSession, say: Say) -> Build
         "lakehouse",
         steps=steps,
         rows=rows,
-        quarantined=_delta_rows(quarantine.uri(settings), options),
+        quarantined=delta_rows(quarantine.uri(settings), options),
     )
 
 
@@ -190,26 +191,9 @@ def _publish_mesh(platform: Platform, spark: SparkSession, say: Say) -> BuildRep
         if not result.published:
             raise mesh.PublishRefusedError(result.check)
         domain = product_id.split(".", 1)[0]
-        rows[domain] = rows.get(domain, 0) + _delta_rows(result.location, options)
+        rows[domain] = rows.get(domain, 0) + delta_rows(result.location, options)
         quarantined += result.quarantined_records + result.quarantined_items
     return BuildReport("mesh", steps=tuple(steps), rows=rows, quarantined=quarantined)
-
-
-def _delta_rows(uri: str, storage_options: Mapping[str, str]) -> int:
-    """Rows of the Delta table at ``uri`` from its log's file statistics (0 if none)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
-
-    try:
-        table = DeltaTable(uri, storage_options=dict(storage_options))
-    except TableNotFoundError:
-        return 0
-    actions = pa.table(table.get_add_actions(flatten=True))
-    if "num_records" not in actions.column_names:
-        return 0
-    return int(pc.sum(actions["num_records"]).as_py() or 0)
 
 
 def _same(left: pd.DataFrame, right: pd.DataFrame | None) -> bool:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from goldmine.observe import observe_run
 from goldmine.plan import Plan, PlanRun, Step, run_plan
+from goldmine.read_delta import open_delta
 from goldmine.rules import LandedFile
 from goldmine.spark import sized_execution
 from goldmine.validation import warm_up as warm_up_validation
 from lakehouse._catalog import register_tables
-from lakehouse._delta import is_table
 from lakehouse._observe import summarize_build
 from lakehouse._tables import LAYERS
 from lakehouse.bronze import BronzeResult, build_bronze
@@ -101,24 +101,32 @@ class Ledger:
     files: dict[str, set[str]] = field(default_factory=dict)
 
 
-def read_ledger(spark: SparkSession, settings: Settings) -> Ledger:
-    """Return the batches each layer has finished, from one read of the ledger."""
-    uri = ledger_uri(settings)
-    if not is_table(spark, uri):
-        return Ledger()
-    frame = spark.read.format("delta").load(uri)
-    files = "files" if "files" in frame.columns else "CAST(NULL AS array<string>) AS files"
+def read_ledger(settings: Settings, storage_options: Mapping[str, str]) -> Ledger:
+    """Return the batches each layer has finished, from one read of the ledger (no Spark).
+
+    Read with delta-rs from the ledger's log and files: a build with nothing pending
+    runs no Spark statement at all. A commit still only claimed (ADR 0023) is not seen;
+    the build then takes its batches as pending and redoes them, which commits
+    nothing new (every layer's writes are idempotent).
+    """
+    table = open_delta(ledger_uri(settings), storage_options)
     ledger = Ledger()
-    for row in frame.selectExpr("layer", "batch_id", files).collect():
+    if table is None:
+        return ledger
+    has_files = "files" in {f.name for f in table.schema().fields}
+    columns = ["layer", "batch_id", *(["files"] if has_files else [])]
+    for row in table.to_pyarrow_table(columns=columns).to_pylist():
         ledger.finished.setdefault(row["layer"], set()).add(row["batch_id"])
-        if row["layer"] == "bronze" and row["files"] is not None:
+        if row["layer"] == "bronze" and row.get("files") is not None:
             ledger.files.setdefault(row["batch_id"], set()).update(row["files"])
     return ledger
 
 
-def finished_batches(spark: SparkSession, settings: Settings, layer: str) -> set[str]:
+def finished_batches(
+    settings: Settings, storage_options: Mapping[str, str], layer: str
+) -> set[str]:
     """Return the batches a layer has finished (recorded after all its tables committed)."""
-    return read_ledger(spark, settings).finished.get(layer, set())
+    return read_ledger(settings, storage_options).finished.get(layer, set())
 
 
 def record_finished(
@@ -317,7 +325,7 @@ def build_lakehouse(
     with sized_execution(spark, landed_bytes, settings.spark_shuffle_partitions):
         found = run_plan(
             PENDING_PLAN, progress=announce, spark=spark, settings=settings, landed=landed,
-            layers=layers, batches=batches,
+            layers=layers, batches=batches, storage_options=platform.aws.storage_options(),
         )  # fmt: skip
         work: Pending = found.outputs["pending"]
         if work.batches("silver"):  # silver validates: its library loads meanwhile

@@ -118,7 +118,7 @@ def status() -> None:
         )
     console.print(out)
     for layer in LAYERS:
-        done = sorted(finished_batches(spark, platform.settings, layer))
+        done = sorted(finished_batches(platform.settings, platform.aws.storage_options(), layer))
         console.print(f"{layer} finished batches: {', '.join(done) or '(none)'}")
     from goldmine.lease import lease_lines
 

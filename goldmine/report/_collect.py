@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from goldmine.cost import measure_storage
+from goldmine.read_delta import open_delta
 from goldmine.report._count_rows import (
     lake_quarantine,
     lake_rows,
@@ -29,7 +30,6 @@ from goldmine.report._estimate_scans import estimate_scans
 from goldmine.report._governance import GovernanceFacts, governance_matrix
 from goldmine.report._measure_layers import SHARED, storage_by_layer
 from goldmine.report._model import BUILDS, BuildData, ReportData, StepTime
-from goldmine.report._read_delta import open_delta
 from goldmine.report._read_freshness import newest_order_date
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from goldmine.report._read_delta import count_values, delta_rows
+from goldmine.read_delta import count_values, delta_rows
 
 if TYPE_CHECKING:
     from goldmine.settings import Settings

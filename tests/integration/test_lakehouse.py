@@ -128,16 +128,13 @@ def test_replaying_a_batch_or_the_week_changes_nothing(
     gold_before = read_gold(platform)
     build_lakehouse(spark, platform, batches=[landed_week[3].batch_id])
     build_lakehouse(spark, platform, batches=[m.batch_id for m in landed_week])
-    sc = spark.sparkContext
-    sc.setJobGroup("lakehouse-noop-build", "a build with nothing pending")
-    try:
+    from goldmine.plan import count_spark_jobs
+
+    with count_spark_jobs(spark, "a build with nothing pending") as jobs:
         summary = build_lakehouse(spark, platform)  # nothing pending: no-op
-    finally:
-        sc.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
     assert all(not batches for batches in summary.batches.values())
-    # Budget (issue 18): the ledger is read once (its scan, at most a state rebuild,
-    # the collect); nothing else runs on Spark.
-    assert len(sc.statusTracker().getJobIdsForGroup("lakehouse-noop-build")) <= 3
+    # Budget (issue 18): the ledger is read with delta-rs; nothing runs on Spark.
+    assert jobs() == 0 and summary.steps is not None and summary.steps.spark_jobs == 0
     after = _versions(spark, platform)
     assert set(after) == set(before)
     data_changing = []

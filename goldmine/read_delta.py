@@ -1,4 +1,9 @@
-"""Cheap reads of Delta tables through delta-rs: row counts from the log, one column."""
+"""Cheap reads of Delta tables through delta-rs (no Spark): row counts from the log, columns.
+
+Delta-rs reads the committed ``_delta_log/N.json`` files (and checkpoints) directly. A
+commit claimed in DynamoDB whose ``N.json`` is not written yet (a writer died between
+the two, ADR 0023) is not seen until a Spark reader or the next commit finishes it.
+"""
 
 from __future__ import annotations
 
