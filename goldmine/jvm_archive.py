@@ -55,7 +55,6 @@ def dump_jvm_archive(
         return ArchiveResult(target, target.stat().st_size, dumped=False)
     started = time.monotonic()
     target.unlink(missing_ok=True)  # a JVM mapping it keeps its copy
-    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="goldmine-jvm-archive-") as tmp:
         private = settings.model_copy(  # private services, never the user's
             update={"data_dir": Path(tmp) / "data", "endpoints": Endpoints()}

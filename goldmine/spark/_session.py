@@ -248,7 +248,8 @@ def build_session(
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
-    watch_archive_dump(session)
+    if dump_class_archive:  # only then can the driver be dumping (a conf read otherwise)
+        watch_archive_dump(session)
     return session
 
 
