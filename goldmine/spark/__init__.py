@@ -13,6 +13,7 @@ from goldmine.spark._driver_jvm import (
 )
 from goldmine.spark._local_frames import empty_frame, local_frame
 from goldmine.spark._observe import OBSERVATION_WAIT_S, observation_made, observed_metrics
+from goldmine.spark._own_session import own_session
 from goldmine.spark._route_buckets import route_buckets
 from goldmine.spark._run_concurrently import CONCURRENT_CALLS, run_concurrently
 from goldmine.spark._session import (
@@ -59,6 +60,7 @@ __all__ = [
     "log_store_conf",
     "observation_made",
     "observed_metrics",
+    "own_session",
     "parquet_source_bytes",
     "route_buckets",
     "run_concurrently",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +21,10 @@ RESULT_FORMAT: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_c
 #: records (rule failures, an upper bound), or a frame whose rows the caller counted
 #: (``rows``); more stay on Spark.
 PANDAS_MAX_ROWS = 200_000
+#: great-expectations keeps the current data context in a process-wide project manager
+#: (``gx.get_context`` sets it): one validation at a time, whatever thread asks (the
+#: demo's builds run at once, ADR 0033).
+_GX_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -226,25 +231,8 @@ def _validate(
     judged: Judged | None,
     session: Any,
 ) -> ValidationReport:
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    spark = hasattr(checked, "sparkSession")
-    context = gx.get_context(mode="ephemeral")
-    # ``metric_calculations`` must be off too: the validator reads it after ``globally``
-    # and it defaults to on ("Calculating Metrics" bars on stderr at every run).
-    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    suite = context.suites.add(build_suite(rules))
-    source: Any
-    if spark:
-        source = context.data_sources.add_spark(name="spark")
-    else:
-        source = context.data_sources.add_pandas(name="pandas")
-    asset = source.add_dataframe_asset(name=rules.name)
-    definition = asset.add_batch_definition_whole_dataframe(f"{rules.name}-whole")
-    batch = definition.get_batch(batch_parameters={"dataframe": checked})
-    result = batch.validate(suite, result_format=RESULT_FORMAT)
-    payload = result.to_json_dict()
+    with _GX_LOCK:
+        payload = _gx_result(checked, rules)
     outcomes, validated = _outcomes(payload)
     disagreements: dict[str, tuple[int, int]] = {}
     if judged is not None:
@@ -283,6 +271,30 @@ def _validate(
         validated=validated,
         disagreements=disagreements,
     )
+
+
+def _gx_result(checked: Any, rules: RuleSet) -> dict[str, Any]:
+    """Validate ``checked`` with the suite of ``rules`` in a new ephemeral context."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    spark = hasattr(checked, "sparkSession")
+    context = gx.get_context(mode="ephemeral")
+    # ``metric_calculations`` must be off too: the validator reads it after ``globally``
+    # and it defaults to on ("Calculating Metrics" bars on stderr at every run).
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    suite = context.suites.add(build_suite(rules))
+    source: Any
+    if spark:
+        source = context.data_sources.add_spark(name="spark")
+    else:
+        source = context.data_sources.add_pandas(name="pandas")
+    asset = source.add_dataframe_asset(name=rules.name)
+    definition = asset.add_batch_definition_whole_dataframe(f"{rules.name}-whole")
+    batch = definition.get_batch(batch_parameters={"dataframe": checked})
+    result = batch.validate(suite, result_format=RESULT_FORMAT)
+    payload: dict[str, Any] = result.to_json_dict()
+    return payload
 
 
 def _outcomes(payload: dict[str, Any]) -> tuple[list[ExpectationOutcome], int]:

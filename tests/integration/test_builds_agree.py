@@ -151,7 +151,9 @@ def test_demo_reports_the_three_builds_side_by_side(platform: Platform, spark: A
     for build in (lake, lakehouse, on_mesh):
         assert build.storage_bytes > 0 and set(build.answers) == set(DEMO_QUESTIONS)
         assert all(len(answer) > 0 for answer in build.answers.values())
-    assert any(s.startswith("mesh sales.orders") for s in steps)
+    lines = [s.splitlines() for s in steps]  # the status: one line per running build
+    assert any(line.startswith("mesh sales.orders") for status in lines for line in status)
+    assert any(len(status) == 3 for status in lines), "the three builds never ran at once"
     # the demo times every build's steps, and its comparison report charts them
     from goldmine.report import collect_report
     from lakehouse._build import LAKEHOUSE_PLAN, PENDING_PLAN
