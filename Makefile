@@ -19,9 +19,17 @@ help:  ## list the targets
 run: venv jars  ## run the demo on the embedded local services
 	$(VENV)/bin/goldmine demo
 
-test: venv jars trino browser  ## the test suite: platform (unit + integration, not `slow`), then infra
-	$(PY) -m pytest -m "not slow"
-	$(MAKE) -C infra test
+# The infra tests (their venv, then CDK synth of every stack: ~1 min, mostly node) run
+# beside the platform's pytest, which leaves part of the 2 cores idle; their output is
+# printed after pytest's, and `make test` fails when either fails.
+test: venv jars trino browser  ## the test suite: platform (unit + integration, not `slow`) and infra
+	@log=$$(mktemp); $(MAKE) --no-print-directory -C infra test > $$log 2>&1 & infra=$$!; \
+	trap 'kill $$infra 2>/dev/null' INT TERM; \
+	status=0; $(PY) -m pytest -m "not slow" || status=$$?; \
+	wait $$infra; infra_status=$$?; \
+	echo "--- infra tests (make -C infra test, run beside pytest): exit $$infra_status ---"; \
+	cat $$log; rm -f $$log; \
+	[ $$status -eq 0 ] && [ $$infra_status -eq 0 ]
 
 test-slow: venv jars trino  ## the long end-to-end proofs marked `slow` (see pyproject.toml)
 	$(PY) -m pytest -m slow
