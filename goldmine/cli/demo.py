@@ -102,7 +102,10 @@ def _write_report(platform: Platform, demo_report: DemoReport, output: Path | No
     from goldmine.report import collect_report, write_report
 
     data = collect_report(
-        platform, timings=demo_report.timings(), timings_source="this goldmine demo run"
+        platform,
+        timings=demo_report.timings(),
+        timings_source="this goldmine demo run"
+        + (", the three builds at once (their steps overlap)" if demo_report.at_once else ""),
     )
     return write_report(data, output or default_report_path(platform.settings.data_dir))
 
