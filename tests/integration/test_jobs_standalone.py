@@ -343,10 +343,14 @@ def _body(s3: Any, bucket: str, key: str) -> bytes:
 
 #: Keys of a JSON document (validation results, mesh registry and run records) that
 #: name or time its run, or sample rows in an order that depends on partitioning: not
-#: what the run computed.
+#: what the run computed. ``digest``: a publication's input fingerprint hashes the run
+#: ids of the input publications it read (ADR 0020); its readable parts stay compared.
 RUN_KEYS = frozenset(
-    {"id", "run_id", "run_time", "validation_time", "ge_load_time", "checked_at", "published_at"}
-)
+    {
+        "id", "run_id", "run_time", "validation_time", "ge_load_time", "checked_at",
+        "published_at", "digest",
+    }
+)  # fmt: skip
 #: A run id (uuid4 hex) inside a key or a value, e.g. ``_registry/orders/v1/runs/<id>/``.
 _RUN_ID = re.compile(r"\b[0-9a-f]{32}\b")
 
