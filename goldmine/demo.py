@@ -115,10 +115,12 @@ def run_demo(
 
     def timed(build: str) -> BuildReport:
         began = time.monotonic()
-        with own_session(spark) as session:
-            report = builds[build](session, board.teller(build))
+        try:
+            with own_session(spark) as session:
+                report = builds[build](session, board.teller(build))
+        finally:  # a failed build leaves the status too: the others go on
+            board.done(build)
         report.seconds = time.monotonic() - began
-        board.done(build)
         log(f"{build}: built in {report.seconds:.1f} s")
         return report
 
