@@ -12,13 +12,13 @@ product (unchanged inputs: no new Delta version).
 from __future__ import annotations
 
 import functools
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from goldmine.cost import measure_storage
+from goldmine.plan import StatusBoard
 from goldmine.query import run_standard_queries
 from goldmine.read_delta import delta_rows
 from goldmine.report import StepTime
@@ -106,7 +106,7 @@ def run_demo(
     log(f"landed {len(manifests)} batches in {landed:.1f} s")
     dates = sorted(m.ingest_date for m in manifests)
 
-    board = _StatusBoard(say)
+    board = StatusBoard(say)
     builds: dict[str, Callable[[SparkSession, Say], BuildReport]] = {
         "lake": lambda session, tell: _build_lake(platform, session, dates, tell),
         "lakehouse": lambda session, tell: _build_lakehouse(platform, session, tell),
@@ -150,30 +150,6 @@ def run_demo(
         at_once=at_once,
         builds_seconds=builds_seconds,
     )
-
-
-class _StatusBoard:
-    """The latest step of each running build, told to ``say`` as one line per build."""
-
-    def __init__(self, say: Say) -> None:
-        self._say = say
-        self._latest: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def teller(self, build: str) -> Say:
-        """Return the ``say`` of one build: its message replaces the build's line."""
-
-        def tell(message: str) -> None:
-            with self._lock:
-                self._latest[build] = message
-                self._say("\n".join(self._latest.values()))
-
-        return tell
-
-    def done(self, build: str) -> None:
-        """Drop the build's line (it finished)."""
-        with self._lock:
-            self._latest.pop(build, None)
 
 
 def _build_lake(platform: Platform, spark: SparkSession, dates: list[Any], say: Say) -> BuildReport:

@@ -50,6 +50,7 @@ from mesh._publish import (
     PublishRefusedError,
     PublishResult,
     apply_pii,
+    built_from,
     publish_product,
     read_product,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "QualityReport",
     "SourceReport",
     "apply_pii",
+    "built_from",
     "check_data",
     "consumer_role",
     "contract_path",

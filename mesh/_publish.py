@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +57,14 @@ if TYPE_CHECKING:
 
     from goldmine.platform import Platform
 
-__all__ = ["PublishRefusedError", "PublishResult", "apply_pii", "publish_product", "read_product"]
+__all__ = [
+    "PublishRefusedError",
+    "PublishResult",
+    "apply_pii",
+    "built_from",
+    "publish_product",
+    "read_product",
+]
 
 log = logging.getLogger(__name__)
 #: Kept importable here (tests build a product's frame without publishing it).
@@ -123,6 +130,20 @@ def parse_input(spec: str) -> tuple[str, int]:
     if not major.isdigit():
         raise ValueError(f"input {spec!r} must pin a major version: domain.name@MAJOR")
     return product, int(major)
+
+
+def built_from(product_ids: Iterable[str]) -> dict[str, list[str]]:
+    """Return each product's input products (its contract's ``inputProducts``).
+
+    A run publishing several products publishes each after those it is built from
+    (``goldmine.spark.run_concurrently(..., after=built_from(ids))``).
+    """
+    return {
+        product_id: [
+            parse_input(spec)[0] for spec in load_product_contract(product_id).input_products()
+        ]
+        for product_id in product_ids
+    }
 
 
 def read_product(

@@ -6,12 +6,14 @@ listing the ETags of a feed's files (:func:`mesh._fingerprint_inputs.landed_etag
 not depend on the product. A run that publishes several products (``goldmine mesh
 publish``) makes one :class:`Landing` and hands it to each publish: the landing is
 settled once, at the first product built from feeds, and every product of the run
-reads the same settled files. A publish given no landing settles its own.
+reads the same settled files. A publish given no landing settles its own. Publishes
+running at once (``mesh publish``) share one: it settles and lists once, under a lock.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +49,7 @@ class Landing:
         self, s3: Any, settings: Settings, *, say: Callable[[str], None] = log.warning
     ) -> None:
         self._s3, self._settings, self._say = s3, settings, say
+        self._lock = threading.RLock()  # publishes running at once share one landing
         self._settled: list[LandedFile] | None = None
         self._etags: dict[str, dict[str, str]] = {}  # feed -> {uri: ETag}
 
@@ -62,15 +65,17 @@ class Landing:
         """Return ``{uri: ETag}`` of the settled files of ``feeds`` (one listing per feed, run)."""
         etags: dict[str, str] = {}
         for feed, files in self.files(feeds).items():
-            if feed not in self._etags:
-                self._etags[feed] = landed_etags(self._s3, files)
+            with self._lock:
+                if feed not in self._etags:
+                    self._etags[feed] = landed_etags(self._s3, files)
             etags.update(self._etags[feed])
         return etags
 
     def _settle(self) -> list[LandedFile]:
         from goldmine.landing import settled_files
 
-        if self._settled is None:
-            bucket, quiet = self._settings.buckets.landing, self._settings.quiet_seconds
-            self._settled, _ = settled_files(self._s3, bucket, quiet, say=self._say)
-        return self._settled
+        with self._lock:
+            if self._settled is None:
+                bucket, quiet = self._settings.buckets.landing, self._settings.quiet_seconds
+                self._settled, _ = settled_files(self._s3, bucket, quiet, say=self._say)
+            return self._settled

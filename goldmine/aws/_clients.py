@@ -85,7 +85,12 @@ class AwsClients:
     def _reused(self, service: str, build: Any) -> Any:
         with self._lock:
             if service not in self._built:
-                self._built[service] = build()
+                client = build()
+                # Built now, under the lock: botocore builds a client's exception classes
+                # on first use, unlocked; two threads could each build a set, and an
+                # ``except client.exceptions.X`` would miss the X another thread raised.
+                client.exceptions  # noqa: B018
+                self._built[service] = client
             return self._built[service]
 
     def _new_client(self, service: str, **kwargs: Any) -> Any:

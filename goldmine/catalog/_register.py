@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from goldmine.catalog._partitions import register_partitions, stored_partitions
 
@@ -111,8 +112,21 @@ def _column(column: tuple[str, str, str]) -> dict[str, str]:
 
 def ensure_database(glue: Any, database: str, description: str = "") -> None:
     """Create a Glue database if it does not exist."""
-    with contextlib.suppress(glue.exceptions.AlreadyExistsException):
+    try:
         glue.create_database(DatabaseInput={"Name": database, "Description": description})
+    except ClientError as error:
+        if not _already_exists(error):
+            raise
+
+
+def _already_exists(error: ClientError) -> bool:
+    """Whether Glue said the database or table exists (another run, or thread, made it).
+
+    Matched by the error code, not by ``glue.exceptions.AlreadyExistsException``: a
+    client used by threads at once may build its exception classes twice (botocore
+    creates them lazily, unlocked), and the class raised is then not the one caught.
+    """
+    return bool(error.response.get("Error", {}).get("Code") == "AlreadyExistsException")
 
 
 def register_table(glue: Any, s3: Any, spec: TableSpec) -> None:
@@ -172,7 +186,9 @@ def _restore_partitions(glue: Any, s3: Any, database: str, table_input: dict[str
 def _upsert(glue: Any, database: str, table_input: dict[str, Any]) -> None:
     try:
         glue.create_table(DatabaseName=database, TableInput=table_input)
-    except glue.exceptions.AlreadyExistsException:
+    except ClientError as error:
+        if not _already_exists(error):
+            raise
         glue.update_table(DatabaseName=database, TableInput=table_input)
 
 

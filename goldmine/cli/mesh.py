@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import json
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -30,6 +32,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 _out = Console(soft_wrap=True)
+#: Products published at once by ``mesh publish`` (a 2-core machine's cores busy).
+PUBLISH_AT_ONCE = 2
 
 
 def _platform() -> Any:
@@ -153,7 +157,10 @@ def _cannot_judge(reason: str, output_format: str) -> NoReturn:
 
 @app.command()
 def publish(
-    products: Annotated[list[str], typer.Argument(help="DOMAIN.PRODUCT ids, in build order.")],
+    products: Annotated[
+        list[str],
+        typer.Argument(help="DOMAIN.PRODUCT ids (each published after those it is built from)."),
+    ],
     run_id: Annotated[str | None, typer.Option(help="Job run id for the lineage.")] = None,
     force: Annotated[
         bool,
@@ -162,11 +169,22 @@ def publish(
             help="Publish even when the inputs are unchanged (after a build code change).",
         ),
     ] = False,
+    at_once: Annotated[
+        bool,
+        typer.Option(
+            "--at-once/--one-at-a-time",
+            help="Publish products whose input products are published at once, each on a "
+            "Spark session of its own (default), or one after the other.",
+        ),
+    ] = True,
     no_wait: NoWaitOption = False,
 ) -> None:
     """Build, validate and publish data products; refuse any that break their contract.
 
-    A product whose inputs (landed files, input products' versions, contract) are those
+    Each product is published after the products it is built from (its contract's
+    inputProducts, when they are published in this run too); products whose inputs
+    are ready publish at once (two at a time), each on a Spark session of its own. A
+    product whose inputs (landed files, input products' versions, contract) are those
     of its newest publication is skipped: "unchanged, skipped", nothing written. The
     landing is settled once for all the products; each publish prints its steps
     (seconds and Spark jobs).
@@ -174,43 +192,57 @@ def publish(
     Example: goldmine mesh publish catalog.products finance.fx_rates sales.orders
     """
     import mesh
-    from goldmine.spark import build_session
+    from goldmine.plan import StatusBoard
+    from goldmine.spark import build_session, own_session, run_concurrently
 
     platform = _platform()
     spark = build_session(platform.aws, app_name="goldmine-mesh-publish")
     landing = mesh.Landing(platform.aws.s3(), platform.settings)  # settled once for the run
-    refused = 0
-    for product_id in products:
-        with (
-            run_lease(mesh_lease(product_id), no_wait=no_wait),
-            _out.status(f"{product_id}: starting") as status,
-        ):
 
-            def report(msg: str, product: str = product_id, shown: Any = status) -> None:
-                shown.update(f"{product}: {msg}")
+    def publish_one(product_id: str, board: StatusBoard) -> bool:
+        tell = board.teller(product_id)
+        try:
+            with (
+                run_lease(mesh_lease(product_id), no_wait=no_wait),
+                own_session(spark) if at_once else contextlib.nullcontext(spark) as session,
+            ):
+                result = mesh.publish_product(
+                    platform, session, product_id, run_id=run_id, force=force, landing=landing,
+                    progress=lambda msg: tell(f"{product_id}: {msg}"),
+                )  # fmt: skip
+        finally:
+            board.done(product_id)
+        _print_publish(result)
+        return result.published
 
-            result = mesh.publish_product(
-                platform, spark, product_id,
-                run_id=run_id, progress=report, force=force, landing=landing,
-            )  # fmt: skip
-        if result.unchanged:
-            _out.print(
-                f"[green]unchanged, skipped[/green] {product_id} {result.version} "
-                f"(delta version {result.delta_version} of run {result.run_id}: same inputs)"
-            )
-        elif result.published:
-            _out.print(
-                f"[green]published[/green] {product_id} {result.version} "
-                f"(delta version {result.delta_version}, {result.check.rows} rows, "
-                f"quarantined {result.quarantined_records} records + "
-                f"{result.quarantined_items} items) -> {result.location}"
-            )
-        else:
-            refused += 1
-            _out.print(f"[red]refused[/red] {result.check.summary()}", highlight=False)
-        print_steps(_out, result.steps)
-    if refused:
+    with _out.status("starting") as status:
+        board = StatusBoard(status.update)
+        published = run_concurrently(
+            {p: functools.partial(publish_one, p, board) for p in products},
+            workers=PUBLISH_AT_ONCE if at_once else 1,
+            after=mesh.built_from(products),
+        )
+    if not all(published.values()):
         raise typer.Exit(1)
+
+
+def _print_publish(result: Any) -> None:
+    """Print what one publish did: published, skipped or refused, then its steps."""
+    if result.unchanged:
+        _out.print(
+            f"[green]unchanged, skipped[/green] {result.product_id} {result.version} "
+            f"(delta version {result.delta_version} of run {result.run_id}: same inputs)"
+        )
+    elif result.published:
+        _out.print(
+            f"[green]published[/green] {result.product_id} {result.version} "
+            f"(delta version {result.delta_version}, {result.check.rows} rows, "
+            f"quarantined {result.quarantined_records} records + "
+            f"{result.quarantined_items} items) -> {result.location}"
+        )
+    else:
+        _out.print(f"[red]refused[/red] {result.check.summary()}", highlight=False)
+    print_steps(_out, result.steps)
 
 
 @app.command("list")

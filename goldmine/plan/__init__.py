@@ -18,12 +18,14 @@ from goldmine.plan._count_commits import count_delta_commits
 from goldmine.plan._count_jobs import count_spark_jobs
 from goldmine.plan._plan import Plan, PlanError, Step
 from goldmine.plan._run_plan import PlanProgress, PlanRun, StepRun, run_plan
+from goldmine.plan._status_board import StatusBoard
 
 __all__ = [
     "Plan",
     "PlanError",
     "PlanProgress",
     "PlanRun",
+    "StatusBoard",
     "Step",
     "StepRun",
     "count_delta_commits",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,10 @@ CONCURRENT_CALLS = 4
 
 
 def run_concurrently(
-    calls: Mapping[str, Callable[[], T]], *, workers: int = CONCURRENT_CALLS
+    calls: Mapping[str, Callable[[], T]],
+    *,
+    workers: int = CONCURRENT_CALLS,
+    after: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, T]:
     """Run independent calls at once; return their results by name, in the order given.
 
@@ -30,8 +33,13 @@ def run_concurrently(
     the step's) and run side by side under Spark's FIFO scheduler. One call or one
     worker: the calls run inline, one after the other, as a loop would.
 
-    The calls must be independent: no call reads what another writes, and no call
-    changes state the others read (Spark session configuration, such as Delta's
+    With ``after``, a call starts once the calls it names have ended (those among
+    ``calls``; a call that reads what others write names them): the calls ready to
+    start go first in the order of ``calls``, so calls given in an order that already
+    respects ``after`` run inline in that order.
+
+    Calls that may run at once must be independent: no call reads what another writes,
+    and no call changes state the others read (Spark session configuration, such as Delta's
     ``txnAppId`` of idempotent DML, is shared by every thread). A call should not open
     a job-counting block of its own: the blocks open in the caller's thread do not see
     a group set in another thread, and would miss its jobs.
@@ -42,6 +50,8 @@ def run_concurrently(
         Name -> a call without arguments. The name labels the call's error.
     workers
         Calls run at once, at most (at least 1).
+    after
+        Name -> the names of the calls it must start after (default: none).
 
     Returns
     -------
@@ -54,6 +64,8 @@ def run_concurrently(
         When a call raised: once every call that started has finished (calls not yet
         started are not started), the error of the first failed call in the order of
         ``calls``, with a note naming it and the other calls that failed.
+    ValueError
+        When ``after`` makes a cycle: nothing is run.
 
     Examples
     --------
@@ -62,15 +74,17 @@ def run_concurrently(
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
+    needs = {name: set((after or {}).get(name, ())) & calls.keys() - {name} for name in calls}
+    order = _start_order(needs)
     if workers == 1 or len(calls) <= 1:
         results: dict[str, T] = {}
-        for name, call in calls.items():
+        for name in order:
             try:
-                results[name] = call()
+                results[name] = calls[name]()
             except BaseException as error:
                 error.add_note(f"raised by {name!r}")
                 raise
-        return results
+        return {name: results[name] for name in calls}
     # Wrapped here, in the caller's thread: the wrapper captures the caller's Spark
     # local properties now; each call gets a context of its own (one context cannot
     # be entered by two threads at once).
@@ -79,12 +93,34 @@ def run_concurrently(
         for name, call in calls.items()
     }
     pool = ThreadPoolExecutor(min(workers, len(calls)), thread_name_prefix="goldmine-concurrent")
+    futures: dict[str, Future[T]] = {}
     try:
-        futures = {name: pool.submit(target) for name, target in targets.items()}
-        wait(futures.values(), return_when=FIRST_EXCEPTION)
+        while True:
+            ended = {name for name, f in futures.items() if f.done()}
+            if any(futures[name].exception() is not None for name in ended):
+                break  # start no more calls
+            for name in order:  # the pool runs them ``workers`` at a time, in this order
+                if name not in futures and needs[name] <= ended:
+                    futures[name] = pool.submit(targets[name])
+            running = [f for f in futures.values() if not f.done()]
+            if not running:
+                break
+            wait(running, return_when=FIRST_COMPLETED)
     finally:  # a failure (or an interrupt) starts no more calls; the running ones end
         pool.shutdown(wait=True, cancel_futures=True)
-    return _results(futures)
+    return _results(calls, futures)
+
+
+def _start_order(needs: Mapping[str, set[str]]) -> list[str]:
+    """Return the names, each after those it needs, else in the given order."""
+    order: list[str] = []
+    while len(order) < len(needs):
+        ready = [n for n, wanted in needs.items() if n not in order and wanted <= set(order)]
+        if not ready:
+            cycle = sorted(n for n in needs if n not in order)
+            raise ValueError(f"the calls wait on each other: {', '.join(cycle)}")
+        order.append(ready[0])
+    return order
 
 
 def _inheriting(call: Callable[[], T]) -> Callable[[], T]:
@@ -105,19 +141,21 @@ def _in_context(context: contextvars.Context, call: Callable[[], T]) -> Callable
     return run
 
 
-def _results(futures: Mapping[str, Future[T]]) -> dict[str, T]:
+def _results(calls: Mapping[str, object], futures: Mapping[str, Future[T]]) -> dict[str, T]:
     """Return every result, or raise the first call's error (in order) once all ended."""
     failed = {
         name: error
-        for name, f in futures.items()
-        if not f.cancelled() and (error := f.exception()) is not None
+        for name in calls
+        if name in futures
+        and not futures[name].cancelled()
+        and (error := futures[name].exception()) is not None
     }
     if not failed:
-        return {name: f.result() for name, f in futures.items()}
+        return {name: futures[name].result() for name in calls}
     first, *others = failed
-    skipped = [name for name, f in futures.items() if f.cancelled()]
+    skipped = [name for name in calls if name not in futures or futures[name].cancelled()]
     error = failed[first]
-    note = f"raised by {first!r}, one of {len(futures)} calls run concurrently"
+    note = f"raised by {first!r}, one of {len(calls)} calls run concurrently"
     if others:
         note += f"; failed too: {', '.join(map(repr, others))}"
     if skipped:

@@ -35,6 +35,17 @@ def test_threads_asking_at_once_share_one_client(tmp_path: Path) -> None:
     assert len({id(c) for c in built}) == 1
 
 
+def test_a_shared_client_has_its_exception_classes_before_any_thread_uses_it(
+    tmp_path: Path,
+) -> None:
+    """botocore builds a client's exception classes on first use, unlocked: threads using
+    a shared client at once could build two sets, and ``except client.exceptions.X``
+    would then miss the X raised (seen as Glue's AlreadyExistsException in ADR 0034)."""
+    aws = _clients(tmp_path)
+    for client in (aws.client("glue"), aws.client("dynamodb"), aws.s3()):
+        assert client._exceptions is not None  # built with the client, under the lock
+
+
 def test_every_client_retries_as_the_platform_says(tmp_path: Path) -> None:
     """One retry policy (ADR 0025): standard mode, 10 attempts, S3 and the rest alike."""
     aws = _clients(tmp_path)

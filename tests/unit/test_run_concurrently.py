@@ -109,6 +109,55 @@ def test_workers_must_be_positive() -> None:
         run_concurrently({"a": lambda: 1}, workers=0)
 
 
+def test_a_call_starts_after_those_it_names_and_others_run_beside() -> None:
+    """``after``: ``c`` waits for ``a`` and ``b``; ``b`` runs beside ``a``."""
+    events: list[str] = []
+    lock = threading.Lock()
+
+    def step(name: str, seconds: float) -> str:
+        with lock:
+            events.append(f"{name}+")
+        time.sleep(seconds)
+        with lock:
+            events.append(f"{name}-")
+        return name
+
+    calls = {n: (lambda n=n, s=s: step(n, s)) for n, s in (("c", 0.0), ("a", 0.3), ("b", 0.1))}
+    got = run_concurrently(calls, workers=2, after={"c": ["a", "b", "not-a-call"]})  # type: ignore[arg-type]
+    assert got == {"c": "c", "a": "a", "b": "b"}  # in the order of the calls
+    assert sorted(events[:2]) == ["a+", "b+"]  # both at once; c not before both ended
+    assert events.index("b+") < events.index("a-")
+    assert events.index("c+") > max(events.index("a-"), events.index("b-"))
+
+
+def test_inline_calls_run_each_after_those_it_names_else_in_order() -> None:
+    seen: list[str] = []
+    calls = {n: (lambda n=n: seen.append(n)) for n in ("revenue", "orders", "products")}
+    run_concurrently(calls, workers=1, after={"revenue": ["orders"], "orders": ["products"]})  # type: ignore[arg-type]
+    assert seen == ["products", "orders", "revenue"]
+
+
+def test_a_failed_call_starts_none_of_those_after_it() -> None:
+    ran: list[str] = []
+
+    def fail() -> None:
+        raise RuntimeError("orders broke")
+
+    calls = {"orders": fail, "revenue": lambda: ran.append("revenue")}
+    with pytest.raises(RuntimeError, match="orders broke") as raised:
+        run_concurrently(calls, workers=2, after={"revenue": ["orders"]})  # type: ignore[arg-type]
+    assert ran == []
+    assert "not started: 'revenue'" in raised.value.__notes__[0]
+
+
+def test_calls_that_wait_on_each_other_are_refused_before_any_runs() -> None:
+    ran: list[str] = []
+    calls = {n: (lambda n=n: ran.append(n)) for n in ("a", "b", "c")}
+    with pytest.raises(ValueError, match="wait on each other: a, b"):
+        run_concurrently(calls, after={"a": ["b"], "b": ["a"]})  # type: ignore[arg-type]
+    assert ran == []
+
+
 @pytest.mark.spark
 def test_the_calls_spark_jobs_carry_the_callers_job_group(spark: SparkSession) -> None:
     """Every job of every thread is the caller's: counted by its group, as a step's are."""
