@@ -579,3 +579,58 @@ def test_another_project_publishes_to_its_own_bucket_and_database(
     assert len(stores) == published["catalog.stores"].check.rows
     # The default stack is untouched.
     assert mesh.read_entry(platform.aws.s3(), base, "catalog.stores") == before
+
+
+def test_cli_publishes_each_product_after_those_it_is_built_from(
+    platform: Platform, published: dict[str, mesh.PublishResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``goldmine mesh publish`` given the products last first, on project ``atonce``
+    (its own buckets and databases, reading the landed week): every product publishes,
+    each reading the publications this run made of its inputs (a product started before
+    its inputs would find none and fail), the independent ones at once (ADR 0034)."""
+    from typer.testing import CliRunner
+
+    from goldmine.cli import _context
+    from goldmine.cli.mesh import app
+    from goldmine.observe import load_run_summaries, runs_location
+    from goldmine.platform import connect
+    from goldmine.settings import load_settings
+
+    base = platform.settings
+    settings = load_settings(
+        **base.model_dump(exclude={"project", "buckets"}),
+        project="atonce",
+        buckets={"landing": base.buckets.landing},
+    )
+    target = connect(settings)
+    _context.start(debug=False)
+    monkeypatch.setattr(_context._CONTEXT, "platform", target)
+    monkeypatch.setattr(_context._CONTEXT, "settings", settings)
+    products = ("finance.product_monthly", "sales.orders", "finance.fx_rates", "catalog.products")
+
+    run = CliRunner().invoke(app, ["publish", *products], env={"COLUMNS": "200"})
+
+    assert run.exit_code == 0, run.output
+    pubs = {}
+    for product in products:
+        entry = mesh.read_entry(target.aws.s3(), settings, product)
+        assert entry is not None, product
+        pubs[product] = mesh.publication(entry, 1)
+    for product, pub in pubs.items():
+        read = {i["product"]: i["run_id"] for i in pub["lineage"]["inputs"]}
+        assert read == {p: pubs[p]["run_id"] for p in mesh.built_from([product])[product]}
+        assert pub["rows"] == published[product].check.rows, product
+    assert [run.output.count(f"published {p} ") for p in products] == [1, 1, 1, 1]
+    # The run records' times: each publish began after its inputs' ended; the two
+    # products built only from the landing ran at once.
+    bucket, _ = runs_location(settings)
+    runs = {
+        s.run_id: s
+        for s in load_run_summaries(target.aws.s3(), bucket, architecture="mesh", command="publish")
+    }
+    timed = {p: runs[pub["run_id"]] for p, pub in pubs.items()}
+    for product, inputs in mesh.built_from(products).items():
+        for source in inputs:
+            assert timed[product].started_at >= timed[source].finished_at, (product, source)
+    first, second = timed["catalog.products"], timed["finance.fx_rates"]
+    assert max(first.started_at, second.started_at) < min(first.finished_at, second.finished_at)
