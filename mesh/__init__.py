@@ -54,6 +54,7 @@ from mesh._publish import (
     publish_product,
     read_product,
 )
+from mesh._publish_products import PUBLISH_AT_ONCE, publish_products
 from mesh._read_landing import Landing
 from mesh._reconcile_sources import SourceReport, reconcile_sources
 from mesh._registry import (
@@ -80,6 +81,7 @@ PUBLISH_ORDER: tuple[str, ...] = (
 
 __all__ = [
     "MESH_ROOT",
+    "PUBLISH_AT_ONCE",
     "PUBLISH_ORDER",
     "Change",
     "Check",
@@ -117,6 +119,7 @@ __all__ = [
     "product_location",
     "publication",
     "publish_product",
+    "publish_products",
     "published_contract",
     "quality_line",
     "quarantine_line",

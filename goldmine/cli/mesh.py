@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import json
@@ -32,8 +31,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 _out = Console(soft_wrap=True)
-#: Products published at once by ``mesh publish`` (a 2-core machine's cores busy).
-PUBLISH_AT_ONCE = 2
 
 
 def _platform() -> Any:
@@ -193,19 +190,16 @@ def publish(
     """
     import mesh
     from goldmine.plan import StatusBoard
-    from goldmine.spark import build_session, own_session, run_concurrently
+    from goldmine.spark import build_session
 
     platform = _platform()
     spark = build_session(platform.aws, app_name="goldmine-mesh-publish")
     landing = mesh.Landing(platform.aws.s3(), platform.settings)  # settled once for the run
 
-    def publish_one(product_id: str, board: StatusBoard) -> bool:
+    def publish_one(board: StatusBoard, session: Any, product_id: str) -> bool:
         tell = board.teller(product_id)
         try:
-            with (
-                run_lease(mesh_lease(product_id), no_wait=no_wait),
-                own_session(spark) if at_once else contextlib.nullcontext(spark) as session,
-            ):
+            with run_lease(mesh_lease(product_id), no_wait=no_wait):
                 result = mesh.publish_product(
                     platform, session, product_id, run_id=run_id, force=force, landing=landing,
                     progress=lambda msg: tell(f"{product_id}: {msg}"),
@@ -217,10 +211,8 @@ def publish(
 
     with _out.status("starting") as status:
         board = StatusBoard(status.update)
-        published = run_concurrently(
-            {p: functools.partial(publish_one, p, board) for p in products},
-            workers=PUBLISH_AT_ONCE if at_once else 1,
-            after=mesh.built_from(products),
+        published = mesh.publish_products(
+            spark, products, functools.partial(publish_one, board), at_once=at_once
         )
     if not all(published.values()):
         raise typer.Exit(1)
