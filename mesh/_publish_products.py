@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from goldmine.spark import own_session, run_concurrently
+from goldmine.spark import run_in_own_sessions
 from mesh._publish import built_from
 
 if TYPE_CHECKING:
@@ -35,16 +34,17 @@ def publish_products(
     on a Spark session of its own (``goldmine.spark.own_session``: its own SQL
     configuration and temporary views); else one after the other on ``spark``. A
     publish that raises starts none of those after it; its error is raised once the
-    running ones ended (``goldmine.spark.run_concurrently``).
+    running ones ended (``goldmine.spark.run_in_own_sessions``).
     """
-
-    def one(product_id: str) -> R:
-        session = own_session(spark) if at_once else contextlib.nullcontext(spark)
-        with session as used:
-            return publish(used, product_id)
-
-    return run_concurrently(
-        {product_id: functools.partial(one, product_id) for product_id in product_ids},
+    return run_in_own_sessions(
+        spark,
+        {p: functools.partial(_publish, publish, p) for p in product_ids},
         workers=PUBLISH_AT_ONCE if at_once else 1,
         after=built_from(product_ids),
     )
+
+
+def _publish(
+    publish: Callable[[SparkSession, str], R], product_id: str, session: SparkSession
+) -> R:
+    return publish(session, product_id)

@@ -13,7 +13,7 @@ from goldmine.spark._driver_jvm import (
 )
 from goldmine.spark._local_frames import empty_frame, local_frame
 from goldmine.spark._observe import OBSERVATION_WAIT_S, observation_made, observed_metrics
-from goldmine.spark._own_session import own_session
+from goldmine.spark._own_session import own_session, run_in_own_sessions
 from goldmine.spark._route_buckets import route_buckets
 from goldmine.spark._run_concurrently import CONCURRENT_CALLS, run_concurrently
 from goldmine.spark._session import (
@@ -64,6 +64,7 @@ __all__ = [
     "parquet_source_bytes",
     "route_buckets",
     "run_concurrently",
+    "run_in_own_sessions",
     "s3a_retry_conf",
     "session_conf",
     "shuffle_partitions",

@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Callable, Collection, Iterator, Mapping
+from typing import TYPE_CHECKING, TypeVar
+
+from goldmine.spark._run_concurrently import CONCURRENT_CALLS, run_concurrently
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+T = TypeVar("T")
+
 
 @contextlib.contextmanager
 def own_session(spark: SparkSession) -> Iterator[SparkSession]:
-    """Yield a new session of ``spark``'s application, active on this thread for the block.
+    """Yield a copy of ``spark`` in its application, active on this thread for the block.
 
-    The new session (``SparkSession.newSession``) shares the SparkContext, its
-    executors and the cache, and has its own SQL configuration, temporary views and
-    functions: a build may then set session configuration (Delta's ``txnAppId`` of
-    idempotent DML, the execution sizing of ``sized_execution``) while another build
-    runs on another thread (ADR 0033). It is made the thread's active session, so code
-    that asks the JVM for the active session (Delta's, Spark's) finds it, not the
-    parent; the thread's active session is cleared afterwards.
+    The copy (the JVM session's ``cloneSession``) starts with ``spark``'s SQL
+    configuration (the sizing ``sized_execution`` set on the build's session, say),
+    temporary views and functions, shares the SparkContext, its executors and the
+    cache, and from then on has a configuration of its own: work may set session
+    configuration (Delta's ``txnAppId`` of idempotent DML, the execution sizing) while
+    other work runs on another thread, and ``spark`` sees none of it (ADR 0033, ADR
+    0035). It is made the thread's active session, so code that asks the JVM for the
+    active session (Delta's, Spark's) finds it, not the parent; the thread's active
+    session is cleared afterwards.
     """
-    session = spark.newSession()
+    from pyspark.sql import SparkSession
+
+    session = SparkSession(spark.sparkContext, spark._jsparkSession.cloneSession())
     jvm = session._jvm
     assert jvm is not None
     jvm.SparkSession.setActiveSession(session._jsparkSession)
@@ -30,3 +39,31 @@ def own_session(spark: SparkSession) -> Iterator[SparkSession]:
         yield session
     finally:
         jvm.SparkSession.clearActiveSession()
+
+
+def run_in_own_sessions(
+    spark: SparkSession,
+    calls: Mapping[str, Callable[[SparkSession], T]],
+    *,
+    workers: int = CONCURRENT_CALLS,
+    after: Mapping[str, Collection[str]] | None = None,
+) -> dict[str, T]:
+    """Run ``call(session)`` for each call at once, each on a session of its own.
+
+    :func:`run_concurrently` (results in order, errors after every started call ended,
+    ``after``) where each call gets its own :func:`own_session` of ``spark``: calls that
+    set session configuration (Delta's idempotent DML, ``sized_execution``) or register
+    temporary views do not see each other's. Frames made on ``spark`` may be used by
+    every call (one application, one cache). With one worker the calls run inline on
+    ``spark`` itself.
+    """
+
+    def on_own(call: Callable[[SparkSession], T]) -> T:
+        with own_session(spark) as session:
+            return call(session)
+
+    if workers == 1 or len(calls) <= 1:
+        wrapped = {name: functools.partial(call, spark) for name, call in calls.items()}
+    else:
+        wrapped = {name: functools.partial(on_own, call) for name, call in calls.items()}
+    return run_concurrently(wrapped, workers=workers, after=after)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
@@ -27,7 +28,7 @@ from goldmine.rules import (
     validate_items,
 )
 from goldmine.settings import Settings
-from goldmine.spark import empty_frame
+from goldmine.spark import empty_frame, run_in_own_sessions
 from goldmine.validation import CheckedFrame, ValidationReport, record_splits, report_splits
 from lakehouse._delta import append_new_batches, is_table
 from lakehouse._tables import table
@@ -240,16 +241,34 @@ def _uri(settings: Settings, name: str) -> str:
 def merge_dimensions(
     spark: SparkSession, settings: Settings, silver_batches: list[str], clean_feeds: Feeds
 ) -> None:
-    """Apply stores, fx rates, products (newest wins) and customers (SCD2)."""
+    """Apply stores, fx rates, products (newest wins) and customers (SCD2), at once.
+
+    Four tables, four MERGEs, each on a Spark session of its own (its idempotent-DML
+    settings are its own: ADR 0035).
+    """
+    merges: dict[str, Callable[[SparkSession], object]] = {}
     for name, (feed, keys, order_by) in NEWEST_WINS.items():
-        records = getattr(clean_feeds, feed).accepted
-        merge_newest(spark, _uri(settings, name), records, keys=keys, order_by=order_by,
-                     app_id=set_id("silver", name, silver_batches))  # fmt: skip
-    merge_scd2(
-        spark, _uri(settings, "customers"), clean_feeds.customers.accepted,
+        merges[name] = functools.partial(
+            _merge_newest_into, _uri(settings, name), getattr(clean_feeds, feed).accepted,
+            keys, order_by, set_id("silver", name, silver_batches),
+        )  # fmt: skip
+    merges["customers"] = lambda session: merge_scd2(
+        session, _uri(settings, "customers"), clean_feeds.customers.accepted,
         clean_feeds.accepted.select("customer_id"),
         app_id=set_id("silver", "customers", silver_batches),
     )  # fmt: skip
+    run_in_own_sessions(spark, merges)
+
+
+def _merge_newest_into(
+    uri: str,
+    records: DataFrame,
+    keys: tuple[str, ...],
+    order_by: str,
+    app_id: str,
+    session: SparkSession,
+) -> None:
+    merge_newest(session, uri, records, keys=keys, order_by=order_by, app_id=app_id)
 
 
 def touched(clean_feeds: Feeds) -> dict[str, list]:

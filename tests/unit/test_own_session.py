@@ -41,3 +41,18 @@ def test_the_thread_falls_back_to_the_default_session_after_the_block(spark: Spa
         return bool(jvm.SparkSession.getActiveSession().isDefined())
 
     assert run_concurrently({"only": after, "other": lambda: True}, workers=2)["only"] is False
+
+
+def test_the_session_starts_with_the_parents_configuration(spark: SparkSession) -> None:
+    """What the build set on its session (``sized_execution``'s sizing, say) holds in the
+    sessions its steps run on at once: their Spark jobs are the ones run one at a time."""
+    key = "spark.sql.shuffle.partitions"
+    before = spark.conf.get(key)
+    spark.conf.set(key, "3")
+    try:
+        with own_session(spark) as session:
+            inherited = session.conf.get(key)
+            session.conf.set(key, "5")
+        assert (inherited, spark.conf.get(key)) == ("3", "3")
+    finally:
+        spark.conf.set(key, before)
