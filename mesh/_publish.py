@@ -136,7 +136,7 @@ def built_from(product_ids: Iterable[str]) -> dict[str, list[str]]:
     """Return each product's input products (its contract's ``inputProducts``).
 
     A run publishing several products publishes each after those it is built from
-    (``goldmine.spark.run_concurrently(..., after=built_from(ids))``).
+    (:func:`mesh.publish_products` hands this to ``run_concurrently``'s ``after``).
     """
     return {
         product_id: [
