@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from goldmine.observe import observe_run
 from goldmine.plan import Plan, PlanRun, Step, run_plan
-from goldmine.spark import parquet_source_bytes, sized_execution
+from goldmine.spark import SessionOnDemand, parquet_source_bytes, session_of, sized_execution
 from goldmine.validation import warm_up as warm_up_validation
 from lake._build_steps import (
     SMALL_RUN_MAX_BYTES,
@@ -208,7 +208,7 @@ def ready_batches(
 @observe_run("lake", "build", summarize_build)
 def build(
     platform: Platform,
-    spark: SparkSession,
+    spark: SparkSession | SessionOnDemand,
     *,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
@@ -221,7 +221,8 @@ def build(
     platform
         The environment (``goldmine.platform.connect``).
     spark
-        The session (``goldmine.spark.build_session``).
+        The session (``goldmine.spark.build_session``), or one started on demand:
+        a build with nothing to do starts none.
     date_from, date_to
         Only raw batches with ``ingest_date`` in this range (inclusive).
     progress
@@ -248,6 +249,7 @@ def build(
     if not pending:
         return BuildResult(batches=(), waiting=waiting)
     warm_up_validation()
+    session = session_of(spark)
     batch_ids = tuple(e["batch_id"] for e in pending)
     late = tuple(b for b in batch_ids if b in built)
     files, rejected = [], []
@@ -271,15 +273,15 @@ def build(
         [f.ingest_date for f in files if f.ingest_date]
         + [dt.date.fromisoformat(v) for v in partition_values(s3, cur["products"])[-1:]]
     )
-    run = LakeRun(spark, s3, cur, ana, run_id, batch_ids, snapshot, validation_uri, small)
+    run = LakeRun(session, s3, cur, ana, run_id, batch_ids, snapshot, validation_uri, small)
     history = [cur[name].uri for name in _HISTORY_TABLES]
     source = None if landed is None else landed + parquet_source_bytes(s3, history)
     try:
-        with sized_execution(spark, source, platform.settings.spark_shuffle_partitions):
+        with sized_execution(session, source, platform.settings.spark_shuffle_partitions):
             done = run_plan(
                 LAKE_PLAN,
                 progress=progress,
-                spark=spark,
+                spark=session,
                 run=run,
                 platform=platform,
                 files=files,

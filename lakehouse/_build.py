@@ -12,7 +12,7 @@ from goldmine.observe import observe_run
 from goldmine.plan import Plan, PlanRun, Step, run_plan
 from goldmine.read_delta import open_delta
 from goldmine.rules import LandedFile
-from goldmine.spark import sized_execution
+from goldmine.spark import SessionOnDemand, session_of, sized_execution
 from goldmine.validation import warm_up as warm_up_validation
 from lakehouse._catalog import register_tables
 from lakehouse._observe import summarize_build
@@ -297,7 +297,7 @@ LAYER_STEPS: dict[str, tuple[str, ...]] = {
 
 @observe_run("lakehouse", "build", summarize_build)
 def build_lakehouse(
-    spark: SparkSession,
+    spark: SparkSession | SessionOnDemand,
     platform: Platform,
     *,
     layers: tuple[str, ...] = LAYERS,
@@ -306,9 +306,10 @@ def build_lakehouse(
 ) -> BuildSummary:
     """Build ``layers`` for ``batches`` (default: every landed batch a layer has not finished).
 
-    Runs :data:`PENDING_PLAN`, then :data:`LAKEHOUSE_PLAN` without the layers that have
-    nothing to build, so a failed or killed build leaves every table at a committed
-    version and a rerun completes it.
+    Runs :data:`PENDING_PLAN` (no Spark), then :data:`LAKEHOUSE_PLAN` without the layers
+    that have nothing to build, so a failed or killed build leaves every table at a
+    committed version and a rerun completes it. ``spark`` may be a
+    :class:`goldmine.spark.SessionOnDemand`: a build with nothing pending starts none.
     """
     from goldmine.landing import settled_files
 
@@ -322,20 +323,28 @@ def build_lakehouse(
     def announce(step: str, _done: int, _total: int) -> None:
         say(step)
 
-    with sized_execution(spark, landed_bytes, settings.spark_shuffle_partitions):
-        found = run_plan(
-            PENDING_PLAN, progress=announce, spark=spark, settings=settings, landed=landed,
-            layers=layers, batches=batches, storage_options=platform.aws.storage_options(),
+    found = run_plan(
+        PENDING_PLAN, progress=announce, settings=settings, landed=landed, layers=layers,
+        batches=batches, storage_options=platform.aws.storage_options(),
+    )  # fmt: skip
+    work: Pending = found.outputs["pending"]
+    idle = [step for layer in LAYERS if not work.batches(layer) for step in LAYER_STEPS[layer]]
+    if not any(work.todo.values()):  # nothing to build: no Spark (ADR 0036)
+        built = run_plan(
+            LAKEHOUSE_PLAN.without(*idle, "record_finished"), progress=announce,
+            platform=platform,
         )  # fmt: skip
-        work: Pending = found.outputs["pending"]
+    else:
         if work.batches("silver"):  # silver validates: its library loads meanwhile
             warm_up_validation()
-        idle = [step for layer in LAYERS if not work.batches(layer) for step in LAYER_STEPS[layer]]
-        built = run_plan(
-            LAKEHOUSE_PLAN.without(*idle), progress=announce, spark=spark, platform=platform,
-            settings=settings, say=say, ledger=found.outputs["read_ledger"], landed=work.landed,
-            todo=work.todo, **{f"{layer}_batches": work.batches(layer) for layer in LAYERS},
-        )  # fmt: skip
+        session = session_of(spark)
+        with sized_execution(session, landed_bytes, settings.spark_shuffle_partitions):
+            built = run_plan(
+                LAKEHOUSE_PLAN.without(*idle), progress=announce, spark=session,
+                platform=platform, settings=settings, say=say, ledger=found.outputs["read_ledger"],
+                landed=work.landed, todo=work.todo,
+                **{f"{layer}_batches": work.batches(layer) for layer in LAYERS},
+            )  # fmt: skip
     done = PlanRun("lakehouse", found.steps + built.steps, {**found.outputs, **built.outputs})
     summary = _summary(done, work)
     summary.waiting = {b: f"not settled: {why}" for b, why in judged.unsettled.items()}

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from goldmine.observe import observe_run
 from goldmine.plan import PlanRun, run_plan
 from goldmine.settings import Settings
-from goldmine.spark import parquet_source_bytes, sized_execution
+from goldmine.spark import SessionOnDemand, parquet_source_bytes, session_of, sized_execution
 from goldmine.validation import warm_up as warm_up_validation
 from mesh._check_data import Check, DataCheck
 from mesh._contract import Contract, load_product_contract
@@ -168,7 +168,7 @@ def read_product(
 @observe_run("mesh", "publish", summarize_publish, subject="product_id", time_progress=True)
 def publish_product(
     platform: Platform,
-    spark: SparkSession,
+    spark: SparkSession | SessionOnDemand,
     product_id: str,
     *,
     contract: Contract | None = None,
@@ -183,7 +183,8 @@ def publish_product(
     Parameters
     ----------
     platform, spark
-        The environment and the Spark session.
+        The environment and the Spark session, or one started on demand (a skipped
+        publish starts none, ADR 0036).
     product_id
         ``domain.name`` (its contract is ``mesh/<domain>/<name>/contract.yaml``).
     contract
@@ -239,11 +240,12 @@ def publish_product(
         return _unchanged(contract, current or {})
     warm_up_validation()
     source = _source_bytes(s3, inputs)
-    with sized_execution(spark, source, platform.settings.spark_shuffle_partitions):
+    session = session_of(spark)
+    with sized_execution(session, source, platform.settings.spark_shuffle_partitions):
         done = run_plan(
             PUBLISH_PLAN,
             progress=lambda step, _done, _total: say(step.replace("_", " ")),
-            spark=spark, platform=platform, s3=s3, settings=platform.settings,
+            spark=session, platform=platform, s3=s3, settings=platform.settings,
             contract=contract, placed=placed, inputs=inputs, run_id=run_id, transform=transform,
         )  # fmt: skip
     log.info("%s: %s", product_id, done.summary())

@@ -6,13 +6,15 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from goldmine.spark import run_in_own_sessions
+from goldmine.spark import SessionOnDemand, run_in_own_sessions
 from mesh._publish import built_from
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 R = TypeVar("R")
+#: A session, or one started on demand (then each publish's own session is too).
+S = TypeVar("S", "SparkSession", SessionOnDemand)
 
 #: Publishes run at once: a publish is mostly driver work (planning, Delta's log, S3
 #: and Glue round trips) that leaves part of a 2-core machine idle (ADR 0034).
@@ -20,9 +22,9 @@ PUBLISH_AT_ONCE = 2
 
 
 def publish_products(
-    spark: SparkSession,
+    spark: S,
     product_ids: Sequence[str],
-    publish: Callable[[SparkSession, str], R],
+    publish: Callable[[S, str], R],
     *,
     at_once: bool = True,
 ) -> dict[str, R]:
@@ -34,7 +36,9 @@ def publish_products(
     on a Spark session of its own (``goldmine.spark.own_session``: its own SQL
     configuration and temporary views); else one after the other on ``spark``. A
     publish that raises starts none of those after it; its error is raised once the
-    running ones ended (``goldmine.spark.run_in_own_sessions``).
+    running ones ended (``goldmine.spark.run_in_own_sessions``). Given a
+    :class:`goldmine.spark.SessionOnDemand`, a publish that skips (its inputs unchanged)
+    starts no Spark.
     """
     return run_in_own_sessions(
         spark,
@@ -44,7 +48,5 @@ def publish_products(
     )
 
 
-def _publish(
-    publish: Callable[[SparkSession, str], R], product_id: str, session: SparkSession
-) -> R:
+def _publish(publish: Callable[[S, str], R], product_id: str, session: S) -> R:
     return publish(session, product_id)

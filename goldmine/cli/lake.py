@@ -16,6 +16,8 @@ from goldmine.cli._steps import print_steps
 from goldmine.lease import LAKE
 
 if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
     from lake import BuildResult, IngestResult
 
 app = typer.Typer(
@@ -119,18 +121,22 @@ def build_command(
 
     Example: goldmine lake build --from 2025-01-06 --to 2025-01-12
     """
-    from goldmine.spark import build_session
+    from goldmine.spark import SessionOnDemand, build_session
     from lake import build
 
     platform = get_platform()
-    spark = build_session(platform.aws, app_name="goldmine-lake-build")
-    try:
-        with _progress() as bar:
-            task = bar.add_task("build", total=None)
+    with _progress() as bar:
+        task = bar.add_task("finding raw batches to build", total=None)
 
-            def progress(step: str, done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total, description=step)
+        def start() -> SparkSession:
+            bar.update(task, description="starting Spark")
+            return build_session(platform.aws, app_name="goldmine-lake-build")
 
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=step)
+
+        spark = SessionOnDemand(start)  # a build with nothing to do starts no Spark
+        try:
             result = build(
                 platform,
                 spark,
@@ -138,16 +144,19 @@ def build_command(
                 date_to=_parse_date(date_to),
                 progress=progress,
             )
-    finally:
-        spark.stop()
-    _print_build(result)
+        finally:
+            spark.stop()
+    _print_build(result, spark_started=spark.started)
 
 
-def _print_build(result: BuildResult) -> None:
+def _print_build(result: BuildResult, *, spark_started: bool) -> None:
     for batch_id, why in sorted(result.waiting.items()):
         Console().print(f"[yellow]waiting[/yellow] batch {batch_id}: {why}", soft_wrap=True)
     if not result.batches:
-        Console().print("nothing to build: every raw batch in range is built already")
+        Console().print(
+            "nothing to build: every raw batch in range is built already"
+            + ("" if spark_started else " (Spark not started)")
+        )
         return
     for batch_id in result.late:
         Console().print(

@@ -65,6 +65,7 @@ def build(
 
     Example: goldmine lakehouse build --layer bronze --layer silver --batch 20250106
     """
+    from goldmine.spark import SessionOnDemand
     from lakehouse import LAYERS, build_lakehouse
 
     layers = tuple(layer or LAYERS)
@@ -75,8 +76,13 @@ def build(
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
     ) as progress:
-        task = progress.add_task("starting Spark", total=None)
-        spark = _spark()
+        task = progress.add_task("reading the ledger", total=None)
+
+        def start() -> SparkSession:
+            progress.update(task, description="starting Spark")
+            return _spark()
+
+        spark = SessionOnDemand(start)  # nothing pending: no Spark (ADR 0036)
         summary = build_lakehouse(
             spark,
             platform,
@@ -87,6 +93,8 @@ def build(
         progress.update(task, description="done")
     for line in summary.lines():
         console.print(line)
+    if not spark.started:
+        console.print("nothing pending: Spark not started")
 
 
 @app.command()

@@ -190,10 +190,11 @@ def publish(
     """
     import mesh
     from goldmine.plan import StatusBoard
-    from goldmine.spark import build_session
+    from goldmine.spark import SessionOnDemand, build_session
 
     platform = _platform()
-    spark = build_session(platform.aws, app_name="goldmine-mesh-publish")
+    # Started by the first publish that builds: unchanged products skip without Spark.
+    spark = SessionOnDemand(lambda: build_session(platform.aws, app_name="goldmine-mesh-publish"))
     landing = mesh.Landing(platform.aws.s3(), platform.settings)  # settled once for the run
 
     def publish_one(board: StatusBoard, session: Any, product_id: str) -> bool:
@@ -214,6 +215,8 @@ def publish(
         published = mesh.publish_products(
             spark, products, functools.partial(publish_one, board), at_once=at_once
         )
+    if not spark.started:
+        _out.print("every product unchanged: Spark not started")
     if not all(published.values()):
         raise typer.Exit(1)
 

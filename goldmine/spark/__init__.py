@@ -13,6 +13,7 @@ from goldmine.spark._driver_jvm import (
 )
 from goldmine.spark._local_frames import empty_frame, local_frame
 from goldmine.spark._observe import OBSERVATION_WAIT_S, observation_made, observed_metrics
+from goldmine.spark._on_demand import SessionOnDemand, session_of
 from goldmine.spark._own_session import own_session, run_in_own_sessions
 from goldmine.spark._route_buckets import route_buckets
 from goldmine.spark._run_concurrently import CONCURRENT_CALLS, run_concurrently
@@ -45,6 +46,7 @@ __all__ = [
     "LOG_STORE_CLASS",
     "OBSERVATION_WAIT_S",
     "PARQUET_DENSITY",
+    "SessionOnDemand",
     "SparkSetupError",
     "build_session",
     "class_archive",
@@ -67,6 +69,7 @@ __all__ = [
     "run_in_own_sessions",
     "s3a_retry_conf",
     "session_conf",
+    "session_of",
     "shuffle_partitions",
     "sized_execution",
     "spark_conf",

@@ -7,12 +7,15 @@ import functools
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
+from goldmine.spark._on_demand import SessionOnDemand
 from goldmine.spark._run_concurrently import CONCURRENT_CALLS, run_concurrently
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 T = TypeVar("T")
+#: A session, or one started on demand (then each call's own session is too).
+S = TypeVar("S", "SparkSession", SessionOnDemand)
 
 
 @contextlib.contextmanager
@@ -42,8 +45,8 @@ def own_session(spark: SparkSession) -> Iterator[SparkSession]:
 
 
 def run_in_own_sessions(
-    spark: SparkSession,
-    calls: Mapping[str, Callable[[SparkSession], T]],
+    spark: S,
+    calls: Mapping[str, Callable[[S], T]],
     *,
     workers: int = CONCURRENT_CALLS,
     after: Mapping[str, Collection[str]] | None = None,
@@ -55,10 +58,16 @@ def run_in_own_sessions(
     set session configuration (Delta's idempotent DML, ``sized_execution``) or register
     temporary views do not see each other's. Frames made on ``spark`` may be used by
     every call (one application, one cache). With one worker the calls run inline on
-    ``spark`` itself.
+    ``spark`` itself. When ``spark`` is a :class:`SessionOnDemand`, so is each call's
+    own session: a call that never asks for it starts no Spark (ADR 0036).
     """
 
-    def on_own(call: Callable[[SparkSession], T]) -> T:
+    def on_own(call: Callable[[S], T]) -> T:
+        if isinstance(spark, SessionOnDemand):
+            with contextlib.ExitStack() as entered:
+                parent = spark
+                child = SessionOnDemand(lambda: entered.enter_context(own_session(parent())))
+                return call(child)  # type: ignore[arg-type]
         with own_session(spark) as session:
             return call(session)
 

@@ -129,12 +129,16 @@ def test_replaying_a_batch_or_the_week_changes_nothing(
     build_lakehouse(spark, platform, batches=[landed_week[3].batch_id])
     build_lakehouse(spark, platform, batches=[m.batch_id for m in landed_week])
     from goldmine.plan import count_spark_jobs
+    from goldmine.spark import SessionOnDemand
 
+    on_demand = SessionOnDemand(lambda: spark)  # as `goldmine lakehouse build` hands it
     with count_spark_jobs(spark, "a build with nothing pending") as jobs:
-        summary = build_lakehouse(spark, platform)  # nothing pending: no-op
+        summary = build_lakehouse(on_demand, platform)  # nothing pending: no-op
     assert all(not batches for batches in summary.batches.values())
-    # Budget (issue 18): the ledger is read with delta-rs; nothing runs on Spark.
+    # Budget (issue 18): the ledger is read with delta-rs; nothing runs on Spark, and
+    # no session is started for it (ADR 0036).
     assert jobs() == 0 and summary.steps is not None and summary.steps.spark_jobs == 0
+    assert not on_demand.started
     after = _versions(spark, platform)
     assert set(after) == set(before)
     data_changing = []
@@ -157,6 +161,27 @@ def test_replaying_a_batch_or_the_week_changes_nothing(
     gold_after = read_gold(platform)
     for name, frame in gold_before.items():
         assert frame.equals(gold_after[name]), name
+
+
+def test_the_cli_with_nothing_pending_starts_no_spark(
+    platform: Platform, built: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``goldmine lakehouse build`` on the built week: nothing pending, no Spark started
+    (ADR 0036), and the summary says what each layer had to do."""
+    from typer.testing import CliRunner
+
+    from goldmine.cli import _context
+    from goldmine.cli.lakehouse import app
+
+    _context.start(debug=False)
+    monkeypatch.setattr(_context._CONTEXT, "platform", platform)
+    monkeypatch.setattr(_context._CONTEXT, "settings", platform.settings)
+
+    run = CliRunner().invoke(app, ["build"], env={"COLUMNS": "200"})
+
+    assert run.exit_code == 0, run.output
+    assert "nothing pending: Spark not started" in run.output
+    assert run.output.count("(none pending)") == 3  # bronze, silver, gold
 
 
 def test_tables_are_registered_in_glue_as_delta_with_real_columns(

@@ -17,6 +17,7 @@ from moto import mock_aws
 
 import mesh
 from goldmine.platform import Platform
+from goldmine.spark import SessionOnDemand
 from tests.moto_iam import denied, enforce, s3_client_for
 from tests.oracle import (
     CUSTOMER_LIFETIME_KEYS,
@@ -290,11 +291,14 @@ def test_republishing_unchanged_inputs_commits_nothing(
     commits = _delta_commits(platform)
     entries = mesh.list_entries(s3, platform.settings)
 
-    again = {p: mesh.publish_product(platform, spark, p) for p in mesh.PUBLISH_ORDER}
+    on_demand = SessionOnDemand(lambda: spark)  # as `goldmine mesh publish` hands it
+
+    again = {p: mesh.publish_product(platform, on_demand, p) for p in mesh.PUBLISH_ORDER}
 
     assert {p: (r.unchanged, r.published) for p, r in again.items()} == {
         p: (True, True) for p in mesh.PUBLISH_ORDER
     }
+    assert not on_demand.started  # every publish skipped: no Spark (ADR 0036)
     assert _delta_commits(platform) == commits
     assert mesh.list_entries(s3, platform.settings) == entries
     for product_id, result in again.items():
@@ -634,3 +638,9 @@ def test_cli_publishes_each_product_after_those_it_is_built_from(
             assert timed[product].started_at >= timed[source].finished_at, (product, source)
     first, second = timed["catalog.products"], timed["finance.fx_rates"]
     assert max(first.started_at, second.started_at) < min(first.finished_at, second.finished_at)
+
+    # Again: every product unchanged, each skipped without starting Spark (ADR 0036).
+    again = CliRunner().invoke(app, ["publish", *products], env={"COLUMNS": "200"})
+    assert again.exit_code == 0, again.output
+    assert [again.output.count(f"unchanged, skipped {p} ") for p in products] == [1, 1, 1, 1]
+    assert "every product unchanged: Spark not started" in again.output

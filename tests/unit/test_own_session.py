@@ -1,11 +1,18 @@
-"""goldmine.spark.own_session: a session per concurrent build, its conf its own."""
+"""goldmine.spark.own_session: a session per concurrent build, its conf its own; sessions
+on demand (``SessionOnDemand``)."""
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from goldmine.spark import own_session, run_concurrently
+from goldmine.spark import (
+    SessionOnDemand,
+    own_session,
+    run_concurrently,
+    run_in_own_sessions,
+    session_of,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -56,3 +63,48 @@ def test_the_session_starts_with_the_parents_configuration(spark: SparkSession) 
         assert (inherited, spark.conf.get(key)) == ("3", "3")
     finally:
         spark.conf.set(key, before)
+
+
+def test_calls_on_a_session_on_demand_start_it_only_when_one_asks(spark: SparkSession) -> None:
+    """``run_in_own_sessions`` given a session on demand: a call that never asks for its
+    session (a skipped publish) starts nothing; one that asks gets a session of its own
+    in the started application, and the parent is started once (ADR 0036)."""
+    starts: list[int] = []
+
+    def start() -> SparkSession:
+        starts.append(1)
+        return spark
+
+    parent = SessionOnDemand(start)
+
+    def skip(session: SessionOnDemand) -> str:
+        return "skipped"
+
+    def build(session: SessionOnDemand) -> tuple[bool, int]:
+        own = session()
+        return own is not spark and own is session(), own.range(4).count()
+
+    nothing = run_in_own_sessions(parent, {"a": skip, "b": skip}, workers=2)
+    assert (nothing, starts, parent.started) == ({"a": "skipped", "b": "skipped"}, [], False)
+
+    built = run_in_own_sessions(parent, {"a": build, "b": build, "c": skip}, workers=2)
+    assert built == {"a": (True, 4), "b": (True, 4), "c": "skipped"}
+    assert (starts, parent.started, session_of(parent) is spark) == ([1], True, True)
+
+
+def test_a_session_on_demand_is_started_once_by_threads_at_once() -> None:
+    started = threading.Barrier(4, timeout=30)
+    starts: list[int] = []
+
+    def start() -> Any:
+        starts.append(1)
+        return object()
+
+    lazy = SessionOnDemand(start)
+
+    def ask() -> int:
+        started.wait()
+        return id(lazy())
+
+    sessions = run_concurrently({str(i): ask for i in range(4)}, workers=4)
+    assert (len(set(sessions.values())), starts) == (1, [1])
