@@ -25,12 +25,14 @@ _TRANSIENT = (
 _MAX_PAUSE_S = 20.0
 
 
-def retry_arrow_read(read: Callable[[], T], *, attempts: int = S3_MAX_ATTEMPTS) -> T:
+def retry_arrow_read(
+    read: Callable[[], T], *, attempts: int = S3_MAX_ATTEMPTS, first_pause_s: float = 1.0
+) -> T:
     """Return ``read()``, calling it again on a transient S3 error (ADR 0025).
 
-    Backoff as boto3's standard mode: full jitter, up to 1 s before the second try,
-    doubling, at most 20 s. Other errors (a missing key, a corrupt file) are raised at
-    once, and the last transient one after ``attempts`` tries.
+    Backoff as boto3's standard mode: full jitter, up to ``first_pause_s`` before the
+    second try, doubling, at most 20 s. Other errors (a missing key, a corrupt file) are
+    raised at once, and the last transient one after ``attempts`` tries.
     """
     for attempt in range(1, attempts + 1):
         try:
@@ -38,5 +40,6 @@ def retry_arrow_read(read: Callable[[], T], *, attempts: int = S3_MAX_ATTEMPTS) 
         except OSError as exc:
             if attempt == attempts or not any(m in str(exc) for m in _TRANSIENT):
                 raise
-            time.sleep(random.uniform(0, min(2 ** (attempt - 1), _MAX_PAUSE_S)))
+            pause = min(first_pause_s * 2 ** (attempt - 1), _MAX_PAUSE_S)
+            time.sleep(random.uniform(0, pause))
     raise AssertionError("unreachable")  # pragma: no cover
