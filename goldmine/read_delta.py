@@ -8,6 +8,7 @@ the two, ADR 0023) is not seen until a Spark reader or the next commit finishes 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -34,6 +35,37 @@ def delta_rows(uri: str, storage_options: Mapping[str, str]) -> int:
     if "num_records" not in actions.column_names:
         return 0
     return int(pc.sum(actions["num_records"]).as_py() or 0)
+
+
+@dataclass(frozen=True)
+class DeltaSummary:
+    """A Delta table's current version, its live data files and their rows."""
+
+    version: int
+    files: int
+    rows: int
+
+
+def delta_summary(uri: str, storage_options: Mapping[str, str]) -> DeltaSummary | None:
+    """Return the version, files and rows of the Delta table at ``uri`` (``None``: no table).
+
+    Rows come from the log's file statistics; when a file has none (a writer that keeps
+    no statistics), from the Parquet footers of the live files instead: exact either way.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = open_delta(uri, storage_options)
+    if table is None:
+        return None
+    actions = pa.table(table.get_add_actions(flatten=True))
+    if actions.num_rows and (
+        "num_records" not in actions.column_names or actions["num_records"].null_count
+    ):
+        rows = table.to_pyarrow_dataset().count_rows()
+    else:
+        rows = int(pc.sum(actions["num_records"]).as_py() or 0) if actions.num_rows else 0
+    return DeltaSummary(int(table.version()), actions.num_rows, int(rows))
 
 
 def count_values(uri: str, column: str, storage_options: Mapping[str, str]) -> dict[str, int]:

@@ -101,29 +101,22 @@ def build(
 def status() -> None:
     """Show every table: version, rows, files and the batches each layer finished.
 
+    Read from the tables' logs and the ledger with delta-rs: no Spark.
+
     Example: goldmine lakehouse status
     """
+    from goldmine.read_delta import delta_summary
     from lakehouse import LAYERS, TABLES, finished_batches
-    from lakehouse._delta import is_table
 
     platform = get_platform()
-    spark = _spark()
+    options = platform.aws.storage_options()
     out = Table("table", "version", "rows", "files", "grain")
-    for name, info in TABLES.items():
-        uri = info.uri(platform.settings)
-        if not is_table(spark, uri):
+    for name, info in TABLES.items():  # read from each table's log with delta-rs: no Spark
+        found = delta_summary(info.uri(platform.settings), options)
+        if found is None:
             out.add_row(name, "-", "-", "-", info.grain)
-            continue
-        detail = spark.sql(f"DESCRIBE DETAIL delta.`{uri}`").first()
-        version = spark.sql(f"DESCRIBE HISTORY delta.`{uri}` LIMIT 1").first()
-        rows = spark.read.format("delta").load(uri).count()
-        out.add_row(
-            name,
-            str(version["version"] if version else "-"),
-            str(rows),
-            str(detail["numFiles"] if detail else "-"),
-            info.grain,
-        )
+        else:
+            out.add_row(name, str(found.version), str(found.rows), str(found.files), info.grain)
     console.print(out)
     for layer in LAYERS:
         done = sorted(finished_batches(platform.settings, platform.aws.storage_options(), layer))

@@ -184,6 +184,62 @@ def test_the_cli_with_nothing_pending_starts_no_spark(
     assert run.output.count("(none pending)") == 3  # bronze, silver, gold
 
 
+def test_status_shows_each_tables_version_rows_and_files_as_spark_reads_them(
+    platform: Platform, spark: SparkSession, built: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``goldmine lakehouse status`` reads the tables' logs with delta-rs, without Spark;
+    what it shows equals Spark's reading of every table."""
+    from typer.testing import CliRunner
+
+    from goldmine.cli import _context
+    from goldmine.cli.lakehouse import app
+    from lakehouse import TABLES
+
+    _context.start(debug=False)
+    monkeypatch.setattr(_context._CONTEXT, "platform", platform)
+    monkeypatch.setattr(_context._CONTEXT, "settings", platform.settings)
+
+    run = CliRunner().invoke(app, ["status"], env={"COLUMNS": "400"})
+
+    assert run.exit_code == 0, run.output
+    shown = {
+        cells[0]: tuple(cells[1:4])
+        for line in run.output.splitlines()
+        if (cells := [c.strip() for c in line.strip("│ ").split("│")])[0] in TABLES
+    }
+    versions = _versions(spark, platform)
+    expected = {}
+    for name, info in TABLES.items():
+        uri = info.uri(platform.settings)
+        files = spark.sql(f"DESCRIBE DETAIL delta.`{uri}`").first()["numFiles"]
+        rows = spark.read.format("delta").load(uri).count()
+        expected[name] = (str(versions[name]), str(rows), str(files))
+    assert shown == expected
+
+
+def test_delta_summary_counts_rows_of_files_without_statistics(
+    platform: Platform, spark: SparkSession
+) -> None:
+    """A writer may keep no file statistics: the rows then come from the Parquet footers."""
+    import uuid
+
+    from goldmine.read_delta import delta_summary
+
+    uri = f"s3://{platform.settings.buckets.artifacts}/_test_no_stats/{uuid.uuid4().hex}"
+    key = "spark.databricks.delta.stats.collect"
+    spark.conf.set(key, "false")
+    try:
+        spark.range(7).repartition(2).write.format("delta").mode("overwrite").save(uri)
+    finally:
+        spark.conf.unset(key)
+    spark.range(3).coalesce(1).write.format("delta").mode("append").save(uri)  # statistics
+
+    found = delta_summary(uri, platform.aws.storage_options())
+
+    assert found is not None and (found.rows, found.files) == (10, 3)
+    assert found.version == 1
+
+
 def test_tables_are_registered_in_glue_as_delta_with_real_columns(
     platform: Platform, built: Any
 ) -> None:
