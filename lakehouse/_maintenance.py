@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from goldmine.settings import Settings
@@ -9,7 +12,7 @@ from lakehouse._delta import is_table
 from lakehouse._tables import TABLES, table
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import SparkSession
 
 #: Delta's own default: files a reader may still need are at least 7 days old.
 SAFE_RETENTION_HOURS = 168
@@ -116,15 +119,43 @@ def vacuum_table(
         spark.conf.unset(key)
 
 
-def table_history(
-    spark: SparkSession, settings: Settings, name: str, limit: int | None = None
-) -> DataFrame:
-    """Return the Delta history of table ``layer.name`` (newest first)."""
-    from delta.tables import DeltaTable
+@dataclass(frozen=True)
+class Commit:
+    """One version of a Delta table, as its commit recorded it."""
 
-    dt = DeltaTable.forPath(spark, table(name).uri(settings))
-    history = dt.history(limit) if limit else dt.history()
-    return history.select("version", "timestamp", "operation", "operationMetrics")
+    version: int
+    timestamp: dt.datetime
+    operation: str
+    metrics: dict[str, str]
+
+
+def table_history(
+    settings: Settings,
+    storage_options: Mapping[str, str],
+    name: str,
+    limit: int | None = None,
+) -> list[Commit]:
+    """Return the commits of table ``layer.name``, newest first (delta-rs: no Spark).
+
+    Raises
+    ------
+    LookupError
+        When the table has no commit yet.
+    """
+    from goldmine.read_delta import open_delta
+
+    found = open_delta(table(name).uri(settings), storage_options)
+    if found is None:
+        raise LookupError(f"{name} has no Delta table yet: build the lakehouse first")
+    return [
+        Commit(
+            int(c["version"]),
+            dt.datetime.fromtimestamp(int(c["timestamp"]) / 1000, dt.UTC),
+            str(c.get("operation", "")),
+            {k: str(v) for k, v in (c.get("operationMetrics") or {}).items()},
+        )
+        for c in found.history(limit)
+    ]
 
 
 def restore_table(spark: SparkSession, settings: Settings, name: str, version: int) -> int:

@@ -204,16 +204,24 @@ def history(
     table: Annotated[str, typer.Argument(help="layer.name, e.g. gold.daily_sales")],
     limit: Annotated[int, typer.Option("--limit", help="Newest N versions.")] = 20,
 ) -> None:
-    """Show a table's Delta history: version, time, operation, metrics.
+    """Show a table's Delta history: version, commit time (UTC), operation, metrics.
+
+    Read from the table's log with delta-rs: no Spark.
 
     Example: goldmine lakehouse history gold.daily_sales --limit 5
     """
     from lakehouse import table_history
 
+    platform = get_platform()
+    try:
+        commits = table_history(platform.settings, platform.aws.storage_options(), table, limit)
+    except LookupError as exc:
+        raise typer.BadParameter(str(exc)) from None
     out = Table("version", "timestamp", "operation", "metrics")
-    for row in table_history(_spark(), get_platform().settings, table, limit).collect():
-        metrics = ", ".join(f"{k}={v}" for k, v in sorted((row["operationMetrics"] or {}).items()))
-        out.add_row(str(row["version"]), str(row["timestamp"]), row["operation"], metrics)
+    for commit in commits:
+        metrics = ", ".join(f"{k}={v}" for k, v in sorted(commit.metrics.items()))
+        stamp = commit.timestamp.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        out.add_row(str(commit.version), stamp, commit.operation, metrics)
     console.print(out)
 
 

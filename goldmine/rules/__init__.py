@@ -38,6 +38,7 @@ from goldmine.rules._clean_orders import (
     clean_orders,
     parse_orders,
 )
+from goldmine.rules._keep_values import LISTED_VALUES_MAX, keep_any, keep_values
 from goldmine.rules._model import (
     QUARANTINE_COLUMNS,
     BatchCounts,
@@ -82,6 +83,7 @@ __all__ = [
     "LANDED_SCHEMA",
     "LANDING_PREFIXES",
     "LINE_COLUMNS",
+    "LISTED_VALUES_MAX",
     "NOT_UTF8_PREFIX",
     "ORDER_COLUMNS",
     "ORDER_SCHEMA",
@@ -107,6 +109,8 @@ __all__ = [
     "count_records",
     "customer_lifetime",
     "daily_sales",
+    "keep_any",
+    "keep_values",
     "list_landed_files",
     "observe_batches",
     "parse_orders",

@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from goldmine.rules._keep_values import keep_values
+
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
@@ -65,7 +67,7 @@ def daily_sales(
 
     lines = _revenue_lines(current_lines)
     if order_dates is not None:
-        lines = lines.filter(F.col("order_date").isin(list(order_dates)))
+        lines = keep_values(lines, "order_date", order_dates)
     categories = current_products.select("product_id", "category")
     grouped = (
         lines.join(F.broadcast(categories), "product_id", "left")
@@ -118,7 +120,7 @@ def customer_lifetime(
 
     lines = _revenue_lines(current_lines)
     if customer_ids is not None:
-        lines = lines.filter(F.col("customer_id").isin(list(customer_ids)))
+        lines = keep_values(lines, "customer_id", customer_ids)
     current = customers_scd2.filter(F.col("is_current")).select("customer_id", "segment", "country")
     grouped = lines.groupBy("customer_id").agg(
         F.min("order_date").alias("first_order_date"),
@@ -170,7 +172,7 @@ def product_monthly(
         "month", F.trunc("order_date", "month")
     )
     if months is not None:
-        lines = lines.filter(F.col("month").isin(list(months)))
+        lines = keep_values(lines, "month", months)
     qty = F.col("quantity").cast("long")
     grouped = lines.groupBy("month", "product_id").agg(
         F.coalesce(F.sum(F.when(counting, qty)), F.lit(0)).cast("long").alias("units"),

@@ -13,6 +13,8 @@ from goldmine.rules import (
     clean_products,
     customer_lifetime,
     daily_sales,
+    keep_any,
+    keep_values,
     product_monthly,
 )
 from goldmine.settings import Settings
@@ -50,8 +52,6 @@ def touched_keys(
     so a rerun finds the same keys. A changed product adds every date it sold (its
     current category moves revenue).
     """
-    from pyspark.sql import functions as F
-
     if touched is None or silver_batches != gold_batches:
         landed = read_bronze(spark, settings, gold_batches)
         touched = touched_by(
@@ -62,10 +62,9 @@ def touched_keys(
     dates = {dt.date.fromisoformat(d) for d in touched["order_dates"]}
     lines_uri = table("silver.order_lines").uri(settings)
     if touched["product_ids"] and is_table(spark, lines_uri):
+        lines = spark.read.format("delta").load(lines_uri)
         sold = (
-            spark.read.format("delta")
-            .load(lines_uri)
-            .filter(F.col("product_id").isin(touched["product_ids"]))
+            keep_values(lines, "product_id", touched["product_ids"])
             .select("order_date")
             .distinct()
             .collect()
@@ -90,11 +89,12 @@ def touched_lines(spark: SparkSession, settings: Settings, touched_keys: Touched
 
     keys = touched_keys
     lines = spark.read.format("delta").load(table("silver.order_lines").uri(settings))
-    return lines.filter(
-        F.col("order_date").isin(keys.order_dates)
-        | F.trunc("order_date", "month").isin(keys.months)
-        | F.col("customer_id").isin(keys.customer_ids)
-    ).persist(StorageLevel.DISK_ONLY)
+    with_month = lines.withColumn("_month", F.trunc("order_date", "month"))
+    kept = keep_any(
+        with_month,
+        {"order_date": keys.order_dates, "_month": keys.months, "customer_id": keys.customer_ids},
+    )
+    return kept.drop("_month").persist(StorageLevel.DISK_ONLY)
 
 
 def gold_frames(
@@ -104,22 +104,16 @@ def gold_frames(
 
     ``lines``: the silver order lines of ``keys`` (:func:`touched_lines`).
     """
-    from pyspark.sql import functions as F
 
     def load(name: str) -> DataFrame:
         return spark.read.format("delta").load(table(f"silver.{name}").uri(settings))
 
     products = load("products")
     customers = load("customers")
-    by_date = lines.filter(F.col("order_date").isin(keys.order_dates))
-    by_month = lines.filter(F.trunc("order_date", "month").isin(keys.months))
-    by_customer = lines.filter(F.col("customer_id").isin(keys.customer_ids))
-    return {
-        "daily_sales": daily_sales(by_date, products, order_dates=keys.order_dates),
-        "customer_lifetime": customer_lifetime(
-            by_customer, customers, customer_ids=keys.customer_ids
-        ),
-        "product_monthly": product_monthly(by_month, months=keys.months),
+    return {  # each rule keeps the lines of its own keys
+        "daily_sales": daily_sales(lines, products, order_dates=keys.order_dates),
+        "customer_lifetime": customer_lifetime(lines, customers, customer_ids=keys.customer_ids),
+        "product_monthly": product_monthly(lines, months=keys.months),
     }
 
 

@@ -217,6 +217,41 @@ def test_status_shows_each_tables_version_rows_and_files_as_spark_reads_them(
     assert shown == expected
 
 
+def test_history_reads_each_commit_as_spark_does(
+    platform: Platform, spark: SparkSession, built: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``goldmine lakehouse history`` reads the log with delta-rs: the versions,
+    operations, metrics and times Spark's ``DESCRIBE HISTORY`` gives."""
+    from delta.tables import DeltaTable
+    from typer.testing import CliRunner
+
+    from goldmine.cli import _context
+    from goldmine.cli.lakehouse import app
+    from lakehouse import TABLES, table_history
+
+    options = platform.aws.storage_options()
+    for name, info in TABLES.items():
+        spark_history = DeltaTable.forPath(spark, info.uri(platform.settings)).history()
+        expected = [
+            (r["version"], r["operation"], dict(r["operationMetrics"] or {}))
+            for r in spark_history.collect()
+        ]
+        commits = table_history(platform.settings, options, name)
+        assert [(c.version, c.operation, c.metrics) for c in commits] == expected, name
+        assert [c.version for c in table_history(platform.settings, options, name, 1)] == [
+            expected[0][0]
+        ]
+
+    _context.start(debug=False)
+    monkeypatch.setattr(_context._CONTEXT, "platform", platform)
+    monkeypatch.setattr(_context._CONTEXT, "settings", platform.settings)
+    run = CliRunner().invoke(app, ["history", "gold.daily_sales"], env={"COLUMNS": "400"})
+    assert run.exit_code == 0, run.output
+    newest = table_history(platform.settings, options, "gold.daily_sales", 1)[0]
+    assert f"{newest.timestamp:%Y-%m-%d %H:%M:%S}" in run.output
+    assert newest.operation in run.output
+
+
 def test_delta_summary_counts_rows_of_files_without_statistics(
     platform: Platform, spark: SparkSession
 ) -> None:
