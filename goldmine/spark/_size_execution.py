@@ -39,25 +39,33 @@ def parquet_source_bytes(s3: Any, uris: Iterable[str]) -> int:
     return total * PARQUET_DENSITY
 
 
-def shuffle_partitions(source_bytes: int | None, most: int) -> int:
+def shuffle_partitions(source_bytes: int | None, most: int, cores: int = 1) -> int:
     """Return the shuffle partitions for ``source_bytes`` of source: 1 per 128 MiB, 1..``most``.
 
-    Unknown bytes (``None``) take ``most``.
+    More than one is rounded up to a multiple of ``cores`` (the application's task
+    slots): three partitions on two cores run in two waves, the second on one core
+    while the other idles. Unknown bytes (``None``) take ``most``.
 
     Examples
     --------
     >>> [shuffle_partitions(n, 8) for n in (3_000_000, 300 * 2**20, 2**40, None)]
     [1, 3, 8, 8]
+    >>> [shuffle_partitions(n, 8, cores=2) for n in (3_000_000, 300 * 2**20, 2**40)]
+    [1, 4, 8]
     """
     if source_bytes is None:
         return max(1, most)
-    return max(1, min(most, -(-source_bytes // BYTES_PER_PARTITION)))
+    wanted = -(-source_bytes // BYTES_PER_PARTITION)
+    if wanted > 1 and cores > 1:
+        wanted = -(-wanted // cores) * cores
+    return max(1, min(most, wanted))
 
 
-def execution_conf(source_bytes: int | None, most: int) -> dict[str, str]:
+def execution_conf(source_bytes: int | None, most: int, cores: int = 1) -> dict[str, str]:
     """Return the runtime Spark conf of a build reading ``source_bytes`` of source (pure).
 
-    - Adaptive execution off and :func:`shuffle_partitions` shuffle partitions (Delta's
+    - Adaptive execution off and :func:`shuffle_partitions` shuffle partitions for
+      ``cores`` task slots (Delta's
       state reconstruction with as many): a build runs many small statements, and AQE
       runs each shuffle of each as a Spark job of its own and re-plans the rest of the
       statement after it, which costs more driver time than it saves (ADR 0019).
@@ -75,7 +83,7 @@ def execution_conf(source_bytes: int | None, most: int) -> dict[str, str]:
     >>> execution_conf(2**40, 8)["spark.sql.shuffle.partitions"]
     '8'
     """
-    partitions = str(shuffle_partitions(source_bytes, most))
+    partitions = str(shuffle_partitions(source_bytes, most, cores))
     small = source_bytes is not None and source_bytes <= INTERPRETED_MAX_BYTES
     return {
         "spark.sql.adaptive.enabled": "false",
@@ -101,5 +109,6 @@ def sized_execution(spark: SparkSession, source_bytes: int | None, most: int) ->
     most
         The most shuffle partitions (``settings.spark_shuffle_partitions``).
     """
-    with session_conf(spark, execution_conf(source_bytes, most)):
+    cores = spark.sparkContext.defaultParallelism
+    with session_conf(spark, execution_conf(source_bytes, most, cores)):
         yield

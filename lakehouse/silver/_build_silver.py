@@ -186,7 +186,9 @@ def clean_feeds(
     from pyspark.sql import functions as F
 
     landed = bronze_lines
-    dimensions = landed.filter(F.col("feed") != "orders").coalesce(1)
+    # One partition, made by a shuffle: a coalesce would read every landed line (orders
+    # too) in that one task.
+    dimensions = landed.filter(F.col("feed") != "orders").repartition(1)
     parsed = parse_orders(landed).repartition("order_id", "updated_at")
     parsed = parsed.persist(StorageLevel.DISK_ONLY)
     stores, fx, products, customers = (

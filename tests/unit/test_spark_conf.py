@@ -92,3 +92,18 @@ def test_every_delta_table_commits_through_the_dynamodb_log_store_in_both_enviro
     assert here[f"{prefix}.credentials.provider"] == (
         "com.amazonaws.auth.SystemPropertiesCredentialsProvider"
     )
+
+
+def test_shuffle_partitions_fill_every_core_once_the_source_needs_more_than_one() -> None:
+    from goldmine.spark import BYTES_PER_PARTITION, execution_conf, shuffle_partitions
+
+    three = 3 * BYTES_PER_PARTITION - 1  # 1 M order lines are about this much
+    assert [shuffle_partitions(n, 8, cores=2) for n in (1, three, 5 * BYTES_PER_PARTITION)] == [
+        1,  # a small build keeps one partition: no shuffle fans out
+        4,  # not 3: two waves on two cores, the second on one core
+        6,
+    ]
+    assert shuffle_partitions(three, 8) == 3  # one core: the data decides alone
+    assert shuffle_partitions(40 * BYTES_PER_PARTITION, 32, cores=6) == 32  # never over ``most``
+    assert shuffle_partitions(None, 8, cores=3) == 8
+    assert execution_conf(three, 8, cores=2)["spark.sql.shuffle.partitions"] == "4"
