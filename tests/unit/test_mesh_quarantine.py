@@ -141,7 +141,10 @@ class _Tracker:
 
 
 class _SparkContext(dict):  # type: ignore[type-arg]
-    """The local properties the plan runner sets to count each step's jobs (none here)."""
+    """The local properties the plan runner sets to count each step's jobs (none here),
+    and the task slots ``sized_execution`` sizes shuffles for."""
+
+    defaultParallelism = 2  # noqa: N815 (Spark's name)
 
     def getLocalProperty(self, key: str) -> str | None:  # noqa: N802 (Spark's name)
         return self.get(key)
