@@ -282,13 +282,17 @@ def _child(build: str, result: Path | None) -> int:
     started = time.perf_counter()
     from goldmine.platform import connect
     from goldmine.settings import load_settings
-    from goldmine.spark import build_session
+    from goldmine.spark import build_session, small_landing
 
     platform = connect(load_settings())
     steps: dict[str, Any] = {"connect_s": round(time.perf_counter() - started, 2)}
     started = time.perf_counter()
     overrides = json.loads(os.environ.get(CHILD_CONF, "{}"))
-    spark = build_session(platform.aws, app_name=f"speed-{build}", overrides=overrides)
+    # as the build commands start it (goldmine.cli._context.build_command_session)
+    small = small_landing(platform.aws.s3(), platform.settings.buckets.landing)
+    spark = build_session(
+        platform.aws, app_name=f"speed-{build}", overrides=overrides, one_small_build=small
+    )
     steps["spark_start_s"] = round(time.perf_counter() - started, 2)
     if build == "lake":
         from lake import build as build_lake

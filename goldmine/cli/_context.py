@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from goldmine.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
     from goldmine.platform import Platform
 
 
@@ -47,3 +49,15 @@ def get_platform() -> Platform:
 
         _CONTEXT.platform = connect(get_settings())
     return _CONTEXT.platform
+
+
+def build_command_session(app_name: str) -> SparkSession:
+    """Start Spark for a build command: one build in this process, then it exits.
+
+    On a small landing the driver runs C1 alone (ADR 0038: ``one_small_build``).
+    """
+    from goldmine.spark import build_session, small_landing
+
+    platform = get_platform()
+    small = small_landing(platform.aws.s3(), platform.settings.buckets.landing)
+    return build_session(platform.aws, app_name=app_name, one_small_build=small)

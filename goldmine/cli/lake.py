@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from goldmine.cli._context import get_platform
+from goldmine.cli._context import build_command_session, get_platform
 from goldmine.cli._lease import NoWaitOption, holds_lease, run_lease
 from goldmine.cli._steps import print_steps
 from goldmine.lease import LAKE
@@ -121,7 +121,7 @@ def build_command(
 
     Example: goldmine lake build --from 2025-01-06 --to 2025-01-12
     """
-    from goldmine.spark import SessionOnDemand, build_session
+    from goldmine.spark import SessionOnDemand
     from lake import build
 
     platform = get_platform()
@@ -130,7 +130,7 @@ def build_command(
 
         def start() -> SparkSession:
             bar.update(task, description="starting Spark")
-            return build_session(platform.aws, app_name="goldmine-lake-build")
+            return build_command_session("goldmine-lake-build")
 
         def progress(step: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=step)

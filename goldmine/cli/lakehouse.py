@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from goldmine.cli._context import get_platform
+from goldmine.cli._context import build_command_session, get_platform
 from goldmine.cli._lease import NoWaitOption, holds_lease
 from goldmine.lease import LAKEHOUSE
 
@@ -80,7 +80,7 @@ def build(
 
         def start() -> SparkSession:
             progress.update(task, description="starting Spark")
-            return _spark()
+            return build_command_session("goldmine-lakehouse")
 
         spark = SessionOnDemand(start)  # nothing pending: no Spark (ADR 0036)
         summary = build_lakehouse(

@@ -189,12 +189,13 @@ def publish(
     Example: goldmine mesh publish catalog.products finance.fx_rates sales.orders
     """
     import mesh
+    from goldmine.cli._context import build_command_session
     from goldmine.plan import StatusBoard
-    from goldmine.spark import SessionOnDemand, build_session
+    from goldmine.spark import SessionOnDemand
 
     platform = _platform()
     # Started by the first publish that builds: unchanged products skip without Spark.
-    spark = SessionOnDemand(lambda: build_session(platform.aws, app_name="goldmine-mesh-publish"))
+    spark = SessionOnDemand(lambda: build_command_session("goldmine-mesh-publish"))
     landing = mesh.Landing(platform.aws.s3(), platform.settings)  # settled once for the run
 
     def publish_one(board: StatusBoard, session: Any, product_id: str) -> bool:

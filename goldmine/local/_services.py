@@ -84,12 +84,21 @@ def ensure_services(settings: Settings) -> tuple[Endpoints, bool]:
     with state_lock(settings.data_dir):
         state = read_state(settings.data_dir)
         running = {s.name: s for s in service_status(settings) if s.running}
-        api_started = False
-        if "s3" not in running:
-            state["s3"] = _start_s3proxy(settings)
-        if "aws" not in running:
-            state["aws"] = _start_moto(settings)
-            api_started = True
+        # both start at once: the store's JVM and moto's imports each take a second or two
+        starting = {
+            name: spawn_service(settings)
+            for name, spawn_service in (("s3", _spawn_s3proxy), ("aws", _spawn_moto))
+            if name not in running
+        }
+        try:
+            for service in starting.values():
+                _wait_ready(service)
+        except LocalServiceError:
+            for service in starting.values():
+                terminate(service.pid)
+            raise
+        state.update({name: {"pid": s.pid, "port": s.port} for name, s in starting.items()})
+        api_started = "aws" in starting
         write_state(settings.data_dir, state)
     endpoints = Endpoints(
         s3=f"http://127.0.0.1:{state['s3']['port']}",
@@ -116,7 +125,18 @@ def _s3_root(settings: Settings) -> Path:
     return settings.data_dir / "s3"
 
 
-def _start_s3proxy(settings: Settings) -> dict[str, int]:
+@dataclass(frozen=True)
+class _Starting:
+    """A service process spawned and not yet answering."""
+
+    name: str
+    pid: int
+    port: int
+    url: str
+    log: Path
+
+
+def _spawn_s3proxy(settings: Settings) -> _Starting:
     jars = settings.jar_dir / "s3proxy"
     if not any(jars.glob("s3proxy-*.jar")):
         raise LocalServiceError(
@@ -159,28 +179,28 @@ def _start_s3proxy(settings: Settings) -> dict[str, int]:
         str(conf),
     ]
     pid = _spawn(command, logs / "s3proxy.out")
-    _wait_ready("S3 store", pid, f"http://127.0.0.1:{port}/", logs / "s3proxy.out")
-    return {"pid": pid, "port": port}
+    return _Starting("S3 store", pid, port, f"http://127.0.0.1:{port}/", logs / "s3proxy.out")
 
 
-def _start_moto(settings: Settings) -> dict[str, int]:
+def _spawn_moto(settings: Settings) -> _Starting:
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
     pid = _spawn(command, logs / "moto.out")
-    _wait_ready("AWS API endpoint", pid, f"http://127.0.0.1:{port}/moto-api/", logs / "moto.out")
-    return {"pid": pid, "port": port}
+    url = f"http://127.0.0.1:{port}/moto-api/"
+    return _Starting("AWS API endpoint", pid, port, url, logs / "moto.out")
 
 
 def _spawn(command: list[str], log: Path) -> int:
     return spawn(command, log, {**os.environ, "LOG_LEVEL": "warn"})
 
 
-def _wait_ready(name: str, pid: int, url: str, log: Path) -> None:
+def _wait_ready(service: _Starting) -> None:
     deadline = time.monotonic() + _STARTUP_TIMEOUT_S
+    name, url, log = service.name, service.url, service.log
     while time.monotonic() < deadline:
-        if not pid_alive(pid):
+        if not pid_alive(service.pid):
             raise LocalServiceError(f"{name} exited during start-up; see {log}")
         try:
             with urllib.request.urlopen(url, timeout=1):
@@ -188,8 +208,7 @@ def _wait_ready(name: str, pid: int, url: str, log: Path) -> None:
         except urllib.error.HTTPError:
             return  # it answers: an HTTP error status still means it is up
         except OSError:
-            time.sleep(0.2)
-    terminate(pid)
+            time.sleep(0.1)
     raise LocalServiceError(
         f"{name} did not answer on {url} in {_STARTUP_TIMEOUT_S:.0f}s; see {log}"
     )

@@ -3,6 +3,7 @@
 from goldmine.spark._driver_jvm import (
     DUMP_OPTION,
     LEAN_JIT,
+    QUICK_JIT,
     class_archive,
     driver_java_options,
     dumped_archive,
@@ -35,6 +36,7 @@ from goldmine.spark._size_execution import (
     parquet_source_bytes,
     shuffle_partitions,
     sized_execution,
+    small_landing,
 )
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "LOG_STORE_CLASS",
     "OBSERVATION_WAIT_S",
     "PARQUET_DENSITY",
+    "QUICK_JIT",
     "SessionOnDemand",
     "SparkSetupError",
     "build_session",
@@ -72,6 +75,7 @@ __all__ = [
     "session_of",
     "shuffle_partitions",
     "sized_execution",
+    "small_landing",
     "spark_conf",
     "stop_and_wait",
 ]

@@ -50,6 +50,7 @@ def spark_conf(
     master: str | None = None,
     app_name: str = "goldmine",
     dump_class_archive: bool = False,
+    one_small_build: bool = False,
 ) -> dict[str, str]:
     """Return the Spark configuration for ``aws``'s environment (pure; no JVM).
 
@@ -64,6 +65,9 @@ def spark_conf(
     dump_class_archive
         Locally, when the driver finds no class-data archive, it dumps one as it exits
         (``goldmine.spark.finish_session`` installs it; ADR 0031).
+    one_small_build
+        Locally, the driver serves one small build and exits (a build command's
+        process): C1 alone instead of the lean JIT (ADR 0038; :func:`small_landing`).
     """
     settings = aws.settings
     conf = {
@@ -110,7 +114,9 @@ def spark_conf(
             "spark.jars.ivy": str(scratch / "ivy"),
             "spark.driver.extraJavaOptions": " ".join(
                 [
-                    *driver_java_options(settings, jars, dump=dump_class_archive),
+                    *driver_java_options(
+                        settings, jars, dump=dump_class_archive, one_small_build=one_small_build
+                    ),
                     f"-Dderby.system.home={scratch / 'derby'}",
                     f"-Dlog4j2.configurationFile={_LOG4J}",
                     # the LogStore's DynamoDB credentials (SystemPropertiesCredentialsProvider)
@@ -195,6 +201,7 @@ def build_session(
     app_name: str = "goldmine",
     overrides: Mapping[str, str] | None = None,
     dump_class_archive: bool = False,
+    one_small_build: bool = False,
 ) -> SparkSession:
     """Build (or return the already built) Spark session for ``aws``'s environment.
 
@@ -215,6 +222,10 @@ def build_session(
         suite's): when no class-data archive exists locally, the driver dumps one as
         it exits; end the session with ``goldmine.spark.finish_session`` (or let the
         process exit) to install it (ADR 0031).
+    one_small_build
+        For a process that runs one build of a small landing and exits (the build
+        commands, when :func:`goldmine.spark.small_landing`): the local driver runs C1
+        alone instead of the lean JIT (ADR 0038).
 
     Raises
     ------
@@ -236,7 +247,13 @@ def build_session(
         # the JVM refuses to start when it cannot create the file it will dump to
         dump_class_archive = archive_folder_writable(aws.settings)
     conf = {
-        **spark_conf(aws, master=master, app_name=app_name, dump_class_archive=dump_class_archive),
+        **spark_conf(
+            aws,
+            master=master,
+            app_name=app_name,
+            dump_class_archive=dump_class_archive,
+            one_small_build=one_small_build,
+        ),
         **(overrides or {}),
     }
     if aws.is_local:

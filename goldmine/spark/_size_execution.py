@@ -39,6 +39,20 @@ def parquet_source_bytes(s3: Any, uris: Iterable[str]) -> int:
     return total * PARQUET_DENSITY
 
 
+def small_landing(s3: Any, bucket: str) -> bool:
+    """Return whether ``bucket`` (the landing) holds at most :data:`INTERPRETED_MAX_BYTES`.
+
+    A process that builds from such a landing runs a small build whatever it has
+    pending: its driver runs C1 alone (ADR 0038). One listing of the bucket.
+    """
+    total = 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        total += sum(o["Size"] for o in page.get("Contents", []))
+        if total > INTERPRETED_MAX_BYTES:
+            return False
+    return True
+
+
 def shuffle_partitions(source_bytes: int | None, most: int, cores: int = 1) -> int:
     """Return the shuffle partitions for ``source_bytes`` of source: 1 per 128 MiB, 1..``most``.
 

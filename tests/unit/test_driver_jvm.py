@@ -40,6 +40,27 @@ def test_the_local_driver_and_executors_run_the_lean_jit_unless_switched_off(tmp
     assert jit_options(tiered) == []
 
 
+def test_a_driver_serving_one_small_build_runs_c1_alone_and_its_executors_stay_lean(
+    tmp_path: Path,
+):
+    from goldmine.aws import AwsClients
+    from goldmine.settings import Endpoints
+    from goldmine.spark import QUICK_JIT, spark_conf
+
+    jar_dir = _jar_dir(tmp_path)
+    settings = load_settings(data_dir=tmp_path / "data", jar_dir=jar_dir)
+    options = driver_java_options(settings, _jars(jar_dir), one_small_build=True)
+    assert options == list(QUICK_JIT) and "-XX:TieredStopAtLevel=1" in options
+    tiered = load_settings(jar_dir=jar_dir, spark_lean_jit=False)
+    assert driver_java_options(tiered, _jars(jar_dir), one_small_build=True) == []
+    aws = AwsClients(settings, Endpoints(s3="http://127.0.0.1:1", aws="http://127.0.0.1:2"))
+    conf = spark_conf(aws, one_small_build=True)
+    assert "-XX:TieredStopAtLevel=1" in conf["spark.driver.extraJavaOptions"].split()
+    assert conf["spark.executor.extraJavaOptions"].split() == list(LEAN_JIT)
+    lean = spark_conf(aws)["spark.driver.extraJavaOptions"].split()
+    assert "-XX:TieredStopAtLevel=1" not in lean and set(LEAN_JIT) <= set(lean)
+
+
 def test_the_archive_is_mapped_once_dumped_and_never_while_dumping(tmp_path: Path):
     jar_dir = _jar_dir(tmp_path)
     jars = _jars(jar_dir)

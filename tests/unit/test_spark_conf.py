@@ -107,3 +107,34 @@ def test_shuffle_partitions_fill_every_core_once_the_source_needs_more_than_one(
     assert shuffle_partitions(40 * BYTES_PER_PARTITION, 32, cores=6) == 32  # never over ``most``
     assert shuffle_partitions(None, 8, cores=3) == 8
     assert execution_conf(three, 8, cores=2)["spark.sql.shuffle.partitions"] == "4"
+
+
+def test_a_landing_is_small_up_to_the_interpreted_build_size() -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    from goldmine.spark import INTERPRETED_MAX_BYTES, small_landing
+
+    s3 = boto3.client(
+        "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    half = INTERPRETED_MAX_BYTES // 2
+    pages = {  # one listing per call: pages of the landing bucket
+        "small": [[half, 10], [half - 10]],
+        "large": [[half, half], [1], [INTERPRETED_MAX_BYTES]],
+    }
+    with Stubber(s3) as stub:
+        for sizes in pages.values():
+            for number, page in enumerate(sizes):
+                last = number == len(sizes) - 1
+                response = {
+                    "Contents": [{"Key": f"k{number}-{i}", "Size": n} for i, n in enumerate(page)],
+                    "IsTruncated": not last,
+                    **({} if last else {"NextContinuationToken": f"t{number}"}),
+                }
+                if sizes is pages["large"] and number == 2:
+                    break  # over the size after the second page: the rest is not listed
+                stub.add_response("list_objects_v2", response)
+        assert small_landing(s3, "landing") is True
+        assert small_landing(s3, "landing") is False
+        stub.assert_no_pending_responses()
