@@ -291,7 +291,7 @@ def _child(build: str, result: Path | None) -> int:
     # as the build commands start it (goldmine.cli._context.build_command_session)
     small = small_landing(platform.aws.s3(), platform.settings.buckets.landing)
     spark = build_session(
-        platform.aws, app_name=f"speed-{build}", overrides=overrides, one_small_build=small
+        platform.aws, app_name=f"speed-{build}", overrides=overrides, quick_jit=small
     )
     steps["spark_start_s"] = round(time.perf_counter() - started, 2)
     if build == "lake":

@@ -23,7 +23,7 @@ from goldmine.query import run_standard_queries
 from goldmine.read_delta import delta_rows
 from goldmine.report import StepTime
 from goldmine.sales import GeneratorConfig, S3Sink, generate_sales
-from goldmine.spark import own_session, run_concurrently
+from goldmine.spark import SessionOnDemand, own_session, run_concurrently, session_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,7 +79,7 @@ class DemoReport:
 
 def run_demo(
     platform: Platform,
-    spark: SparkSession,
+    spark: SparkSession | SessionOnDemand,
     *,
     days: int = 7,
     scale: float = 0.05,
@@ -93,7 +93,9 @@ def run_demo(
     The three builds run at once (``at_once``), each on a thread and a Spark session
     of its own in the one Spark application (ADR 0033); ``at_once=False`` runs them
     one after the other (each build's time alone). ``say`` receives the status: one
-    line per running build, ``log`` each finished stage.
+    line per running build, ``log`` each finished stage. Given a
+    :class:`goldmine.spark.SessionOnDemand`, Spark starts once the source has landed
+    (the ``goldmine demo`` command: its JIT follows the landing's size, ADR 0038).
     """
     say = say or (lambda _message: None)
     log = log or say
@@ -105,6 +107,7 @@ def run_demo(
     landed = time.monotonic() - started
     log(f"landed {len(manifests)} batches in {landed:.1f} s")
     dates = sorted(m.ingest_date for m in manifests)
+    session = session_of(spark)
 
     board = StatusBoard(say)
     builds: dict[str, Callable[[SparkSession, Say], BuildReport]] = {
@@ -116,8 +119,8 @@ def run_demo(
     def timed(build: str) -> BuildReport:
         began = time.monotonic()
         try:
-            with own_session(spark) as session:
-                report = builds[build](session, board.teller(build))
+            with own_session(session) as own:
+                report = builds[build](own, board.teller(build))
         finally:  # a failed build leaves the status too: the others go on
             board.done(build)
         report.seconds = time.monotonic() - began

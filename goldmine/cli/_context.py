@@ -51,13 +51,16 @@ def get_platform() -> Platform:
     return _CONTEXT.platform
 
 
-def build_command_session(app_name: str) -> SparkSession:
-    """Start Spark for a build command: one build in this process, then it exits.
+def build_command_session(app_name: str, *, dump_class_archive: bool = False) -> SparkSession:
+    """Start Spark for a command whose process runs one build (or the demo), then exits.
 
-    On a small landing the driver runs C1 alone (ADR 0038: ``one_small_build``).
+    On a small landing the driver runs C1 alone (``quick_jit``, ADR 0038); call it once
+    the command has landed or found its work.
     """
     from goldmine.spark import build_session, small_landing
 
     platform = get_platform()
     small = small_landing(platform.aws.s3(), platform.settings.buckets.landing)
-    return build_session(platform.aws, app_name=app_name, one_small_build=small)
+    return build_session(
+        platform.aws, app_name=app_name, quick_jit=small, dump_class_archive=dump_class_archive
+    )

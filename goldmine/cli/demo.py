@@ -10,10 +10,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from goldmine.cli._context import get_platform
+from goldmine.cli._context import build_command_session, get_platform
 from goldmine.cli._lease import NoWaitOption, run_leases
 
 if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
     from goldmine.demo import DemoReport
     from goldmine.platform import Platform
 
@@ -58,7 +60,7 @@ def demo(
     import mesh
     from goldmine.demo import BUILDS, run_demo
     from goldmine.lease import LAKE, LAKEHOUSE, mesh_lease
-    from goldmine.spark import build_session, dumped_archive, finish_session
+    from goldmine.spark import SessionOnDemand, dumped_archive, finish_session
 
     started = time.monotonic()
     leases = [LAKE, LAKEHOUSE, *(mesh_lease(p) for p in mesh.PUBLISH_ORDER)]
@@ -66,9 +68,13 @@ def demo(
         platform = get_platform()
         status.update("taking the leases of the lake, the lakehouse and the mesh")
         with run_leases(leases, no_wait=no_wait):
-            status.update("starting Spark")
-            # no class-data archive yet (a fresh clone): the demo's driver dumps it (ADR 0031)
-            spark = build_session(platform.aws, app_name="goldmine-demo", dump_class_archive=True)
+
+            def start() -> SparkSession:
+                status.update("starting Spark")
+                # no class-data archive yet (a fresh clone): the driver dumps it (ADR 0031)
+                return build_command_session("goldmine-demo", dump_class_archive=True)
+
+            spark = SessionOnDemand(start)  # once the week has landed: its size sets the JIT
             demo_report = run_demo(
                 platform,
                 spark,
@@ -86,9 +92,9 @@ def demo(
     problems = demo_report.disagreements()
     console.print(f"wall time {time.monotonic() - started:.1f} s")
     console.print(f"report: {path}")
-    if dumped_archive(spark) is not None:
+    if spark.started and dumped_archive(spark()) is not None:
         with console.status("saving the Spark driver's class-data archive (once; ADR 0031)"):
-            archive = finish_session(spark)
+            archive = finish_session(spark())
         if archive is not None:
             console.print(f"class-data archive for faster Spark starts: {archive}")
     if problems:

@@ -13,7 +13,7 @@ from pathlib import Path
 from goldmine.jobs._environment import settings_environment
 from goldmine.jobs._registry import JobSpec
 from goldmine.platform import Platform
-from goldmine.spark import spark_conf
+from goldmine.spark import small_landing, spark_conf
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,23 @@ def project_root(job: JobSpec) -> Path:
 
 
 def spark_submit_command(
-    platform: Platform, job: JobSpec, argv: list[str], *, master: str, extra_conf: dict[str, str]
+    platform: Platform,
+    job: JobSpec,
+    argv: list[str],
+    *,
+    master: str,
+    extra_conf: dict[str, str],
+    quick_jit: bool = False,
 ) -> list[str]:
     """Return the ``spark-submit`` command line for ``job`` (pure; nothing runs).
 
     Every key of :func:`goldmine.spark.spark_conf` is passed with ``--conf``, so the
-    driver JVM starts with the JARs, S3 and memory settings the session factory uses.
+    driver JVM starts with the JARs, S3 and memory settings the session factory uses
+    (``quick_jit``: C1 alone in the driver and executors, ADR 0038).
     """
-    conf = spark_conf(platform.aws, master=master, app_name=f"goldmine-{job.name}")
+    conf = spark_conf(
+        platform.aws, master=master, app_name=f"goldmine-{job.name}", quick_jit=quick_jit
+    )
     conf.update(
         {
             "spark.pyspark.python": sys.executable,
@@ -110,8 +119,10 @@ def submit_local(
     logs = settings.data_dir / "logs" / "jobs"
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{job.name}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
+    # an application is one job: on a small landing it runs C1 alone (ADR 0038)
+    small = small_landing(platform.aws.s3(), settings.buckets.landing)
     command = spark_submit_command(
-        platform, job, argv, master=master, extra_conf=dict(extra_conf or {})
+        platform, job, argv, master=master, extra_conf=dict(extra_conf or {}), quick_jit=small
     )
     env = {
         **os.environ,

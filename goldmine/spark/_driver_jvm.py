@@ -41,10 +41,10 @@ LEAN_JIT = (
     "-XX:Tier4CompileThreshold=300000",
     "-XX:Tier4BackEdgeThreshold=800000",
 )
-#: C1 alone, for a JVM that serves one small build (ADR 0038): C2 never repays its
-#: compilations there, and C1's code without tiered profiling runs sooner and faster
-#: than the lean JIT's profiled tier. The code cache of the tiered default: C1 alone
-#: compiles more methods than its own default (48 MB) holds.
+#: C1 alone, for a JVM whose life is one small build or the demo (ADR 0038): C2 never
+#: repays its compilations there, and C1's code without tiered profiling runs sooner
+#: and faster than the lean JIT's profiled tier. The code cache of the tiered default:
+#: C1 alone compiles more methods than its own default (48 MB) holds.
 QUICK_JIT = ("-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=240m")
 #: The JVM option that writes a dynamic class-data archive as the JVM exits.
 DUMP_OPTION = "-XX:ArchiveClassesAtExit="
@@ -90,16 +90,16 @@ def driver_java_options(
     jars: Sequence[os.PathLike[str]],
     *,
     dump: bool = False,
-    one_small_build: bool = False,
+    quick_jit: bool = False,
 ) -> list[str]:
     """Return the local driver's JIT and class-data options, then the settings' extra ones.
 
     The archive is mapped when it exists; when it does not and ``dump`` is set, the
     driver dumps it as it exits (to :func:`dumping_path`; :func:`finish_session`
     installs it). Neither when the extra options dump an archive of their own
-    (``-XX:ArchiveClassesAtExit``). ``one_small_build``: see :func:`jit_options`.
+    (``-XX:ArchiveClassesAtExit``). ``quick_jit``: see :func:`jit_options`.
     """
-    options = jit_options(settings, one_small_build=one_small_build)
+    options = jit_options(settings, quick_jit=quick_jit)
     extra = settings.spark_driver_java_options.split()
     archive = class_archive(settings.jar_dir, jars)
     if any(o.startswith(DUMP_OPTION) for o in extra):
@@ -200,22 +200,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def jit_options(settings: Settings, *, one_small_build: bool = False) -> list[str]:
+def jit_options(settings: Settings, *, quick_jit: bool = False) -> list[str]:
     """Return the JIT options of the local driver and the standalone cluster's executors.
 
-    The lean JIT (:data:`LEAN_JIT`), or C1 alone (:data:`QUICK_JIT`) for a driver that
-    serves ``one_small_build`` (a build command's process on a small landing, ADR 0038);
-    HotSpot's defaults when ``settings.spark_lean_jit`` is off.
+    The lean JIT (:data:`LEAN_JIT`), or with ``quick_jit`` C1 alone (:data:`QUICK_JIT`:
+    a JVM whose life is one small build or the demo, ADR 0038); HotSpot's defaults
+    when ``settings.spark_lean_jit`` is off.
 
     Examples
     --------
     >>> from goldmine.settings import load_settings
-    >>> jit_options(load_settings(), one_small_build=True)[0]
+    >>> jit_options(load_settings(), quick_jit=True)[0]
     '-XX:TieredStopAtLevel=1'
     """
     if not settings.spark_lean_jit:
         return []
-    return list(QUICK_JIT if one_small_build else LEAN_JIT)
+    return list(QUICK_JIT if quick_jit else LEAN_JIT)
 
 
 def stop_and_wait(spark: SparkSession, timeout_s: float = 300.0) -> int:

@@ -50,7 +50,7 @@ def spark_conf(
     master: str | None = None,
     app_name: str = "goldmine",
     dump_class_archive: bool = False,
-    one_small_build: bool = False,
+    quick_jit: bool = False,
 ) -> dict[str, str]:
     """Return the Spark configuration for ``aws``'s environment (pure; no JVM).
 
@@ -65,9 +65,10 @@ def spark_conf(
     dump_class_archive
         Locally, when the driver finds no class-data archive, it dumps one as it exits
         (``goldmine.spark.finish_session`` installs it; ADR 0031).
-    one_small_build
-        Locally, the driver serves one small build and exits (a build command's
-        process): C1 alone instead of the lean JIT (ADR 0038; :func:`small_landing`).
+    quick_jit
+        Locally, the application's life is one small build or the demo (a build
+        command's process, a job, the demo): its driver and executors run C1 alone
+        instead of the lean JIT (ADR 0038; ``goldmine.spark.small_landing``).
     """
     settings = aws.settings
     conf = {
@@ -115,7 +116,7 @@ def spark_conf(
             "spark.driver.extraJavaOptions": " ".join(
                 [
                     *driver_java_options(
-                        settings, jars, dump=dump_class_archive, one_small_build=one_small_build
+                        settings, jars, dump=dump_class_archive, quick_jit=quick_jit
                     ),
                     f"-Dderby.system.home={scratch / 'derby'}",
                     f"-Dlog4j2.configurationFile={_LOG4J}",
@@ -125,7 +126,7 @@ def spark_conf(
                 ]
             ),
             # Executors of the local standalone cluster: short JVM lives too.
-            "spark.executor.extraJavaOptions": " ".join(jit_options(settings)),
+            "spark.executor.extraJavaOptions": " ".join(jit_options(settings, quick_jit=quick_jit)),
             "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
             "spark.hadoop.fs.s3a.endpoint": str(aws.endpoints.s3),
             "spark.hadoop.fs.s3a.endpoint.region": settings.region,
@@ -201,7 +202,7 @@ def build_session(
     app_name: str = "goldmine",
     overrides: Mapping[str, str] | None = None,
     dump_class_archive: bool = False,
-    one_small_build: bool = False,
+    quick_jit: bool = False,
 ) -> SparkSession:
     """Build (or return the already built) Spark session for ``aws``'s environment.
 
@@ -222,10 +223,10 @@ def build_session(
         suite's): when no class-data archive exists locally, the driver dumps one as
         it exits; end the session with ``goldmine.spark.finish_session`` (or let the
         process exit) to install it (ADR 0031).
-    one_small_build
-        For a process that runs one build of a small landing and exits (the build
-        commands, when :func:`goldmine.spark.small_landing`): the local driver runs C1
-        alone instead of the lean JIT (ADR 0038).
+    quick_jit
+        For a process whose life is one small build or the demo (the build commands
+        and the demo, when :func:`goldmine.spark.small_landing`): the local driver runs
+        C1 alone instead of the lean JIT (ADR 0038).
 
     Raises
     ------
@@ -252,7 +253,7 @@ def build_session(
             master=master,
             app_name=app_name,
             dump_class_archive=dump_class_archive,
-            one_small_build=one_small_build,
+            quick_jit=quick_jit,
         ),
         **(overrides or {}),
     }

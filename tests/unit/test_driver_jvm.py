@@ -40,7 +40,7 @@ def test_the_local_driver_and_executors_run_the_lean_jit_unless_switched_off(tmp
     assert jit_options(tiered) == []
 
 
-def test_a_driver_serving_one_small_build_runs_c1_alone_and_its_executors_stay_lean(
+def test_a_driver_serving_quick_jit_runs_c1_alone_and_its_executors_stay_lean(
     tmp_path: Path,
 ):
     from goldmine.aws import AwsClients
@@ -49,14 +49,15 @@ def test_a_driver_serving_one_small_build_runs_c1_alone_and_its_executors_stay_l
 
     jar_dir = _jar_dir(tmp_path)
     settings = load_settings(data_dir=tmp_path / "data", jar_dir=jar_dir)
-    options = driver_java_options(settings, _jars(jar_dir), one_small_build=True)
+    options = driver_java_options(settings, _jars(jar_dir), quick_jit=True)
     assert options == list(QUICK_JIT) and "-XX:TieredStopAtLevel=1" in options
     tiered = load_settings(jar_dir=jar_dir, spark_lean_jit=False)
-    assert driver_java_options(tiered, _jars(jar_dir), one_small_build=True) == []
+    assert driver_java_options(tiered, _jars(jar_dir), quick_jit=True) == []
     aws = AwsClients(settings, Endpoints(s3="http://127.0.0.1:1", aws="http://127.0.0.1:2"))
-    conf = spark_conf(aws, one_small_build=True)
+    conf = spark_conf(aws, quick_jit=True)
     assert "-XX:TieredStopAtLevel=1" in conf["spark.driver.extraJavaOptions"].split()
-    assert conf["spark.executor.extraJavaOptions"].split() == list(LEAN_JIT)
+    assert conf["spark.executor.extraJavaOptions"].split() == list(QUICK_JIT)
+    assert spark_conf(aws)["spark.executor.extraJavaOptions"].split() == list(LEAN_JIT)
     lean = spark_conf(aws)["spark.driver.extraJavaOptions"].split()
     assert "-XX:TieredStopAtLevel=1" not in lean and set(LEAN_JIT) <= set(lean)
 
