@@ -39,7 +39,8 @@ TRINO_PLUGINS = ("hive", "delta-lake")
 
 _STARTUP_TIMEOUT_S = 180.0
 
-# Trino's recommended JVM flags (its jvm.config), with a heap sized for a 2-core laptop.
+# Trino's recommended JVM flags (its jvm.config), with a heap sized for a 2-core laptop
+# and C1 alone.
 _JVM_FLAGS = (
     "-XX:+UseG1GC",
     "-XX:G1HeapRegionSize=32M",
@@ -47,6 +48,8 @@ _JVM_FLAGS = (
     "-XX:+ExitOnOutOfMemoryError",
     "-XX:-OmitStackTraceInFastThrow",
     "-XX:ReservedCodeCacheSize=256M",
+    # The local referee's life is a few hundred small queries: C1 alone (ADR 0038).
+    "-XX:TieredStopAtLevel=1",
     "-XX:PerMethodRecompilationCutoff=10000",
     "-XX:PerBytecodeRecompilationCutoff=10000",
     "-XX:+EnableDynamicAgentLoading",
