@@ -85,15 +85,14 @@ def ensure_services(settings: Settings) -> tuple[Endpoints, bool]:
         state = read_state(settings.data_dir)
         running = {s.name: s for s in service_status(settings) if s.running}
         # both start at once: the store's JVM and moto's imports each take a second or two
-        starting = {
-            name: spawn_service(settings)
-            for name, spawn_service in (("s3", _spawn_s3proxy), ("aws", _spawn_moto))
-            if name not in running
-        }
+        starting: dict[str, _Starting] = {}
         try:
+            for name, spawn_service in (("s3", _spawn_s3proxy), ("aws", _spawn_moto)):
+                if name not in running:
+                    starting[name] = spawn_service(settings)
             for service in starting.values():
                 _wait_ready(service)
-        except LocalServiceError:
+        except BaseException:  # none is recorded as running: stop those spawned
             for service in starting.values():
                 terminate(service.pid)
             raise

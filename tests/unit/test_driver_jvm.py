@@ -40,7 +40,7 @@ def test_the_local_driver_and_executors_run_the_lean_jit_unless_switched_off(tmp
     assert jit_options(tiered) == []
 
 
-def test_a_driver_serving_quick_jit_runs_c1_alone_and_its_executors_stay_lean(
+def test_quick_jit_runs_c1_alone_in_the_driver_and_the_executors(
     tmp_path: Path,
 ):
     from goldmine.aws import AwsClients

@@ -56,7 +56,7 @@ def test_keep_any_is_an_or_of_listed_and_joined_values(spark: SparkSession) -> N
     reference = lines.filter(F.col("customer_id").isin(customers) | F.col("order_date").isin(dates))
     plan = []
 
-    for listed_max in (0, 1, 2):  # both joined; dates listed only at 2; both listed at 2
+    for listed_max in (0, 1, 2):  # both joined at 0 and 1; at 2 dates listed, customers joined
         kept = keep_any(
             lines, {"customer_id": customers, "order_date": dates}, listed_max=listed_max
         )
