@@ -9,6 +9,7 @@ until ``goldmine local down``.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from goldmine.query._errors import QueryError
@@ -43,18 +44,30 @@ def explain_trino(platform: Platform, sql: str) -> str:
     return "\n".join(str(row[0]) for row in rows)
 
 
+#: How long a query is retried while Trino has no node for it (``NO_NODES_AVAILABLE``):
+#: a server that has just started sees its own node with its catalogs a few seconds
+#: after it says it has started.
+NO_NODES_RETRY_S = 30.0
+
+
 def _execute(platform: Platform, sql: str) -> tuple[list[str], list[list[Any]]]:
     from trino.exceptions import TrinoQueryError
 
-    cursor = _connect(platform).cursor()
-    try:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    except TrinoQueryError as exc:
-        raise QueryError(f"Trino refused the query: {exc.error_name}: {exc.message}") from None
-    finally:
-        cursor.close()
-    return [column[0] for column in cursor.description or ()], rows
+    connection = _connect(platform)
+    deadline = time.monotonic() + NO_NODES_RETRY_S
+    while True:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql)
+            rows = cursor.fetchall()
+        except TrinoQueryError as exc:
+            if exc.error_name == "NO_NODES_AVAILABLE" and time.monotonic() < deadline:
+                time.sleep(0.5)
+                continue
+            raise QueryError(f"Trino refused the query: {exc.error_name}: {exc.message}") from None
+        finally:
+            cursor.close()
+        return [column[0] for column in cursor.description or ()], rows
 
 
 def _connect(platform: Platform) -> Any:
