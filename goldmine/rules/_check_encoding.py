@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column
 
 #: ``raw`` of a line of a file that is not UTF-8 text: this prefix, then the line's bytes
 #: in base64. It starts with U+FFFD, which no accepted line holds, so the line is
@@ -47,19 +51,19 @@ def check_encoding(body: bytes) -> str | None:
     return None
 
 
-def is_text_line(line: bytes) -> bool:
-    """Whether one physical line is UTF-8 text; a file is UTF-8 text when all its lines are.
+def is_text_column(line: Column) -> Column:
+    """Whether one physical line (binary) is UTF-8 text, as a Spark expression.
 
-    (Line ends are ASCII and never part of a multi-byte sequence, so checking the lines
-    one by one decides exactly what :func:`check_encoding` decides for the whole file.)
+    Valid UTF-8 (decoding and encoding again gives the same bytes: Java's decoder
+    replaces every malformed sequence, surrogates and overlong forms included) and no
+    NUL byte. A file is UTF-8 text when all its lines are: line ends are ASCII and never
+    part of a multi-byte sequence, so this decides what :func:`check_encoding` decides
+    for the whole file.
     """
-    if b"\x00" in line:
-        return False
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    from pyspark.sql import functions as F
+
+    round_trip = F.encode(F.decode(line, "UTF-8"), "UTF-8") == line
+    return round_trip & ~line.contains(F.lit(bytearray(b"\x00")))
 
 
 def line_raw(line: bytes, number: int, text: bool) -> str:
@@ -78,6 +82,20 @@ def line_raw(line: bytes, number: int, text: bool) -> str:
             return decoded
         line = decoded.encode("utf-8")
     return NOT_UTF8_PREFIX + base64.b64encode(line).decode("ascii")
+
+
+def line_raw_column(line: Column, number: Column, text: Column) -> Column:
+    """:func:`line_raw` as a Spark expression: ``line`` binary, ``text`` whether its file is."""
+    from pyspark.sql import functions as F
+
+    decoded = F.decode(line, "UTF-8")
+    decoded = F.when(
+        (number == 1) & decoded.startswith(_BOM), decoded.substr(F.lit(2), F.length(decoded))
+    ).otherwise(decoded)
+    as_bytes = F.when(text, F.encode(decoded, "UTF-8")).otherwise(line)
+    # Spark 3.5's base64 breaks its output into MIME lines; its alphabet has no CR or LF.
+    kept = F.concat(F.lit(NOT_UTF8_PREFIX), F.translate(F.base64(as_bytes), "\r\n", ""))
+    return F.when(text & ~decoded.startswith(NOT_UTF8_PREFIX), decoded).otherwise(kept)
 
 
 def raw_bytes(raw: str) -> bytes:

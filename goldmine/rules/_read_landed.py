@@ -5,10 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from goldmine.rules._check_encoding import check_encoding, is_text_line, line_raw, split_lines
+from goldmine.rules._check_encoding import (
+    check_encoding,
+    is_text_column,
+    line_raw,
+    line_raw_column,
+    split_lines,
+)
 from goldmine.rules._model import Feed, LandedFile
 from goldmine.spark import empty_frame, local_frame, run_concurrently
 
@@ -179,7 +184,7 @@ def read_landed(
         rows = [row for lines in reads.values() for row in lines]
         frames.append(local_frame(spark, rows, LANDED_SCHEMA).coalesce(1))
     if large:
-        frames.append(spark.createDataFrame(cast(Any, _read_by_spark(spark, large)), LANDED_SCHEMA))
+        frames.append(_read_by_spark(spark, large))
     if not frames:
         return empty_frame(spark, LANDED_SCHEMA)
     return frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1])
@@ -209,62 +214,56 @@ def _size(s3_client: Any, file: LandedFile) -> int:
     return int(s3_client.head_object(Bucket=bucket, Key=key)["ContentLength"])
 
 
-#: A split of a file read by Spark: ``(file index, split start offset)``.
-_Split = tuple[int, int]
+def _read_by_spark(spark: SparkSession, files: list[LandedFile]) -> DataFrame:
+    """Return the rows of ``files`` read by Spark, numbered, as one plan run in the JVM.
 
-
-def _read_by_spark(spark: SparkSession, files: list[LandedFile]) -> Any:
-    """Return the rows of ``files`` read by Spark as bytes (an RDD of row tuples).
-
-    Spark keeps each line's bytes as read (``value`` cast to binary). One job counts
-    the lines of every split and checks they are UTF-8 text; the driver turns the
-    counts into each split's first line number and decides each file's encoding; the
-    rows are then numbered in file order, whatever order the partitions come in.
+    Spark keeps each line's bytes as read (``value`` cast to binary) with its split
+    (``input_file_block_start``) and its place in the read (``monotonically_increasing_id``:
+    consecutive within a split, whose lines come in file order). A small aggregate of the
+    same read, broadcast, gives each split its line count, its first id and whether its
+    lines are UTF-8 text; a split's first line number is one more than the lines of the
+    file's earlier splits. Both sides are planned together, so they split the files
+    alike whatever the session's settings when the plan runs. No Python worker sees a
+    line, and nothing runs until an action (formerly two passes in Python workers, one
+    of them at once).
     """
     from functools import reduce
 
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    parts = [
-        spark.read.text(landed.uri).select(
-            F.lit(index).alias("file"),
-            F.input_file_block_start().alias("start"),
-            F.col("value").cast("binary").alias("line"),
-        )
-        for index, landed in enumerate(files)
-    ]
-    lines = reduce(lambda a, b: a.unionAll(b), parts).rdd.map(tuple)
-    first: dict[_Split, int] = {}
-    text = dict.fromkeys(range(len(files)), True)
-    counted: dict[int, int] = {}
-    for (index, start), count, is_text in sorted(lines.mapPartitions(_count_split).collect()):
-        first[(index, start)] = counted.get(index, 0) + 1
-        counted[index] = counted.get(index, 0) + count
-        text[index] = text[index] and is_text
-    metas = [(f.feed, f.batch_id, f.ingest_date, f.uri) for f in files]
-    return lines.mapPartitions(functools.partial(_number_lines, metas, first, text))
-
-
-def _count_split(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[_Split, int, bool]]:
-    """Yield ``((file, start), lines, all UTF-8 text)`` per split of one partition."""
-    counts: dict[_Split, list[Any]] = {}
-    for index, start, line in rows:
-        tally = counts.setdefault((index, start), [0, True])
-        tally[0] += 1
-        tally[1] = tally[1] and is_text_line(bytes(line))
-    for split, (count, is_text) in counts.items():
-        yield split, count, is_text
-
-
-def _number_lines(
-    metas: list[tuple[Any, ...]],
-    first: dict[_Split, int],
-    text: dict[int, bool],
-    rows: Iterable[tuple[Any, ...]],
-) -> Iterator[tuple[Any, ...]]:
-    """Yield the rows of one partition, numbered (a split's lines come in file order)."""
-    following: dict[_Split, int] = {}
-    for index, start, line in rows:
-        number = following.get((index, start), first[(index, start)])
-        following[(index, start)] = number + 1
-        yield (*metas[index], number, line_raw(bytes(line), number, text[index]))
+    lines = reduce(
+        lambda a, b: a.unionAll(b),
+        [
+            spark.read.text(landed.uri).select(
+                F.lit(landed.feed).alias("feed"),
+                F.lit(landed.batch_id).alias("batch_id"),
+                F.lit(landed.ingest_date).cast("date").alias("ingest_date"),
+                F.lit(landed.uri).alias("source_file"),
+                F.input_file_block_start().alias("start"),
+                F.monotonically_increasing_id().alias("row"),
+                F.col("value").cast("binary").alias("line"),
+            )
+            for landed in files
+        ],
+    )
+    counted = lines.groupBy("source_file", "start").agg(
+        F.count(F.lit(1)).alias("lines"),
+        F.min("row").alias("first_row"),
+        F.bool_and(is_text_column(F.col("line"))).alias("split_text"),
+    )
+    file = Window.partitionBy("source_file")
+    splits = counted.select(
+        "source_file",
+        "start",
+        "first_row",
+        (F.sum("lines").over(file.orderBy("start")) - F.col("lines") + 1).alias("first_line"),
+        F.bool_and("split_text").over(file).alias("text"),
+    )
+    numbered = lines.join(F.broadcast(splits), ["source_file", "start"]).withColumn(
+        "line_number", F.col("first_line") + F.col("row") - F.col("first_row")
+    )
+    return numbered.select(
+        "feed", "batch_id", "ingest_date", "source_file", "line_number",
+        line_raw_column(F.col("line"), F.col("line_number"), F.col("text")).alias("raw"),
+    )  # fmt: skip

@@ -180,3 +180,20 @@ def test_the_driver_and_spark_read_paths_agree_split_by_split(
         spark.conf.set(key, before)
     assert len(by_driver) == sum(len(lines) for _f, lines, _b in FILES.values())
     assert by_spark == by_driver
+
+
+def test_the_spark_read_runs_nothing_until_an_action_then_one_plan(
+    spark: Any, landed_files: list[LandedFile]
+) -> None:
+    """Spark's read is one lazy plan (the lines and the broadcast count of their splits,
+    in the JVM): no Spark job when it is defined (the count ran at once before), and an
+    action runs one plan: the splits' count (its shuffles and the broadcast) and the
+    action's own stages, as adaptive execution submits them (four jobs for a count)."""
+    from goldmine.plan import count_spark_jobs
+
+    with count_spark_jobs(spark, "read_landed") as defined:
+        landed = read_landed(spark, landed_files)
+        assert defined() == 0
+    with count_spark_jobs(spark, "read_landed.count") as action:
+        assert landed.count() == sum(len(lines) for _f, lines, _b in FILES.values())
+        assert action() == 4
