@@ -100,12 +100,14 @@ class Cleaned:
     orders: FeedResult
     dims: dict[str, FeedResult]
     checked: tuple[CheckedFrame, ...]
+    #: The parsed orders every orders output derives from, kept on local disk.
+    parsed: DataFrame | None = None
 
     def kept(self) -> list[DataFrame | None]:
-        """Return the frames later steps read more than once."""
+        """Return the frames later steps read more than once (each before those it feeds)."""
         o = self.orders
         dims = [f for d in self.dims.values() for f in (d.accepted, d.quarantine)]
-        return [o.accepted, o.items, o.quarantine, o.duplicates, *dims]
+        return [self.parsed, o.accepted, o.items, o.quarantine, o.duplicates, *dims]
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,8 @@ def read_landed(run: LakeRun, files: list[LandedFile]) -> DataFrame:
 
 def clean_feeds(run: LakeRun, read_landed: DataFrame) -> Cleaned:
     """Clean every feed; orders are judged against the versions already curated."""
+    from pyspark import StorageLevel
+
     from goldmine import rules
     from goldmine.validation import record_splits
 
@@ -189,15 +193,20 @@ def clean_feeds(run: LakeRun, read_landed: DataFrame) -> Cleaned:
     if partition_values(run.s3, versions):
         schema = "order_id string, updated_at timestamp, batch_id string"
         known = run.history(versions, empty_frame(run.spark, schema)).drop("batch_id")
+    # The orders' JSON is parsed once, kept on local disk (as the lakehouse does): the
+    # reconciliation, the versions, the lines and the quarantine each parsed it again
+    # (1 M lines: 163 -> 147 s). Not repartitioned, unlike the lakehouse's: that shuffle
+    # cost the lake what it saved.
+    parsed = rules.parse_orders(read_landed).persist(StorageLevel.DISK_ONLY)
     with record_splits() as checked:
-        orders = rules.clean_orders(read_landed, known)
+        orders = rules.clean_orders(read_landed, known, parsed=parsed)
     dims = {
         "customers": rules.clean_customers(read_landed),
         "products": rules.clean_products(read_landed),
         "stores": rules.clean_stores(read_landed),
         "fx_rates": rules.clean_fx_rates(read_landed),
     }
-    return Cleaned(orders, dims, tuple(checked))
+    return Cleaned(orders, dims, tuple(checked), parsed)
 
 
 def reconcile(
