@@ -124,9 +124,29 @@ class BuildContext:
             raise ValueError(
                 f"feed {feed!r} is not in the contract's sourceFeeds ({', '.join(self.landed)})"
             )
-        result = cleaners[feed](self.read_feed(feed))
+        lines = self.read_feed(feed)
+        if feed == "orders":
+            result = rules.clean_orders(lines, parsed=self._parsed_orders(lines))
+        else:
+            result = cleaners[feed](lines)
         self.cleaned[feed] = result
         return result
+
+    def _parsed_orders(self, lines: DataFrame) -> DataFrame:
+        """Return the orders' JSON parsed once, kept on local disk while the publish runs.
+
+        Every output of ``clean_orders`` (accepted records and their items, rejects,
+        duplicates, lines read) derives from it; each parsed the JSON again (as in the
+        lake, ``lake._build_steps.clean_feeds``). Kept first among :attr:`kept`, so the
+        frames kept after it read its copy; the publisher releases it with them.
+        """
+        from pyspark import StorageLevel
+
+        from goldmine.rules import parse_orders
+
+        parsed = parse_orders(lines).persist(StorageLevel.DISK_ONLY)
+        self.kept.append(parsed)
+        return parsed
 
     def keep(self, frame: DataFrame) -> DataFrame:
         """Ask the publisher to keep ``frame`` persisted while the publish runs; return it.
