@@ -112,7 +112,7 @@ class BuildContext:
         from goldmine import rules
 
         cleaners: dict[str, Callable[[DataFrame], FeedResult]] = {
-            "orders": rules.clean_orders,
+            "orders": self._clean_orders,
             "customers": rules.clean_customers,
             "products": rules.clean_products,
             "stores": rules.clean_stores,
@@ -124,29 +124,26 @@ class BuildContext:
             raise ValueError(
                 f"feed {feed!r} is not in the contract's sourceFeeds ({', '.join(self.landed)})"
             )
-        lines = self.read_feed(feed)
-        if feed == "orders":
-            result = rules.clean_orders(lines, parsed=self._parsed_orders(lines))
-        else:
-            result = cleaners[feed](lines)
+        result = cleaners[feed](self.read_feed(feed))
         self.cleaned[feed] = result
         return result
 
-    def _parsed_orders(self, lines: DataFrame) -> DataFrame:
-        """Return the orders' JSON parsed once, kept on local disk while the publish runs.
+    def _clean_orders(self, lines: DataFrame) -> FeedResult:
+        """``goldmine.rules.clean_orders`` of JSON parsed once, kept on local disk.
 
         Every output of ``clean_orders`` (accepted records and their items, rejects,
-        duplicates, lines read) derives from it; each parsed the JSON again (as in the
-        lake, ``lake._build_steps.clean_feeds``). Kept first among :attr:`kept`, so the
-        frames kept after it read its copy; the publisher releases it with them.
+        duplicates, lines read) derives from the parse; each parsed the JSON again (as
+        in the lake, ``lake._build_steps.clean_feeds``). The parse is kept first among
+        :attr:`kept`, so the frames kept after it read its copy; the publisher releases
+        it with them.
         """
         from pyspark import StorageLevel
 
-        from goldmine.rules import parse_orders
+        from goldmine.rules import clean_orders, parse_orders
 
         parsed = parse_orders(lines).persist(StorageLevel.DISK_ONLY)
         self.kept.append(parsed)
-        return parsed
+        return clean_orders(lines, parsed=parsed)
 
     def keep(self, frame: DataFrame) -> DataFrame:
         """Ask the publisher to keep ``frame`` persisted while the publish runs; return it.

@@ -138,8 +138,9 @@ def read_landed(
     GET each in the driver (:func:`read_lines`) and become one small partition: a
     batch's many small files cost no Spark job and no partition each. Larger files
     (and every file without ``s3_client``) are read by Spark as bytes
-    (``spark.read.text``), all of them in one job that counts each split's lines and
-    checks their encoding, then numbered. Both give the same rows: ``line_number`` is
+    (``spark.read.text``), all of them in one lazy plan that counts each split's lines
+    and checks their encoding as it numbers them: no Spark job until an action, no
+    Python worker. Both give the same rows: ``line_number`` is
     the 1-based physical line of the file (a CSV header is line 1) whatever the
     partitioning; an empty file gives no rows.
 
@@ -223,9 +224,7 @@ def _read_by_spark(spark: SparkSession, files: list[LandedFile]) -> DataFrame:
     same read, broadcast, gives each split its line count, its first id and whether its
     lines are UTF-8 text; a split's first line number is one more than the lines of the
     file's earlier splits. Both sides are planned together, so they split the files
-    alike whatever the session's settings when the plan runs. No Python worker sees a
-    line, and nothing runs until an action (formerly two passes in Python workers, one
-    of them at once).
+    alike whatever the session's settings when the plan runs.
     """
     from functools import reduce
 

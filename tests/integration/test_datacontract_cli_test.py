@@ -51,28 +51,32 @@ def _with_trino_server(product_id: str, trino: str, platform: Platform) -> dict[
     return document
 
 
-@pytest.fixture
-def datacontract_test(
-    platform: Platform,
-    mesh_published: dict[str, Any],
-    trino: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Callable[[dict[str, Any]], Any]:
-    """Run ``datacontract test`` of a contract document on the published products."""
-    from datacontract.data_contract import DataContract
+@pytest.fixture(scope="module")
+def trino_scans(platform: Platform, mesh_published: dict[str, Any], trino: str) -> str:
+    """The local Trino once it schedules scans of the published products.
 
+    A Trino that has just started answers metadata and system tables at once but
+    refuses scans (``NO_NODES_AVAILABLE``) for ~5 s; goldmine's own queries wait that
+    out, datacontract's do not. Run alone, this module is the first to use Trino.
+    """
     from goldmine.query import run_query
 
-    monkeypatch.setenv("DATACONTRACT_TRINO_USERNAME", "goldmine")
-    # A Trino that has just started answers metadata and system tables at once but
-    # refuses scans (NO_NODES_AVAILABLE) for ~5 s; goldmine's own queries wait that
-    # out, datacontract's do not. Run alone, this module is the first to use Trino.
     orders = mesh.load_product_contract("sales.orders")
     run_query(
         platform, f"SELECT count(*) FROM {orders.model.name}", "mesh", "trino",
         database=orders.server("local").database,
     )  # fmt: skip
+    return trino
+
+
+@pytest.fixture
+def datacontract_test(
+    trino_scans: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[dict[str, Any]], Any]:
+    """Run ``datacontract test`` of a contract document on the published products."""
+    from datacontract.data_contract import DataContract
+
+    monkeypatch.setenv("DATACONTRACT_TRINO_USERNAME", "goldmine")
 
     def run(document: dict[str, Any]) -> Any:
         path = tmp_path / "contract.yaml"
