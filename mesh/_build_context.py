@@ -9,6 +9,7 @@ domain (:func:`mesh.reconcile_sources`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
     from goldmine.platform import Platform
     from goldmine.rules import FeedResult, LandedFile
+    from mesh._feed_state import FeedState
 
 
 @dataclass
@@ -37,7 +39,8 @@ class BuildContext:
         The domain's own landed source files, per feed.
     cleaned
         The feeds cleaned with :meth:`clean_feed`, ``{feed: FeedResult}``: accepted
-        records, record-level quarantine, duplicates dropped and records read.
+        records, record-level quarantine, duplicates dropped and records read, of the
+        batches this build read (with a :attr:`state`: the new batches only).
     item_quarantine
         Item-level rejects handed in with :meth:`quarantine_items`.
     s3
@@ -50,6 +53,14 @@ class BuildContext:
     kept
         Frames the build asked to keep (:meth:`keep`): the publisher persists them
         with the product once the build returns, until the publish ends.
+    state
+        What the newest publication kept of its cleaned ``orders`` (ADR 0039;
+        :mod:`mesh._feed_state`): when given, only the batches it does not hold are
+        read and cleaned, and :meth:`clean_feed` returns the kept records and items
+        with the new ones. ``None``: every landed batch is read.
+    carried_quarantine
+        Record-level rejects of the kept batches (from the newest publication's
+        quarantine), which the publisher keeps with this build's.
     """
 
     spark: SparkSession
@@ -61,6 +72,9 @@ class BuildContext:
     s3: Any = None
     lines: dict[str, DataFrame] = field(default_factory=dict)
     kept: list[DataFrame] = field(default_factory=list)
+    state: FeedState | None = None
+    carried_quarantine: list[DataFrame] = field(default_factory=list)
+    _whole: dict[str, FeedResult] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def as_of(self) -> dt.date | None:
@@ -73,14 +87,18 @@ class BuildContext:
 
         Raw lines: a build should use :meth:`clean_feed`, which keeps what the rules
         reject; the publisher refuses a product whose source feeds were not cleaned so.
-        Lines read before (:meth:`read_feeds`) are not read again.
+        Lines read before (:meth:`read_feeds`) are not read again; with a
+        :attr:`state`, the batches it holds are not read.
         """
         from goldmine.rules import read_landed
 
         if feed in self.lines:
             return self.lines[feed]
         s3 = self.s3 if self.s3 is not None else self.platform.aws.s3()
-        return read_landed(self.spark, self.landed[feed], s3_client=s3)
+        files = self.landed[feed]
+        if self.state is not None:
+            files = self.state.new_files(files)
+        return read_landed(self.spark, files, s3_client=s3)
 
     def read_feeds(self) -> dict[str, DataFrame]:
         """Read the landed lines of every feed of :attr:`landed` into :attr:`lines`; return them."""
@@ -94,7 +112,9 @@ class BuildContext:
         Every landed batch of the feed is cleaned at once (``orders``: the first landed
         record of a D1 key is kept, later copies are duplicates). The result's
         quarantine, duplicates and records read stay in the context for the publisher;
-        cleaning the same feed again returns the same result (counted once).
+        cleaning the same feed again returns the same result (counted once). With a
+        :attr:`state`, the new batches are cleaned against the kept records, and the
+        result's ``accepted`` and ``items`` are the kept ones and the new ones.
 
         Parameters
         ----------
@@ -108,7 +128,7 @@ class BuildContext:
             The output of ``goldmine.rules.clean_<feed>``.
         """
         if feed in self.cleaned:
-            return self.cleaned[feed]
+            return self._whole.get(feed, self.cleaned[feed])
         from goldmine import rules
 
         cleaners: dict[str, Callable[[DataFrame], FeedResult]] = {
@@ -126,7 +146,7 @@ class BuildContext:
             )
         result = cleaners[feed](self.read_feed(feed))
         self.cleaned[feed] = result
-        return result
+        return self._whole.get(feed, result)
 
     def _clean_orders(self, lines: DataFrame) -> FeedResult:
         """``goldmine.rules.clean_orders`` of JSON parsed once, kept on local disk.
@@ -140,10 +160,21 @@ class BuildContext:
         from pyspark import StorageLevel
 
         from goldmine.rules import clean_orders, parse_orders
+        from mesh._feed_state import read_state
 
         parsed = parse_orders(lines).persist(StorageLevel.DISK_ONLY)
         self.kept.append(parsed)
-        return clean_orders(lines, parsed=parsed)
+        if self.state is None:
+            return clean_orders(lines, parsed=parsed)
+        kept = read_state(self.spark, self.state)
+        new = clean_orders(lines, known_orders=kept["orders"], parsed=parsed)
+        assert new.items is not None  # clean_orders always returns the items
+        self._whole["orders"] = dataclasses.replace(
+            new,
+            accepted=kept["orders"].unionByName(new.accepted),
+            items=kept["items"].unionByName(new.items),
+        )
+        return new
 
     def keep(self, frame: DataFrame) -> DataFrame:
         """Ask the publisher to keep ``frame`` persisted while the publish runs; return it.

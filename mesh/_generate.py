@@ -26,6 +26,8 @@ _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 PRIVATE_PREFIX = "_private"
 #: Prefix (inside the domain bucket) of the records a product's build rejected, never granted.
 QUARANTINE_PREFIX = "_quarantine"
+#: Prefix (inside the domain bucket) of what a product keeps of its cleaned feeds, never granted.
+STATE_PREFIX = "_state"
 
 
 def spark_schema(contract: Contract) -> T.StructType:
@@ -265,6 +267,17 @@ def quarantine_location(contract: Contract, settings: Settings) -> str:
     """
     bucket = settings.buckets.mesh[contract.domain]
     return f"s3://{bucket}/{QUARANTINE_PREFIX}/{contract.name}/v{contract.major}/"
+
+
+def state_location(contract: Contract, settings: Settings) -> str:
+    """Return the domain-internal prefix of the feed state a product keeps (ADR 0039).
+
+    ``s3://<domain bucket>/_state/<name>/v<major>/``: one Delta table per cleaned feed
+    output (``orders/``, ``items/``), read back by the next publish instead of the
+    landed files it already cleaned; like ``_private/``, never granted to consumers.
+    """
+    bucket = settings.buckets.mesh[contract.domain]
+    return f"s3://{bucket}/{STATE_PREFIX}/{contract.name}/v{contract.major}/"
 
 
 def database(contract: Contract, settings: Settings) -> str:

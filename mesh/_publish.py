@@ -20,6 +20,7 @@ register, record_publication) with :func:`goldmine.plan.run_plan` (ADR 0021).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import uuid
@@ -34,6 +35,7 @@ from goldmine.spark import SessionOnDemand, parquet_source_bytes, session_of, si
 from goldmine.validation import warm_up as warm_up_validation
 from mesh._check_data import Check, DataCheck
 from mesh._contract import Contract, load_product_contract
+from mesh._feed_state import previous_state
 from mesh._fingerprint_inputs import input_fingerprint, unchanged_since
 from mesh._generate import placement
 from mesh._observe import summarize_publish
@@ -238,6 +240,11 @@ def publish_product(
     if transform is None and not force and unchanged_since(current, inputs.fingerprint):
         say("unchanged, skipped")
         return _unchanged(contract, current or {})
+    if not force:  # build on what the newest publication kept of its feeds (ADR 0039)
+        state = previous_state(
+            current, list(inputs.landed), inputs.fingerprint["contract"]["sha256"], inputs.landed
+        )
+        inputs = dataclasses.replace(inputs, state=state)
     warm_up_validation()
     source = _source_bytes(s3, inputs)
     session = session_of(spark)

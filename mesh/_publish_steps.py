@@ -32,12 +32,14 @@ from mesh import _check_data, _reconcile_sources, _registry, _report_quality
 from mesh._build_context import BuildContext
 from mesh._check_data import DataCheck
 from mesh._contract import PII, Contract
+from mesh._feed_state import STATE_FEEDS, FeedState, carried_rejects, replace_batches, state_frames
 from mesh._generate import (
     Placement,
     cost_tags,
     glue_table_spec,
     private_location,
     quarantine_location,
+    state_location,
     table_names,
 )
 from mesh._reconcile_sources import SourceReport
@@ -62,6 +64,7 @@ class PublishInputs:
     upstream: dict[str, dict[str, Any]]  # input product id -> the publication read
     fingerprint: dict[str, Any]
     as_of: dt.date | None
+    state: FeedState | None = None  # what the newest publication kept to build on (ADR 0039)
 
     def lineage(self, run_id: str) -> dict[str, Any]:
         """Return the publication's ``lineage``: input publications, feeds' batches, as_of."""
@@ -107,10 +110,15 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Written:
-    """What ``write_tables`` committed: the product's Delta version, the quarantine's."""
+    """What ``write_tables`` committed: the product's Delta version, the quarantine's.
+
+    ``state``: the publication's record of the kept cleaned feed (``None``: the
+    product keeps none, :mod:`mesh._feed_state`).
+    """
 
     delta_version: int
     sources: SourceReport | None
+    state: dict[str, Any] | None = None
 
 
 def read_publication(spark: SparkSession, pub: dict[str, Any]) -> DataFrame:
@@ -154,10 +162,16 @@ def build_function(contract: Contract) -> Callable[[BuildContext], DataFrame]:
 def open_context(
     spark: SparkSession, platform: Platform, s3: Any, inputs: PublishInputs
 ) -> BuildContext:
-    """Return the build's context: its feeds' landed lines read, its input products opened."""
-    context = BuildContext(spark, platform, landed=inputs.landed, s3=s3)
+    """Return the build's context: its feeds' landed lines read, its input products opened.
+
+    With a kept state (``inputs.state``), only the batches it does not hold are read,
+    and the record-level rejects of the kept ones are carried into the quarantine.
+    """
+    context = BuildContext(spark, platform, landed=inputs.landed, s3=s3, state=inputs.state)
     for product, pub in inputs.upstream.items():
         context.inputs[product] = read_publication(spark, pub)
+    if inputs.state is not None:
+        context.carried_quarantine.append(carried_rejects(spark, inputs.state))
     context.read_feeds()
     return context
 
@@ -217,15 +231,18 @@ def write_tables(
     settings: Settings,
     contract: Contract,
     placed: Placement,
+    inputs: PublishInputs,
+    open_context: BuildContext,
     build: Built,
     gather_quarantine: DataFrame | None,
     report_quality: Verdict,
 ) -> Written | None:
-    """Write the private table (PII) and the quarantine, then the product; one commit each.
+    """Write the private table (PII), the quarantine and the kept state, then the product.
 
-    The private table and the quarantine are written at once (two tables, independent:
-    ADR 0028); the product, the table consumers read, only once both are committed, as
-    before. ``None`` when the verdict refused the publish: nothing is written.
+    One commit each. The private table, the quarantine and the kept cleaned feed
+    (:mod:`mesh._feed_state`) are written at once (independent tables: ADR 0028); the
+    product, the table consumers read, only once they are committed, as before.
+    ``None`` when the verdict refused the publish: nothing is written.
     """
     if not report_quality.check.passed:
         return None
@@ -240,10 +257,13 @@ def write_tables(
         first["private"] = functools.partial(_write, s3, build.raw, private, partitions)
     if sources is not None and gather_quarantine is not None:
         first["quarantine"] = functools.partial(_write, s3, gather_quarantine, sources.location, [])
+    state = _keep_state(s3, contract, settings, inputs, open_context)
+    first.update({f"state {name}": write for name, write in state.writes.items()})
     written = run_concurrently(first)
     if sources is not None and "quarantine" in written:
         sources = dataclasses.replace(sources, delta_version=written["quarantine"])
-    return Written(_write(s3, build.published, placed.location, partitions), sources)
+    product = _write(s3, build.published, placed.location, partitions)
+    return Written(product, sources, state.record(written))
 
 
 def register(
@@ -314,6 +334,7 @@ def record_publication(
         "checks": [c.as_dict() for c in verdict.check.checks],
         "quality": verdict.quality.as_dict(),
         **sources_record(write_tables.sources),
+        "state": write_tables.state,
         "lineage": lineage,
         "input_fingerprint": inputs.fingerprint,
         "owner": contract.owner,
@@ -347,6 +368,64 @@ PUBLISH_PLAN = Plan(
 
 
 # --- helpers of the steps ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _StateWrites:
+    """The writes of a publish's kept state, and its publication record once written."""
+
+    location: str
+    batches: tuple[str, ...]
+    versions: dict[str, int]  # kept tables not written by this publish
+    writes: dict[str, Callable[[], int]]
+
+    def record(self, written: dict[str, Any]) -> dict[str, Any] | None:
+        """Return the publication's ``state`` record (``None``: the product keeps none)."""
+        if not self.location:
+            return None
+        versions = dict(self.versions)
+        for name in self.writes:
+            versions[name] = int(written[f"state {name}"])
+        return {"location": self.location, "versions": versions,
+                "feeds": {"orders": list(self.batches)}}  # fmt: skip
+
+
+def _keep_state(
+    s3: Any, contract: Contract, settings: Settings, inputs: PublishInputs, context: BuildContext
+) -> _StateWrites:
+    """Return the writes that keep this publish's cleaned ``orders`` for the next one.
+
+    A full build writes the kept tables whole; one built on a state replaces the rows of
+    the batches it cleaned (none new: nothing is written, the versions stay).
+    """
+    if set(contract.custom("sourceFeeds") or []) != set(STATE_FEEDS) or not set(
+        context.cleaned
+    ) >= set(STATE_FEEDS):
+        return _StateWrites("", (), {}, {})
+    cleaned = context.cleaned["orders"]
+    batches = tuple(sorted({f.batch_id for f in inputs.landed["orders"]}))
+    previous = inputs.state
+    new = None if previous is None else sorted(set(batches) - set(previous.batches))
+    location = previous.location if previous is not None else state_location(contract, settings)
+    if new == []:
+        assert previous is not None
+        return _StateWrites(location, batches, dict(previous.versions), {})
+
+    def write(frame: DataFrame, table: str) -> int:
+        if new is None:  # a full build: the kept tables whole
+            return _write(s3, frame, table, [])
+        replace_batches(frame, table, new)
+        version = _delta_version(s3, table)
+        if version is None:  # the save returned without a commit: a broken store
+            raise RuntimeError(f"Delta wrote no commit at {table}")
+        return version
+
+    writes: dict[str, Callable[[], int]] = {
+        name: functools.partial(write, frame, f"{location.rstrip('/')}/{name}/")
+        for name, frame in state_frames(cleaned).items()
+    }
+    return _StateWrites(location, batches, {}, writes)
+
 
 _COMMIT = re.compile(r"_delta_log/(\d{20})\.json$")
 

@@ -172,12 +172,17 @@ class SourceReport:
 def quarantine_frame(context: BuildContext) -> DataFrame:
     """Return every record and item the build rejected, columns ``QUARANTINE_COLUMNS``.
 
-    Record-level rejects of the cleaned feeds, then the item-level ones, typed as in
-    :data:`QUARANTINE_TYPES` (pure; the quarantine of a build without feeds is empty).
+    Record-level rejects of the batches a kept state holds (carried from the last
+    quarantine, ADR 0039) and of the cleaned feeds, then the item-level ones, typed as
+    in :data:`QUARANTINE_TYPES` (pure; the quarantine of a build without feeds is empty).
     """
     from pyspark.sql import functions as F
 
-    parts = [r.quarantine for r in context.cleaned.values()] + list(context.item_quarantine)
+    parts = [
+        *context.carried_quarantine,
+        *(r.quarantine for r in context.cleaned.values()),
+        *context.item_quarantine,
+    ]
     typed = [
         part.select(*[F.col(c).cast(QUARANTINE_TYPES[c]).alias(c) for c in QUARANTINE_COLUMNS])
         for part in parts
@@ -192,7 +197,8 @@ def reconcile_sources(context: BuildContext, quarantine: DataFrame, location: st
     Parameters
     ----------
     context
-        The context the build ran with (its cleaned feeds and item quarantine).
+        The context the build ran with (its cleaned feeds and item quarantine; with a
+        kept state, the batches it holds count as the last publication counted them).
     quarantine
         The build's quarantine (:func:`quarantine_frame`), persisted by the caller: it
         is counted here and written on publication.
@@ -209,6 +215,8 @@ def reconcile_sources(context: BuildContext, quarantine: DataFrame, location: st
     from pyspark.sql import functions as F
 
     counts = count_records(list(context.cleaned.values()))
+    if context.state is not None:  # the kept batches, as the last publication counted them
+        counts = sorted([*context.state.counts, *counts], key=lambda c: (c.feed, c.batch_id))
     reasons = quarantine.groupBy("reason", F.col("line_no").isNotNull().alias("item")).agg(
         F.count(F.lit(1)).alias("n")
     )
