@@ -14,9 +14,10 @@ retroactive change (a product landing later makes earlier items valid, D7; a new
 rate changes earlier conversions, D10; an older version arriving late, D2) is exact by
 construction (ADR 0039).
 
-The state is read at the Delta versions the publication recorded: rows a refused or
-crashed publish may have written after them are never read, and the next publish
-replaces them (its write replaces the rows of the batches it cleaned).
+The state knows the files it holds, not only their batches: a file of a kept batch that
+lands later is read as new. It is read at the Delta versions the publication recorded:
+rows a refused or crashed publish may have written after them are never read, and the
+next publish replaces them (its write replaces the rows of the files it cleaned).
 """
 
 from __future__ import annotations
@@ -48,10 +49,10 @@ class FeedState:
         ``s3://<domain bucket>/_state/<name>/v<major>/`` (one table per :data:`STATE_TABLES`).
     versions
         The Delta version of each kept table the publication was built from.
-    batches
-        The batches of the feed the kept tables hold (the publication's lineage).
+    files
+        The landed files (URIs) of the feed whose records the kept tables hold.
     counts
-        The publication's reconciliation figures of those batches.
+        The publication's reconciliation figures of their batches.
     quarantine
         The publication's quarantine table and its version, whose record-level rejects
         (D4, D5) of those batches are carried into the next quarantine.
@@ -59,7 +60,7 @@ class FeedState:
 
     location: str
     versions: Mapping[str, int]
-    batches: tuple[str, ...]
+    files: tuple[str, ...]
     counts: tuple[BatchCounts, ...]
     quarantine: tuple[str, int]
 
@@ -68,9 +69,9 @@ class FeedState:
         return f"{self.location.rstrip('/')}/{name}/"
 
     def new_files(self, files: Sequence[LandedFile]) -> list[LandedFile]:
-        """Return the files of batches the state does not hold yet (to read and clean)."""
-        kept = set(self.batches)
-        return [f for f in files if f.batch_id not in kept]
+        """Return the files the state does not hold yet (to read and clean)."""
+        kept = set(self.files)
+        return [f for f in files if f.uri not in kept]
 
 
 def previous_state(
@@ -84,15 +85,15 @@ def previous_state(
     Built on only when all of these hold: the newest publication of the contract's
     major kept a state; the contract's document is the one it was built with (a
     changed rule or column rebuilds); the product's feeds are all kept feeds
-    (:data:`STATE_FEEDS`); every batch the state holds is still landed (a batch never
-    changes once landed, DATASET.md 1; one gone means the landing was rewritten).
+    (:data:`STATE_FEEDS`); every file the state holds is still landed (a landed file
+    never changes, DATASET.md 1; one gone means the landing was rewritten).
 
     Examples
     --------
     >>> from goldmine.rules import LandedFile
     >>> f = lambda b: LandedFile(f"s3://l/sales/orders/x/{b}.jsonl", "orders", b, None)
     >>> pub = {"state": {"location": "s3://s/_state/orders/v1/",
-    ...                  "versions": {"orders": 0, "items": 0}, "feeds": {"orders": ["b1"]}},
+    ...                  "versions": {"orders": 0, "items": 0}, "files": [f("b1").uri]},
     ...        "input_fingerprint": {"contract": {"sha256": "c"}},
     ...        "reconciliation": {"batches": [{"batch_id": "b1", "feed": "orders", "read": 2,
     ...            "accepted": 2, "quarantined": 0, "duplicates": 0}]},
@@ -113,9 +114,9 @@ def previous_state(
     if recorded.get("sha256") != contract_sha256:
         return None
     state, quarantine = publication["state"], publication.get("quarantine") or {}
-    batches = tuple(state["feeds"].get("orders") or ())
-    landed_batches = {f.batch_id for files in landed.values() for f in files}
-    if not set(batches) <= landed_batches or quarantine.get("delta_version") is None:
+    files = tuple(state.get("files") or ())
+    landed_files = {f.uri for found in landed.values() for f in found}
+    if not set(files) <= landed_files or quarantine.get("delta_version") is None:
         return None
     fields = ("batch_id", "feed", "read", "accepted", "quarantined", "duplicates")
     counts = tuple(
@@ -125,7 +126,7 @@ def previous_state(
     return FeedState(
         str(state["location"]),
         {name: int(v) for name, v in state["versions"].items()},
-        batches,
+        files,
         counts,
         (str(quarantine["location"]), int(quarantine["delta_version"])),
     )
@@ -158,14 +159,14 @@ def state_frames(cleaned: FeedResult) -> dict[str, DataFrame]:
     return {"orders": cleaned.accepted, "items": cleaned.items}
 
 
-def replace_batches(frame: DataFrame, location: str, batches: Sequence[str]) -> None:
-    """Replace the rows of ``batches`` in the kept table at ``location``: one Delta commit.
+def replace_files(frame: DataFrame, location: str, files: Sequence[str]) -> None:
+    """Replace the rows of ``files`` in the kept table at ``location``: one Delta commit.
 
-    ``replaceWhere``: the rows of a publish that crashed or was refused after writing
-    those batches go with them. (A full build writes the tables whole, as the publisher
-    writes every table.)
+    ``replaceWhere`` on ``source_file``: the rows of a publish that crashed or was
+    refused after writing those files go with them. (A full build writes the tables
+    whole, as the publisher writes every table.)
     """
-    quoted = ", ".join("'" + b.replace("'", "''") + "'" for b in sorted(batches))
+    quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in sorted(files))
     frame.write.format("delta").mode("overwrite").option(
-        "replaceWhere", f"batch_id IN ({quoted})"
+        "replaceWhere", f"source_file IN ({quoted})"
     ).save(location)

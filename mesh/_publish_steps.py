@@ -32,7 +32,7 @@ from mesh import _check_data, _reconcile_sources, _registry, _report_quality
 from mesh._build_context import BuildContext
 from mesh._check_data import DataCheck
 from mesh._contract import PII, Contract
-from mesh._feed_state import STATE_FEEDS, FeedState, carried_rejects, replace_batches, state_frames
+from mesh._feed_state import STATE_FEEDS, FeedState, carried_rejects, replace_files, state_frames
 from mesh._generate import (
     Placement,
     cost_tags,
@@ -375,7 +375,7 @@ class _StateWrites:
     """The writes of a publish's kept state, and its publication record once written."""
 
     location: str
-    batches: tuple[str, ...]
+    files: tuple[str, ...]
     versions: dict[str, int]  # kept tables not written by this publish
     writes: dict[str, Callable[[], int]]
 
@@ -386,8 +386,7 @@ class _StateWrites:
         versions = dict(self.versions)
         for name in self.writes:
             versions[name] = int(written[f"state {name}"])
-        return {"location": self.location, "versions": versions,
-                "feeds": {"orders": list(self.batches)}}  # fmt: skip
+        return {"location": self.location, "versions": versions, "files": list(self.files)}
 
 
 def _keep_state(
@@ -396,25 +395,25 @@ def _keep_state(
     """Return the writes that keep this publish's cleaned ``orders`` for the next one.
 
     A full build writes the kept tables whole; one built on a state replaces the rows of
-    the batches it cleaned (none new: nothing is written, the versions stay).
+    the files it cleaned (none new: nothing is written, the versions stay).
     """
     if set(contract.custom("sourceFeeds") or []) != set(STATE_FEEDS) or not set(
         context.cleaned
     ) >= set(STATE_FEEDS):
         return _StateWrites("", (), {}, {})
     cleaned = context.cleaned["orders"]
-    batches = tuple(sorted({f.batch_id for f in inputs.landed["orders"]}))
+    files = tuple(sorted(f.uri for f in inputs.landed["orders"]))
     previous = inputs.state
-    new = None if previous is None else sorted(set(batches) - set(previous.batches))
+    new = None if previous is None else sorted(set(files) - set(previous.files))
     location = previous.location if previous is not None else state_location(contract, settings)
     if new == []:
         assert previous is not None
-        return _StateWrites(location, batches, dict(previous.versions), {})
+        return _StateWrites(location, files, dict(previous.versions), {})
 
     def write(frame: DataFrame, table: str) -> int:
         if new is None:  # a full build: the kept tables whole
             return _write(s3, frame, table, [])
-        replace_batches(frame, table, new)
+        replace_files(frame, table, new)
         version = _delta_version(s3, table)
         if version is None:  # the save returned without a commit: a broken store
             raise RuntimeError(f"Delta wrote no commit at {table}")
@@ -424,7 +423,7 @@ def _keep_state(
         name: functools.partial(write, frame, f"{location.rstrip('/')}/{name}/")
         for name, frame in state_frames(cleaned).items()
     }
-    return _StateWrites(location, batches, {}, writes)
+    return _StateWrites(location, files, {}, writes)
 
 
 _COMMIT = re.compile(r"_delta_log/(\d{20})\.json$")

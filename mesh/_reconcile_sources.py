@@ -10,6 +10,8 @@ and, on publication, keeps the quarantine (records and items) in the domain's pr
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from typing import TYPE_CHECKING, Any
@@ -191,6 +193,27 @@ def quarantine_frame(context: BuildContext) -> DataFrame:
     return reduce(lambda a, b: a.unionByName(b), typed, empty)
 
 
+def add_counts(*parts: Sequence[BatchCounts]) -> list[BatchCounts]:
+    """Return the figures of each batch and feed summed over ``parts``, sorted (pure).
+
+    A kept batch whose file landed later is counted in two publishes.
+
+    Examples
+    --------
+    >>> kept = [BatchCounts("b1", "orders", 10, 8, 1, 1)]
+    >>> add_counts(kept, [BatchCounts("b1", "orders", 2, 2, 0, 0)])
+    [BatchCounts(batch_id='b1', feed='orders', read=12, accepted=10, quarantined=1, duplicates=1)]
+    """
+    summed: dict[tuple[str, str], BatchCounts] = {}
+    for c in (c for part in parts for c in part):
+        was = summed.get((c.feed, c.batch_id))
+        summed[(c.feed, c.batch_id)] = c if was is None else dataclasses.replace(
+            was, read=was.read + c.read, accepted=was.accepted + c.accepted,
+            quarantined=was.quarantined + c.quarantined, duplicates=was.duplicates + c.duplicates,
+        )  # fmt: skip
+    return [summed[key] for key in sorted(summed)]
+
+
 def reconcile_sources(context: BuildContext, quarantine: DataFrame, location: str) -> SourceReport:
     """Reconcile what a build read from its feeds; count its quarantine by reason.
 
@@ -215,8 +238,8 @@ def reconcile_sources(context: BuildContext, quarantine: DataFrame, location: st
     from pyspark.sql import functions as F
 
     counts = count_records(list(context.cleaned.values()))
-    if context.state is not None:  # the kept batches, as the last publication counted them
-        counts = sorted([*context.state.counts, *counts], key=lambda c: (c.feed, c.batch_id))
+    if context.state is not None:  # the kept files' batches, as the last publication counted them
+        counts = add_counts(context.state.counts, counts)
     reasons = quarantine.groupBy("reason", F.col("line_no").isNotNull().alias("item")).agg(
         F.count(F.lit(1)).alias("n")
     )

@@ -86,7 +86,9 @@ def test_a_new_day_is_cleaned_alone_and_equals_a_rebuild(
     assert entry is not None
     state = mesh.publication(entry, 1)["state"]
     orders_batches = sorted({f.batch_id for f in week if f.feed == "orders"})
-    assert state["feeds"] == {"orders": orders_batches}
+    assert state["files"] == sorted(
+        f"s3://{landing}/{f.uri.split('/', 3)[3]}" for f in week if f.feed == "orders"
+    )
     assert state["versions"] == {"orders": 1, "items": 1}  # one commit each, on top
 
     full = mesh.publish_product(isolated, spark, "sales.orders", force=True)
