@@ -44,6 +44,7 @@ from mesh._generate import (
     role_policy,
     rule_set,
     spark_schema,
+    state_location,
     table_names,
 )
 from mesh._publish import (
@@ -132,6 +133,7 @@ __all__ = [
     "rule_set",
     "schema_errors",
     "spark_schema",
+    "state_location",
     "table_names",
     "version_tuple",
 ]

@@ -40,7 +40,7 @@ class BuildContext:
     cleaned
         The feeds cleaned with :meth:`clean_feed`, ``{feed: FeedResult}``: accepted
         records, record-level quarantine, duplicates dropped and records read, of the
-        batches this build read (with a :attr:`state`: the new batches only).
+        files this build read (with a :attr:`state`: the new files only).
     item_quarantine
         Item-level rejects handed in with :meth:`quarantine_items`.
     s3
@@ -55,11 +55,11 @@ class BuildContext:
         with the product once the build returns, until the publish ends.
     state
         What the newest publication kept of its cleaned ``orders`` (ADR 0039;
-        :mod:`mesh._feed_state`): when given, only the batches it does not hold are
-        read and cleaned, and :meth:`clean_feed` returns the kept records and items
-        with the new ones. ``None``: every landed batch is read.
+        :mod:`mesh._feed_state`): when given, only the landed files it does not hold
+        are read and cleaned, and :meth:`clean_feed` returns the kept records and
+        items with the new ones. ``None``: every landed file is read.
     carried_quarantine
-        Record-level rejects of the kept batches (from the newest publication's
+        Record-level rejects of the kept files (from the newest publication's
         quarantine), which the publisher keeps with this build's.
     """
 
@@ -88,7 +88,7 @@ class BuildContext:
         Raw lines: a build should use :meth:`clean_feed`, which keeps what the rules
         reject; the publisher refuses a product whose source feeds were not cleaned so.
         Lines read before (:meth:`read_feeds`) are not read again; with a
-        :attr:`state`, the batches it holds are not read.
+        :attr:`state`, the files it holds are not read.
         """
         from goldmine.rules import read_landed
 
@@ -113,7 +113,7 @@ class BuildContext:
         record of a D1 key is kept, later copies are duplicates). The result's
         quarantine, duplicates and records read stay in the context for the publisher;
         cleaning the same feed again returns the same result (counted once). With a
-        :attr:`state`, the new batches are cleaned against the kept records, and the
+        :attr:`state`, the new files are cleaned against the kept records, and the
         result's ``accepted`` and ``items`` are the kept ones and the new ones.
 
         Parameters

@@ -350,7 +350,8 @@ def role_policy(
 
     Read access covers the product's prefix (every major version) and its Glue tables;
     never the domain's ``_private/`` prefix where unmasked PII lives, nor its
-    ``_quarantine/`` prefix of rejected records.
+    ``_quarantine/`` prefix of rejected records, nor the cleaned feeds it keeps in
+    ``_state/``.
 
     Raises
     ------

@@ -164,8 +164,8 @@ def open_context(
 ) -> BuildContext:
     """Return the build's context: its feeds' landed lines read, its input products opened.
 
-    With a kept state (``inputs.state``), only the batches it does not hold are read,
-    and the record-level rejects of the kept ones are carried into the quarantine.
+    With a kept state (``inputs.state``), only the files it does not hold are read, and
+    the record-level rejects of the kept ones are carried into the quarantine.
     """
     context = BuildContext(spark, platform, landed=inputs.landed, s3=s3, state=inputs.state)
     for product, pub in inputs.upstream.items():
@@ -397,9 +397,8 @@ def _keep_state(
     A full build writes the kept tables whole; one built on a state replaces the rows of
     the files it cleaned (none new: nothing is written, the versions stay).
     """
-    if set(contract.custom("sourceFeeds") or []) != set(STATE_FEEDS) or not set(
-        context.cleaned
-    ) >= set(STATE_FEEDS):
+    feeds = set(contract.custom("sourceFeeds") or [])
+    if feeds != set(STATE_FEEDS) or "orders" not in context.cleaned:
         return _StateWrites("", (), {}, {})
     cleaned = context.cleaned["orders"]
     files = tuple(sorted(f.uri for f in inputs.landed["orders"]))

@@ -414,6 +414,7 @@ def enforced_copy(
         settings.buckets.mesh["sales"]: [
             *_keys(platform, settings.buckets.mesh["sales"], "orders/"),
             *_keys(platform, settings.buckets.mesh["sales"], "_quarantine/orders/"),
+            *_keys(platform, settings.buckets.mesh["sales"], "_state/orders/"),
         ],
         settings.buckets.mesh["customer"]: _keys(platform, settings.buckets.mesh["customer"], ""),
     }
@@ -455,6 +456,9 @@ def test_granted_consumer_reads_orders_and_is_denied_raw_pii(
     # The domain's quarantine (raw rejected records) is never part of a grant.
     rejects = [k for k in enforced_copy[sales_bucket] if k.startswith("_quarantine/orders/")]
     assert rejects and denied(s3.get_object, Bucket=sales_bucket, Key=rejects[0])
+    # Nor the cleaned orders the product keeps for its next batch (ADR 0039).
+    kept = [k for k in enforced_copy[sales_bucket] if k.startswith("_state/orders/")]
+    assert kept and denied(s3.get_object, Bucket=sales_bucket, Key=kept[0])
 
     raw_pii = [k for k in enforced_copy[customer_bucket] if k.startswith("_private/customers/")]
     public = [k for k in enforced_copy[customer_bucket] if k.startswith("customers/")]
