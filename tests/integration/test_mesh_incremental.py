@@ -3,8 +3,9 @@
 Own project (own buckets): the week's landed files without the last day's orders are
 published (catalog.products, finance.fx_rates, then sales.orders, which keeps its
 cleaned orders), then the last day's orders land and sales.orders is published again:
-it reads and parses only the new orders files, and its product, quarantine and
-reconciliation equal those of a forced rebuild from every landed file.
+it reads and parses only the new orders files, ignores (and replaces) what a crashed
+publish wrote to the kept tables, and its product, quarantine and reconciliation equal
+those of a forced rebuild from every landed file.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.spark]
 
 #: sales.orders and the products it reads, in publish order.
 PRODUCTS = ("catalog.products", "finance.fx_rates", "sales.orders")
+
+
+def _contract() -> Any:
+    return mesh.load_product_contract("sales.orders")
 
 
 def _table(platform: Platform, location: str, version: int | None) -> pd.DataFrame:
@@ -53,6 +58,8 @@ def landing_gets(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 def test_a_new_day_is_cleaned_alone_and_equals_a_rebuild(
     platform: Platform, spark: Any, landed_week: list, landing_gets: list[str]
 ) -> None:
+    from pyspark.sql import functions as F
+
     from goldmine.platform import connect
     from goldmine.rules import list_landed_files
     from tests.conftest import make_settings
@@ -74,6 +81,20 @@ def test_a_new_day_is_cleaned_alone_and_equals_a_rebuild(
     assert all(r.published and not r.unchanged for r in first.values())
 
     land(held)
+    # A publish that crashed after writing the kept orders of the new files: its rows
+    # (here: a newer version of every kept order, as if of a new file) lie beyond the
+    # recorded version, so the next publish neither reads them (they would be every
+    # order's current version) nor keeps them.
+    state_uri = f"{mesh.state_location(_contract(), isolated.settings)}orders/"
+    crashed = spark.read.format("delta").load(state_uri)
+    new_file = f"s3://{landing}/{held[0].uri.split('/', 3)[3]}"
+    crashed.withColumns(
+        {
+            "source_file": F.lit(new_file),
+            "updated_at": F.col("updated_at") + F.expr("INTERVAL 1 DAY"),
+            "status": F.lit("cancelled"),
+        }
+    ).write.format("delta").mode("append").save(state_uri)
     landing_gets.clear()
     kept = mesh.publish_product(isolated, spark, "sales.orders", run_id="daily")
     assert kept.published and not kept.unchanged
@@ -89,7 +110,10 @@ def test_a_new_day_is_cleaned_alone_and_equals_a_rebuild(
     assert state["files"] == sorted(
         f"s3://{landing}/{f.uri.split('/', 3)[3]}" for f in week if f.feed == "orders"
     )
-    assert state["versions"] == {"orders": 1, "items": 1}  # one commit each, on top
+    # one commit each on top (the orders' after the crashed one), each accepted record once
+    assert state["versions"] == {"orders": 2, "items": 1}
+    kept_orders = spark.read.format("delta").option("versionAsOf", 2).load(state_uri)
+    assert kept_orders.count() == sum(c.accepted for c in kept.sources.counts)
 
     full = mesh.publish_product(isolated, spark, "sales.orders", force=True)
     assert full.published and not full.unchanged
