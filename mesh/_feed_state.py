@@ -4,9 +4,9 @@ A product built from the ``orders`` feed (``sales.orders``) keeps what the share
 made of every batch it cleaned: the accepted order records and their items
 (``goldmine.rules.clean_orders``' ``accepted`` and ``items``), in two Delta tables under
 the domain's private ``_state/<name>/v<major>/`` (:func:`mesh.state_location`). Its
-publication records them (``state``: location, each table's Delta version, the batches
-they hold). The next publish of the same contract then reads and parses only the
-batches landed since (:func:`previous_state` decides), cleans them against the kept
+publication records them (``state``: location, each table's Delta version, the landed
+files they hold). The next publish of the same contract then reads and parses only the
+files landed since (:func:`previous_state` decides), cleans them against the kept
 records (a D1 copy of a kept record is a duplicate of the batch it lands in, as in the
 lakehouse's silver), and builds the product from the kept records and the new ones:
 the whole product again, from columnar state instead of every landed JSON line, so a
@@ -26,17 +26,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from goldmine.rules import BatchCounts
+from mesh._reconcile_sources import SourceReport
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-    from goldmine.rules import FeedResult, LandedFile
+    from goldmine.rules import BatchCounts, FeedResult, LandedFile
 
 #: Feeds whose cleaned records a product keeps (the large, daily one).
 STATE_FEEDS = ("orders",)
-#: The kept tables, each a Delta table under the state location: name -> FeedResult field.
+#: The kept tables, each a Delta table under the state location (:func:`state_frames`).
 STATE_TABLES = ("orders", "items")
+
+
+def keeps_state(feeds: Sequence[str]) -> bool:
+    """Return whether a product built from ``feeds`` keeps its cleaned feeds (all kept ones).
+
+    >>> keeps_state(["orders"]), keeps_state(["customers"]), keeps_state([])
+    (True, False, False)
+    """
+    return bool(feeds) and all(feed in STATE_FEEDS for feed in feeds)
 
 
 @dataclass(frozen=True)
@@ -76,17 +85,16 @@ class FeedState:
 
 def previous_state(
     publication: Mapping[str, Any] | None,
-    feeds: Sequence[str],
     contract_sha256: str,
     landed: Mapping[str, Sequence[LandedFile]],
 ) -> FeedState | None:
-    """Return the state a publish can build on, or ``None`` to clean every landed batch.
+    """Return the state a publish can build on, or ``None`` to clean every landed file.
 
     Built on only when all of these hold: the newest publication of the contract's
     major kept a state; the contract's document is the one it was built with (a
-    changed rule or column rebuilds); the product's feeds are all kept feeds
-    (:data:`STATE_FEEDS`); every file the state holds is still landed (a landed file
-    never changes, DATASET.md 1; one gone means the landing was rewritten).
+    changed rule or column rebuilds); the product's feeds (the keys of ``landed``) are
+    all kept feeds (:func:`keeps_state`); every file the state holds is still landed (a
+    landed file never changes, DATASET.md 1; one gone means the landing was rewritten).
 
     Examples
     --------
@@ -97,38 +105,32 @@ def previous_state(
     ...        "input_fingerprint": {"contract": {"sha256": "c"}},
     ...        "reconciliation": {"batches": [{"batch_id": "b1", "feed": "orders", "read": 2,
     ...            "accepted": 2, "quarantined": 0, "duplicates": 0}]},
-    ...        "quarantine": {"location": "s3://s/_quarantine/orders/v1/", "delta_version": 0}}
-    >>> state = previous_state(pub, ["orders"], "c", {"orders": [f("b1"), f("b2")]})
+    ...        "quarantine": {"location": "s3://s/_quarantine/orders/v1/", "delta_version": 0,
+    ...                       "items": 0, "by_reason": {}}}
+    >>> state = previous_state(pub, "c", {"orders": [f("b1"), f("b2")]})
     >>> [x.batch_id for x in state.new_files([f("b1"), f("b2")])]
     ['b2']
-    >>> previous_state(pub, ["orders"], "changed", {"orders": [f("b1")]}) is None
+    >>> previous_state(pub, "changed", {"orders": [f("b1")]}) is None
     True
-    >>> previous_state(pub, ["orders"], "c", {"orders": [f("b2")]}) is None  # b1 is gone
+    >>> previous_state(pub, "c", {"orders": [f("b2")]}) is None  # b1 is gone
     True
     """
-    if not publication or not publication.get("state") or not feeds:
-        return None
-    if any(feed not in STATE_FEEDS for feed in feeds):
+    if not publication or not publication.get("state") or not keeps_state(list(landed)):
         return None
     recorded = (publication.get("input_fingerprint") or {}).get("contract") or {}
-    if recorded.get("sha256") != contract_sha256:
+    if recorded.get("sha256") != contract_sha256 or not publication.get("reconciliation"):
         return None
-    state, quarantine = publication["state"], publication.get("quarantine") or {}
+    state, report = publication["state"], SourceReport.from_dict(dict(publication))
     files = tuple(state.get("files") or ())
     landed_files = {f.uri for found in landed.values() for f in found}
-    if not set(files) <= landed_files or quarantine.get("delta_version") is None:
+    if not set(files) <= landed_files or report.delta_version is None:
         return None
-    fields = ("batch_id", "feed", "read", "accepted", "quarantined", "duplicates")
-    counts = tuple(
-        BatchCounts(**{k: b[k] for k in fields})
-        for b in (publication.get("reconciliation") or {}).get("batches") or ()
-    )
     return FeedState(
         str(state["location"]),
         {name: int(v) for name, v in state["versions"].items()},
         files,
-        counts,
-        (str(quarantine["location"]), int(quarantine["delta_version"])),
+        report.counts,
+        (report.location, int(report.delta_version)),
     )
 
 

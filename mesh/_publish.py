@@ -241,9 +241,7 @@ def publish_product(
         say("unchanged, skipped")
         return _unchanged(contract, current or {})
     if not force:  # build on what the newest publication kept of its feeds (ADR 0039)
-        state = previous_state(
-            current, list(inputs.landed), inputs.fingerprint["contract"]["sha256"], inputs.landed
-        )
+        state = previous_state(current, inputs.fingerprint["contract"]["sha256"], inputs.landed)
         inputs = dataclasses.replace(inputs, state=state)
     warm_up_validation()
     source = _source_bytes(s3, inputs)

@@ -32,7 +32,7 @@ from mesh import _check_data, _reconcile_sources, _registry, _report_quality
 from mesh._build_context import BuildContext
 from mesh._check_data import DataCheck
 from mesh._contract import PII, Contract
-from mesh._feed_state import STATE_FEEDS, FeedState, carried_rejects, replace_files, state_frames
+from mesh._feed_state import FeedState, carried_rejects, keeps_state, replace_files, state_frames
 from mesh._generate import (
     Placement,
     cost_tags,
@@ -397,8 +397,9 @@ def _keep_state(
     A full build writes the kept tables whole; one built on a state replaces the rows of
     the files it cleaned (none new: nothing is written, the versions stay).
     """
-    feeds = set(contract.custom("sourceFeeds") or [])
-    if feeds != set(STATE_FEEDS) or "orders" not in context.cleaned:
+    if not keeps_state(list(contract.custom("sourceFeeds") or [])) or (
+        "orders" not in context.cleaned
+    ):
         return _StateWrites("", (), {}, {})
     cleaned = context.cleaned["orders"]
     files = tuple(sorted(f.uri for f in inputs.landed["orders"]))
@@ -413,10 +414,7 @@ def _keep_state(
         if new is None:  # a full build: the kept tables whole
             return _write(s3, frame, table, [])
         replace_files(frame, table, new)
-        version = _delta_version(s3, table)
-        if version is None:  # the save returned without a commit: a broken store
-            raise RuntimeError(f"Delta wrote no commit at {table}")
-        return version
+        return _written_version(s3, table)
 
     writes: dict[str, Callable[[], int]] = {
         name: functools.partial(write, frame, f"{location.rstrip('/')}/{name}/")
@@ -464,8 +462,13 @@ def _write(s3: Any, df: DataFrame, location: str, partitions: list[str]) -> int:
     if partitions:
         writer = writer.partitionBy(*partitions)
     writer.save(location)
+    return _written_version(s3, location)
+
+
+def _written_version(s3: Any, location: str) -> int:
+    """Return the version a write just committed at ``location`` (none: a broken store)."""
     version = _delta_version(s3, location)
-    if version is None:  # the save returned without a commit: a broken store
+    if version is None:  # the save returned without a commit
         raise RuntimeError(f"Delta wrote no commit at {location}")
     return version
 
