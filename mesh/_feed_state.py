@@ -39,6 +39,15 @@ STATE_FEEDS = ("orders",)
 STATE_TABLES = ("orders", "items")
 
 
+def state_table(location: str, name: str) -> str:
+    """Return the kept table ``name`` under the state ``location`` (:data:`STATE_TABLES`).
+
+    >>> state_table("s3://b/_state/orders/v1/", "items")
+    's3://b/_state/orders/v1/items/'
+    """
+    return f"{location.rstrip('/')}/{name}/"
+
+
 def keeps_state(feeds: Sequence[str]) -> bool:
     """Return whether a product built from ``feeds`` keeps its cleaned feeds (all kept ones).
 
@@ -75,7 +84,7 @@ class FeedState:
 
     def table(self, name: str) -> str:
         """Return the location of one kept table (``orders`` or ``items``)."""
-        return f"{self.location.rstrip('/')}/{name}/"
+        return state_table(self.location, name)
 
     def new_files(self, files: Sequence[LandedFile]) -> list[LandedFile]:
         """Return the files the state does not hold yet (to read and clean)."""

@@ -32,7 +32,14 @@ from mesh import _check_data, _reconcile_sources, _registry, _report_quality
 from mesh._build_context import BuildContext
 from mesh._check_data import DataCheck
 from mesh._contract import PII, Contract
-from mesh._feed_state import FeedState, carried_rejects, keeps_state, replace_files, state_frames
+from mesh._feed_state import (
+    FeedState,
+    carried_rejects,
+    keeps_state,
+    replace_files,
+    state_frames,
+    state_table,
+)
 from mesh._generate import (
     Placement,
     cost_tags,
@@ -417,7 +424,7 @@ def _keep_state(
         return _written_version(s3, table)
 
     writes: dict[str, Callable[[], int]] = {
-        name: functools.partial(write, frame, f"{location.rstrip('/')}/{name}/")
+        name: functools.partial(write, frame, state_table(location, name))
         for name, frame in state_frames(cleaned).items()
     }
     return _StateWrites(location, files, {}, writes)
