@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,13 +19,15 @@ from goldmine.rules import (
     product_monthly,
 )
 from goldmine.settings import Settings
-from goldmine.spark import local_frame
+from goldmine.spark import local_frame, run_in_own_sessions
 from lakehouse._delta import is_table
 from lakehouse._tables import table
 from lakehouse.silver._build_silver import read_bronze, set_id, touched_by
 from lakehouse.silver._merge import merge_replace_rows
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pyspark.sql import DataFrame, SparkSession
 
 
@@ -136,21 +139,37 @@ def merge_gold(
     Each gold table gets one commit that makes the rows of every touched key equal
     the recomputation: changed rows updated, new rows inserted, rows that no longer
     exist (an order cancelled, say) deleted; untouched keys are not read or written.
-    A table whose touched rows are all equal already is not committed to.
+    A table whose touched rows are all equal already is not committed to. The three
+    MERGEs run at once, each on a Spark session of its own (ADR 0035: its
+    idempotent-DML settings are its own); a failed one raises once the others ended.
     """
     keys = touched_keys
-    written = {}
+    merges: dict[str, Callable[[SparkSession], int]] = {}
     for name, frame in gold_frames(spark, settings, keys, touched_lines).items():
         info = table(f"gold.{name}")
         group, attr = _GROUPS[name]
         values = getattr(keys, attr)
         kind = frame.schema[group].dataType.simpleString()
         scope = local_frame(spark, [(v,) for v in values], f"{group} {kind}")
-        written[name] = merge_replace_rows(
-            spark, info.uri(settings), frame, scope, group_keys=(group,),
-            row_keys=info.keys, app_id=set_id("gold", name, gold_batches),
+        merges[name] = functools.partial(
+            _merge_rows_into, info.uri(settings), frame, scope, group, info.keys,
+            set_id("gold", name, gold_batches),
         )  # fmt: skip
-    return written
+    return run_in_own_sessions(spark, merges)
+
+
+def _merge_rows_into(
+    uri: str,
+    rows: DataFrame,
+    scope: DataFrame,
+    group: str,
+    row_keys: tuple[str, ...],
+    app_id: str,
+    session: SparkSession,
+) -> int:
+    return merge_replace_rows(
+        session, uri, rows, scope, group_keys=(group,), row_keys=row_keys, app_id=app_id
+    )
 
 
 #: Gold: recompute only the keys the batches touched, from silver, and MERGE them.
