@@ -282,17 +282,24 @@ def touched(clean_feeds: Feeds) -> dict[str, list]:
 def merge_orders(
     spark: SparkSession, settings: Settings, silver_batches: list[str], clean_feeds: Feeds
 ) -> None:
-    """Append the batches' order versions; MERGE the current version of each order."""
+    """Append the batches' order versions; MERGE the current version of each order.
+
+    Two tables, at once, each on a Spark session of its own (ADR 0035).
+    """
     accepted = clean_feeds.accepted
-    append_new_batches(
-        spark, _uri(settings, "order_versions"),
-        accepted.select("order_id", "updated_at", "batch_id", "source_file", "line_number"),
-        app_id=set_id("silver", "order_versions", silver_batches), batches=silver_batches,
-    )  # fmt: skip
-    merge_newest(
-        spark, _uri(settings, "orders"), resolve_current_orders(accepted),
-        keys=("order_id",), order_by="updated_at",
-        app_id=set_id("silver", "orders", silver_batches),
+    versions = accepted.select("order_id", "updated_at", "batch_id", "source_file", "line_number")
+    run_in_own_sessions(
+        spark,
+        {
+            "order_versions": lambda session: append_new_batches(
+                session, _uri(settings, "order_versions"), versions,
+                app_id=set_id("silver", "order_versions", silver_batches), batches=silver_batches,
+            ),
+            "orders": functools.partial(
+                _merge_newest_into, _uri(settings, "orders"), resolve_current_orders(accepted),
+                ("order_id",), "updated_at", set_id("silver", "orders", silver_batches),
+            ),
+        },
     )  # fmt: skip
 
 
