@@ -288,19 +288,17 @@ def merge_orders(
     """
     accepted = clean_feeds.accepted
     versions = accepted.select("order_id", "updated_at", "batch_id", "source_file", "line_number")
-    run_in_own_sessions(
-        spark,
-        {
-            "order_versions": lambda session: append_new_batches(
-                session, _uri(settings, "order_versions"), versions,
-                app_id=set_id("silver", "order_versions", silver_batches), batches=silver_batches,
-            ),
-            "orders": functools.partial(
-                _merge_newest_into, _uri(settings, "orders"), resolve_current_orders(accepted),
-                ("order_id",), "updated_at", set_id("silver", "orders", silver_batches),
-            ),
-        },
-    )  # fmt: skip
+    writes: dict[str, Callable[[SparkSession], object]] = {
+        "order_versions": lambda session: append_new_batches(
+            session, _uri(settings, "order_versions"), versions,
+            app_id=set_id("silver", "order_versions", silver_batches), batches=silver_batches,
+        ),
+        "orders": functools.partial(
+            _merge_newest_into, _uri(settings, "orders"), resolve_current_orders(accepted),
+            ("order_id",), "updated_at", set_id("silver", "orders", silver_batches),
+        ),
+    }  # fmt: skip
+    run_in_own_sessions(spark, writes)
 
 
 def price_items(spark: SparkSession, settings: Settings, clean_feeds: Feeds) -> Priced:
