@@ -94,12 +94,25 @@ def test_mesh_products_equal_lakehouse_gold_to_the_cent(
 
 @pytest.fixture(scope="module")
 def answers(platform: Platform, spark: Any, built: None, trino: str) -> dict[tuple[str, str], dict]:
-    """``{(build, engine): {question: answer}}`` over the three builds and their engines."""
-    found = {}
-    for build in BUILDS:
-        for engine in ENGINES[build]:
-            found[(build, engine)] = run_standard_queries(platform, build, engine, spark=spark)
-    return found
+    """``{(build, engine): {question: answer}}`` over the three builds and their engines.
+
+    Two lanes at once: the Spark engine's questions in this process's JVM, the local
+    and Trino engines' (DuckDB here, the Trino server's JVM) beside them.
+    """
+    from goldmine.spark import run_concurrently
+
+    asked = [(build, engine) for build in BUILDS for engine in ENGINES[build]]
+
+    def lane(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        return {p: run_standard_queries(platform, *p, spark=spark) for p in pairs}
+
+    lanes = run_concurrently(
+        {
+            "spark": lambda: lane([p for p in asked if p[1] == "spark"]),
+            "others": lambda: lane([p for p in asked if p[1] != "spark"]),
+        }
+    )
+    return {**lanes["spark"], **lanes["others"]}
 
 
 @pytest.mark.parametrize("engine", ["spark", "trino"])
