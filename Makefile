@@ -24,10 +24,11 @@ run: venv jars  ## run the demo on the embedded local services
 	$(VENV)/bin/goldmine demo
 
 # The infra tests (their venv, then CDK synth of every stack: ~1 min, mostly node) run
-# beside the platform's pytest, which leaves part of the 2 cores idle; their output is
-# printed after pytest's, and `make test` fails when either fails.
+# beside the platform's pytest, which leaves part of the 2 cores idle; at the lowest
+# priority (nice 19), so they take the idle part and not the cores pytest's first
+# builds want. Their output is printed after pytest's; `make test` fails when either fails.
 test: venv jars trino browser  ## the test suite: platform (unit + integration, not `slow`) and infra
-	@log=$$(mktemp); $(MAKE) --no-print-directory -C infra test > $$log 2>&1 & infra=$$!; \
+	@log=$$(mktemp); nice -n 19 $(MAKE) --no-print-directory -C infra test > $$log 2>&1 & infra=$$!; \
 	trap 'kill $$infra 2>/dev/null' INT TERM; \
 	status=0; $(PY) -m pytest -m "not slow" || status=$$?; \
 	wait $$infra; infra_status=$$?; \
