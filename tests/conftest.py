@@ -277,7 +277,6 @@ def week_built(platform: Platform, spark: SparkSession, landed_week: list) -> We
             "lakehouse": functools.partial(_build_lakehouse, platform),
             "mesh": functools.partial(_publish_mesh, platform),
         },
-        workers=3,
     )
     commits = _commits_by_build(platform.settings, count_delta_commits(s3, buckets) - before)
     for name, (_, measured) in built.items():

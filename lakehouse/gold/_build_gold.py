@@ -152,24 +152,10 @@ def merge_gold(
         kind = frame.schema[group].dataType.simpleString()
         scope = local_frame(spark, [(v,) for v in values], f"{group} {kind}")
         merges[name] = functools.partial(
-            _merge_rows_into, info.uri(settings), frame, scope, group, info.keys,
-            set_id("gold", name, gold_batches),
+            merge_replace_rows, uri=info.uri(settings), rows=frame, scope=scope,
+            group_keys=(group,), row_keys=info.keys, app_id=set_id("gold", name, gold_batches),
         )  # fmt: skip
     return run_in_own_sessions(spark, merges)
-
-
-def _merge_rows_into(
-    uri: str,
-    rows: DataFrame,
-    scope: DataFrame,
-    group: str,
-    row_keys: tuple[str, ...],
-    app_id: str,
-    session: SparkSession,
-) -> int:
-    return merge_replace_rows(
-        session, uri, rows, scope, group_keys=(group,), row_keys=row_keys, app_id=app_id
-    )
 
 
 #: Gold: recompute only the keys the batches touched, from silver, and MERGE them.

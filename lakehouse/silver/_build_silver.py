@@ -251,26 +251,15 @@ def merge_dimensions(
     merges: dict[str, Callable[[SparkSession], object]] = {}
     for name, (feed, keys, order_by) in NEWEST_WINS.items():
         merges[name] = functools.partial(
-            _merge_newest_into, _uri(settings, name), getattr(clean_feeds, feed).accepted,
-            keys, order_by, set_id("silver", name, silver_batches),
+            merge_newest, uri=_uri(settings, name), source=getattr(clean_feeds, feed).accepted,
+            keys=keys, order_by=order_by, app_id=set_id("silver", name, silver_batches),
         )  # fmt: skip
-    merges["customers"] = lambda session: merge_scd2(
-        session, _uri(settings, "customers"), clean_feeds.customers.accepted,
-        clean_feeds.accepted.select("customer_id"),
+    merges["customers"] = functools.partial(
+        merge_scd2, uri=_uri(settings, "customers"), records=clean_feeds.customers.accepted,
+        order_customers=clean_feeds.accepted.select("customer_id"),
         app_id=set_id("silver", "customers", silver_batches),
     )  # fmt: skip
     run_in_own_sessions(spark, merges)
-
-
-def _merge_newest_into(
-    uri: str,
-    records: DataFrame,
-    keys: tuple[str, ...],
-    order_by: str,
-    app_id: str,
-    session: SparkSession,
-) -> None:
-    merge_newest(session, uri, records, keys=keys, order_by=order_by, app_id=app_id)
 
 
 def touched(clean_feeds: Feeds) -> dict[str, list]:
@@ -289,13 +278,14 @@ def merge_orders(
     accepted = clean_feeds.accepted
     versions = accepted.select("order_id", "updated_at", "batch_id", "source_file", "line_number")
     writes: dict[str, Callable[[SparkSession], object]] = {
-        "order_versions": lambda session: append_new_batches(
-            session, _uri(settings, "order_versions"), versions,
+        "order_versions": functools.partial(
+            append_new_batches, uri=_uri(settings, "order_versions"), frame=versions,
             app_id=set_id("silver", "order_versions", silver_batches), batches=silver_batches,
         ),
         "orders": functools.partial(
-            _merge_newest_into, _uri(settings, "orders"), resolve_current_orders(accepted),
-            ("order_id",), "updated_at", set_id("silver", "orders", silver_batches),
+            merge_newest, uri=_uri(settings, "orders"), source=resolve_current_orders(accepted),
+            keys=("order_id",), order_by="updated_at",
+            app_id=set_id("silver", "orders", silver_batches),
         ),
     }  # fmt: skip
     run_in_own_sessions(spark, writes)
