@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,9 @@ from goldmine.spark import empty_frame, local_frame, run_concurrently
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
+
+#: Numbers each :func:`read_landed` frame, so that no two have one plan (:func:`_own_plan`).
+_READS = itertools.count(1)
 
 #: Landing layout of DATASET.md section 1: key pattern -> feed.
 _LAYOUT: tuple[tuple[re.Pattern[str], Feed], ...] = (
@@ -142,7 +146,8 @@ def read_landed(
     and checks their encoding as it numbers them: no Spark job until an action, no
     Python worker. Both give the same rows: ``line_number`` is
     the 1-based physical line of the file (a CSV header is line 1) whatever the
-    partitioning; an empty file gives no rows.
+    partitioning; an empty file gives no rows. Each call's frame has a plan of its own:
+    two reads of the same files are never taken for one another by Spark's cache.
 
     Encoding (ADR 0018, :func:`check_encoding`): a file that is UTF-8 text gives its
     lines as text (a leading byte-order mark dropped). A file that is not (latin-1,
@@ -188,7 +193,24 @@ def read_landed(
         frames.append(_read_by_spark(spark, large))
     if not frames:
         return empty_frame(spark, LANDED_SCHEMA)
-    return frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1])
+    return _own_plan(frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1]))
+
+
+def _own_plan(frame: DataFrame) -> DataFrame:
+    """Return ``frame`` as a plan equal to no other read's, at no cost.
+
+    Spark's cache is one per application, shared by its sessions, and finds a cached
+    frame by plan: two reads of the same files give equal plans. Builds run at once in
+    one application (``goldmine demo``, the test week, ADR 0033) would then take each
+    other's cached frames, release them, and re-plan the ones that depend on a frame
+    another build released (``uncacheQuery`` re-caches them in the releasing thread),
+    so that timing decided each build's Spark jobs and work. A numbered literal column,
+    added and dropped at once, makes each read's analyzed plan its own; the optimizer
+    removes both (the executed plan is unchanged).
+    """
+    from pyspark.sql import functions as F
+
+    return frame.withColumn("_read", F.lit(next(_READS))).drop("_read")
 
 
 def read_lines(s3_client: Any, file: LandedFile) -> list[tuple[Any, ...]]:

@@ -86,3 +86,28 @@ def test_driver_read_of_landed_files_equals_spark_read(
     by_spark = sorted(tuple(row) for row in read_landed(spark, files).collect())
     assert len(by_driver) > 1000
     assert by_driver == by_spark
+
+
+@pytest.mark.parametrize("reader", ["driver", "spark"])
+def test_each_read_of_landed_files_is_a_plan_of_its_own(
+    spark: Any, platform: Any, landed_week: list[Any], reader: str
+) -> None:
+    """Two reads of the same files (two builds at once in one application) never share
+    a cached frame: Spark's cache is shared by every session and finds frames by plan,
+    so one build's release would re-plan or drop the other's (ADR 0033)."""
+    bucket = platform.settings.buckets.landing
+    files = [f for f in list_landed_files(platform.aws.s3(), bucket) if f.feed == "stores"]
+    s3 = platform.aws.s3() if reader == "driver" else None
+    first = read_landed(spark, files, s3_client=s3).persist()
+    try:
+        assert first.count() > 0
+        again = read_landed(spark, files, s3_client=s3)
+        assert "InMemoryRelation" in _optimized(first.filter("line_number > 1"))
+        assert "InMemoryRelation" not in _optimized(again.filter("line_number > 1"))
+        assert sorted(again.collect()) == sorted(first.collect())
+    finally:
+        first.unpersist()
+
+
+def _optimized(frame: Any) -> str:
+    return str(frame._jdf.queryExecution().optimizedPlan().toString())
