@@ -66,9 +66,10 @@ $(JARS)/.stamp: jars/pom.xml $(LOGSTORE_SRC)
 	touch $@
 
 # The local Spark driver's class-data archive (ADR 0029), ahead of time: a small demo on
-# private services dumps it (~2.5 min). `make run` and `make test` do not wait for this:
-# their own session dumps the archive as it ends when there is none (ADR 0031). A cache:
-# without it (or after a JDK change) sessions start as before, only slower.
+# private services dumps it (~2.5 min). `make run` does not wait for this: the demo's
+# session dumps the archive as it ends when there is none, and `make test`'s maps it
+# (ADR 0031). A cache: without it (or after a JDK change) sessions start as before, only
+# slower.
 jvm-archive: $(JARS)/jvm-archive.stamp  ## the Spark driver's class-data archive (faster JVM starts)
 $(JARS)/jvm-archive.stamp: $(JARS)/.stamp $(VENV)/.stamp
 	$(VENV)/bin/goldmine local jvm-archive

@@ -12,7 +12,7 @@ JAR of the driver's class path, so another JDK or JAR set finds no archive and t
 starts as before. In ``aws`` EMR owns its JVMs; nothing here applies.
 
 Nobody waits for a run that only dumps the archive (ADR 0031): a session built with
-``dump_class_archive`` (the demo's, the test suite's) and finding none dumps it as its
+``dump_class_archive`` (the demo's) and finding none dumps it as its
 JVM exits, under a name of its own, and :func:`finish_session` installs it under the
 archive's name once the JVM is gone, so a starting JVM never maps half an archive.
 """

@@ -219,8 +219,8 @@ def build_session(
         default Delta LogStore in the race benchmark: ``{"spark.delta.logStore.s3.impl":
         ...}``); an already running session is returned as it is.
     dump_class_archive
-        For a session whose life is a representative workload (the demo's, the test
-        suite's): when no class-data archive exists locally, the driver dumps one as
+        For a session whose life is a representative workload (the demo's): when no
+        class-data archive exists locally, the driver dumps one as
         it exits; end the session with ``goldmine.spark.finish_session`` (or let the
         process exit) to install it (ADR 0031).
     quick_jit
