@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import itertools
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +19,6 @@ from goldmine.spark import empty_frame, local_frame, run_concurrently
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
-
-#: Numbers each :func:`read_landed` frame, so that no two have one plan (:func:`_own_plan`).
-_READS = itertools.count(1)
 
 #: Landing layout of DATASET.md section 1: key pattern -> feed.
 _LAYOUT: tuple[tuple[re.Pattern[str], Feed], ...] = (
@@ -193,24 +189,7 @@ def read_landed(
         frames.append(_read_by_spark(spark, large))
     if not frames:
         return empty_frame(spark, LANDED_SCHEMA)
-    return _own_plan(frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1]))
-
-
-def _own_plan(frame: DataFrame) -> DataFrame:
-    """Return ``frame`` as a plan equal to no other read's, at no cost.
-
-    Spark's cache is one per application, shared by its sessions, and finds a cached
-    frame by plan: two reads of the same files give equal plans. Builds run at once in
-    one application (``goldmine demo``, the test week, ADR 0033) would then take each
-    other's cached frames, release them, and re-plan the ones that depend on a frame
-    another build released (``uncacheQuery`` re-caches them in the releasing thread),
-    so that timing decided each build's Spark jobs and work. A numbered literal column,
-    added and dropped at once, makes each read's analyzed plan its own; the optimizer
-    removes both (the executed plan is unchanged).
-    """
-    from pyspark.sql import functions as F
-
-    return frame.withColumn("_read", F.lit(next(_READS))).drop("_read")
+    return frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1])
 
 
 def read_lines(s3_client: Any, file: LandedFile) -> list[tuple[Any, ...]]:

@@ -42,6 +42,16 @@ def local_frame(
     The driver converts the rows to Arrow batches once; the JVM decodes them, so no
     scan of the frame needs a Python worker. The session's Arrow setting is switched
     on for the call only (one call at a time) and restored. No rows: :func:`empty_frame`.
+
+    The rows are not left inside the plan: Spark makes such a frame a ``LocalRelation``
+    that holds every row, and its analyzer walks every node's expressions, rows included,
+    each time a frame built on it is analyzed (every ``select``, ``filter``, union...):
+    a week's landed lines made the analysis of a build's plans several times slower. The
+    frame is a lazy local checkpoint instead (no job; the first action stores its one
+    partition, later ones read it), with the rows' exact size as its statistics. Each
+    call's frame is therefore also a plan of its own: two calls with the same rows (two
+    builds at once reading the same files) are never taken for one another by Spark's
+    cache, which is shared by every session of the application (ADR 0033).
     """
     import pandas as pd
     from pyspark.sql.types import StructType, _parse_datatype_string
@@ -52,4 +62,5 @@ def local_frame(
     assert isinstance(struct, StructType), f"not a row schema: {schema!r}"
     table = pd.DataFrame.from_records(list(rows), columns=struct.names)
     with _ARROW_LOCK, session_conf(spark, _ARROW):
-        return spark.createDataFrame(table, struct)
+        frame = spark.createDataFrame(table, struct)
+    return frame.localCheckpoint(eager=False)

@@ -61,3 +61,39 @@ def test_empty_frame_has_the_schema_and_no_partition_to_scan(spark: SparkSession
     assert empty.rdd.getNumPartitions() == 0
     assert empty.collect() == []
     assert local_frame(spark, [], SCHEMA).rdd.getNumPartitions() == 0
+
+
+def test_local_frame_keeps_its_rows_out_of_the_plan_with_their_size(spark: SparkSession) -> None:
+    """The analyzer walks every row a ``LocalRelation`` holds each time a frame built on
+    it is analyzed: the rows live in a lazy local checkpoint instead, with their size as
+    the plan's statistics (joins still broadcast the frame), and no job runs until an
+    action."""
+    from goldmine.plan import count_spark_jobs
+
+    rows = [(f"k{i}", i) for i in range(500)]
+    with count_spark_jobs(spark, "a local frame") as jobs:
+        frame = local_frame(spark, rows, "key string, n long")
+    assert jobs() == 0
+    relation = spark.createDataFrame(rows, "key string, n long")  # pickled, for the size
+
+    plan = frame._jdf.queryExecution().analyzed()
+    assert "LocalRelation" not in str(plan.toString())
+    assert "LogicalRDD" in str(plan.toString())
+    size = int(str(frame._jdf.queryExecution().optimizedPlan().stats().sizeInBytes()))
+    assert 0 < size < 10 * 2**20
+    joined = relation.join(frame, "key")
+    assert "BroadcastHashJoin" in str(joined._jdf.queryExecution().executedPlan().toString())
+    assert joined.count() == 500
+
+
+def test_two_local_frames_of_the_same_rows_do_not_share_a_cached_frame(
+    spark: SparkSession,
+) -> None:
+    first = local_frame(spark, ROWS, SCHEMA).persist()
+    try:
+        assert first.count() == 3
+        again = local_frame(spark, ROWS, SCHEMA)
+        assert "InMemoryRelation" not in str(again._jdf.queryExecution().optimizedPlan())
+        assert sorted(again.collect()) == sorted(first.collect())
+    finally:
+        first.unpersist()
