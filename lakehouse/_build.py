@@ -12,7 +12,7 @@ from goldmine.observe import observe_run
 from goldmine.plan import Plan, PlanRun, Step, run_plan
 from goldmine.read_delta import open_delta
 from goldmine.rules import LandedFile
-from goldmine.spark import SessionOnDemand, session_of, sized_execution
+from goldmine.spark import SessionOnDemand, local_frame, session_of, sized_execution
 from goldmine.validation import warm_up as warm_up_validation
 from lakehouse._catalog import register_tables
 from lakehouse._observe import summarize_build
@@ -165,7 +165,7 @@ def record_finished(
     if not new:
         return finished
     schema = "layer string, batch_id string, finished_at timestamp, files array<string>"
-    frame = spark.createDataFrame(new, schema)
+    frame = local_frame(spark, new, schema)  # no Python worker: the build's only one
     frame.write.format("delta").mode("append").option("mergeSchema", "true").save(
         ledger_uri(settings)
     )
