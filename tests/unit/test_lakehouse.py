@@ -168,9 +168,10 @@ def test_a_failed_layer_still_records_the_layers_before_it_in_one_commit() -> No
     with pytest.raises(RuntimeError, match="MERGE failed"):
         run_plan(plan, spark=spark, settings=load_settings(), ledger=Ledger(), landed=[], todo=todo)
     assert ran[-1] == "merge_gold" and "register_tables" not in ran
-    (rows, _schema), _ = spark.createDataFrame.call_args
-    assert [(layer, batch) for layer, batch, *_ in rows] == [
+    (table, _schema), _ = spark.createDataFrame.call_args  # local_frame: the rows via Arrow
+    assert list(zip(table["layer"], table["batch_id"], strict=True)) == [
         ("bronze", "20250106"),
         ("silver", "20250106"),
     ]
-    spark.createDataFrame.return_value.write.format.assert_called_once_with("delta")
+    frame = spark.createDataFrame.return_value.localCheckpoint.return_value
+    frame.write.format.assert_called_once_with("delta")
