@@ -9,6 +9,7 @@ from goldmine.spark._driver_jvm import (
     dumped_archive,
     dumping_path,
     finish_session,
+    install_finished_dumps,
     jit_options,
     stop_and_wait,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "empty_frame",
     "execution_conf",
     "finish_session",
+    "install_finished_dumps",
     "jit_options",
     "local_frame",
     "local_jars",

@@ -12,17 +12,21 @@ JAR of the driver's class path, so another JDK or JAR set finds no archive and t
 starts as before. In ``aws`` EMR owns its JVMs; nothing here applies.
 
 Nobody waits for a run that only dumps the archive (ADR 0031): a session built with
-``dump_class_archive`` (the demo's) and finding none dumps it as its
-JVM exits, under a name of its own, and :func:`finish_session` installs it under the
-archive's name once the JVM is gone, so a starting JVM never maps half an archive.
+``dump_class_archive`` (the demo's) and finding none dumps it as its JVM exits, under a
+name of its own, and the archive is installed under its own name once the JVM logged it
+complete, so a starting JVM never maps half an archive: by :func:`finish_session`, or,
+when that did not wait for the JVM, by the next session's start
+(:func:`install_finished_dumps`).
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import os
 import shutil
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,6 +58,11 @@ ARCHIVE_DIR = "jvm-archive"
 DUMPING_SUFFIX = ".dumping"
 #: Silences the JVM's warning for each class it cannot archive (generated ones).
 _QUIET_CDS = "-Xlog:cds=off,cds+dynamic=off"
+#: Beside a dumping file: the dump's log (its last lines say the archive is complete),
+#: and the dumping JVM's process id once its caller leaves it dumping.
+LOG_SUFFIX, JVM_SUFFIX = ".log", ".jvm"
+#: What HotSpot logs (``cds+dynamic``, info) once the archive file is written.
+_WRITTEN = b"Written dynamic archive"
 
 
 def class_archive(jar_dir: Path, jars: Sequence[os.PathLike[str]]) -> Path:
@@ -108,7 +117,9 @@ def driver_java_options(
         # -Xshare:auto (the default) loads from the JARs if the JVM refuses the archive.
         options += [f"-XX:SharedArchiveFile={archive}", _QUIET_CDS]
     elif dump:
-        options += [f"{DUMP_OPTION}{dumping_path(archive)}", _QUIET_CDS]
+        dumping = dumping_path(archive)
+        log = f"-Xlog:cds+dynamic=info:file={dumping}{LOG_SUFFIX}"
+        options += [f"{DUMP_OPTION}{dumping}", _QUIET_CDS, log]
     return [*options, *extra]
 
 
@@ -146,20 +157,22 @@ def watch_archive_dump(spark: SparkSession) -> None:
         atexit.register(finish_session, spark)
 
 
-def finish_session(spark: SparkSession) -> Path | None:
+def finish_session(spark: SparkSession, *, wait: bool = True) -> Path | None:
     """Stop ``spark``; when its driver dumps the class-data archive, install it.
 
-    The driver writes the archive as its JVM exits: wait for that (the archive of a
-    long session takes 10-30 s), then move it to the name :func:`class_archive` gives
-    (atomic; an archive another process installed first is kept). Files left by
-    drivers that died while dumping are removed. Stopping an already finished session
-    does nothing.
+    The driver writes the archive as its JVM exits (the archive of a long session takes
+    10-30 s). With ``wait``, wait for that, then move it to the name
+    :func:`class_archive` gives (atomic; an archive another process installed first is
+    kept). Without, leave the JVM writing it (its process id beside the file): the next
+    session's start installs it once complete (:func:`install_finished_dumps`); a
+    command need not keep its user waiting for a cache. Files left by drivers that died
+    while dumping are removed. Stopping an already finished session does nothing.
 
     Returns
     -------
     Path or None
-        The archive installed by this call, ``None`` when none was (no dump asked, the
-        JVM failed, or another process's archive was there first).
+        The archive installed by this call, ``None`` when none was (no dump asked, not
+        waited for, the JVM failed, or another process's archive was there first).
     """
     from pyspark import SparkContext
 
@@ -169,25 +182,76 @@ def finish_session(spark: SparkSession) -> Path | None:
     if dumping is None:
         spark.stop()
         return None
-    code = stop_and_wait(spark)
-    archive = Path(str(dumping).removesuffix(DUMPING_SUFFIX)).with_suffix("")
-    _remove_orphans(archive.parent)
-    if code != 0 or not dumping.is_file():
-        dumping.unlink(missing_ok=True)
+    if not wait:
+        process = _stop(spark)
+        if process is not None:  # written before its input closes: it is alive until then
+            _sidecar(dumping, JVM_SUFFIX).write_text(str(process.pid))
+            _close_input(process)
         return None
-    if archive.is_file():
-        dumping.unlink()
-        return None
-    dumping.replace(archive)  # a starting JVM never maps half an archive
-    return archive
+    process = _stop(spark)
+    if process is not None:
+        _close_input(process)
+        if process.wait(timeout=300) != 0:
+            _remove_dump(dumping)
+    installed = install_finished_dumps(dumping.parent)
+    return installed.get(dumping)
 
 
-def _remove_orphans(folder: Path) -> None:
-    """Remove archives left half-written by drivers whose process is gone."""
-    for path in folder.glob(f"*{DUMPING_SUFFIX}"):
-        pid = path.name.removesuffix(DUMPING_SUFFIX).rsplit(".", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
-            path.unlink(missing_ok=True)
+def install_finished_dumps(folder: Path) -> dict[Path, Path]:
+    """Install the archives in ``folder`` whose JVM logged them complete; return them.
+
+    A dumping file whose log says the archive was written becomes the archive (or is
+    dropped when another process's archive is there already); one whose caller and JVM
+    are both gone without that line is removed; one still being written is left.
+
+    Returns
+    -------
+    dict
+        Dumping file -> the archive it became.
+    """
+    installed: dict[Path, Path] = {}
+    for dumping in sorted(folder.glob(f"*{DUMPING_SUFFIX}")):
+        if _written(_sidecar(dumping, LOG_SUFFIX)):
+            archive = Path(str(dumping).removesuffix(DUMPING_SUFFIX)).with_suffix("")
+            try:
+                if archive.is_file():
+                    dumping.unlink()
+                else:
+                    dumping.replace(archive)  # a starting JVM never maps half an archive
+                    installed[dumping] = archive
+            except FileNotFoundError:  # another process installed or dropped it first
+                continue
+        elif _writing(dumping):
+            continue
+        _remove_dump(dumping)
+    return installed
+
+
+def _sidecar(dumping: Path, suffix: str) -> Path:
+    return dumping.with_name(dumping.name + suffix)
+
+
+def _written(log: Path) -> bool:
+    """Return whether the dump's log says the archive is complete (its last lines)."""
+    try:
+        with log.open("rb") as lines:
+            lines.seek(max(0, log.stat().st_size - 65536))
+            return _WRITTEN in lines.read()
+    except FileNotFoundError:
+        return False
+
+
+def _writing(dumping: Path) -> bool:
+    """Return whether the process that started the dump, or its JVM, still runs."""
+    pids = [dumping.name.removesuffix(DUMPING_SUFFIX).rsplit(".", 1)[-1]]
+    with contextlib.suppress(FileNotFoundError):
+        pids.append(_sidecar(dumping, JVM_SUFFIX).read_text().strip())
+    return any(pid.isdigit() and _alive(int(pid)) for pid in pids)
+
+
+def _remove_dump(dumping: Path) -> None:
+    for path in (dumping, _sidecar(dumping, LOG_SUFFIX), _sidecar(dumping, JVM_SUFFIX)):
+        path.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:
@@ -223,19 +287,31 @@ def stop_and_wait(spark: SparkSession, timeout_s: float = 300.0) -> int:
 
     A JVM dumping a class-data archive writes it as it exits; returns its exit code.
     """
+    process = _stop(spark)
+    if process is None:
+        return 0
+    _close_input(process)
+    return int(process.wait(timeout=timeout_s))
+
+
+def _stop(spark: SparkSession) -> subprocess.Popen[bytes] | None:
+    """Stop ``spark`` and its gateway; return the JVM's process (``None``: not ours)."""
     from pyspark import SparkContext
 
     gateway = SparkContext._gateway
     spark.stop()
     if gateway is None or getattr(gateway, "proc", None) is None:
-        return 0
-    process = gateway.proc
+        return None
+    process: subprocess.Popen[bytes] = gateway.proc
     gateway.shutdown()
     SparkContext._gateway = None
     SparkContext._jvm = None
+    return process
+
+
+def _close_input(process: subprocess.Popen[bytes]) -> None:
     if process.stdin is not None:
         process.stdin.close()  # the gateway server exits on end of input
-    return int(process.wait(timeout=timeout_s))
 
 
 def _java() -> Path | None:

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 
 from goldmine.aws import S3_MAX_ATTEMPTS, AwsClients
 from goldmine.spark._driver_jvm import (
+    ARCHIVE_DIR,
     archive_folder_writable,
     driver_java_options,
+    install_finished_dumps,
     jit_options,
     watch_archive_dump,
 )
@@ -244,6 +246,8 @@ def build_session(
                 "build every session through goldmine.spark.build_session"
             )
         return active
+    if aws.is_local:  # an archive a driver finished dumping after its caller left
+        install_finished_dumps(aws.settings.jar_dir / ARCHIVE_DIR)
     if dump_class_archive and aws.is_local:
         # the JVM refuses to start when it cannot create the file it will dump to
         dump_class_archive = archive_folder_writable(aws.settings)

@@ -117,3 +117,39 @@ def test_local_conf_puts_the_jars_on_the_driver_class_path_and_aws_conf_sets_no_
     assert conf["spark.executor.extraJavaOptions"] == " ".join(LEAN_JIT)
     aws = spark_conf(AwsClients(load_settings(environment="aws")))
     assert not any("extraJavaOptions" in key or "extraClassPath" in key for key in aws)
+
+
+def test_finished_dumps_are_installed_dead_ones_removed_running_ones_left(tmp_path: Path):
+    import os
+    import subprocess
+
+    from goldmine.spark import install_finished_dumps
+
+    folder = tmp_path / "jvm-archive"
+    folder.mkdir()
+    dead = subprocess.Popen(["true"])  # a process id that no longer runs
+    dead.wait()
+    archive = folder / "spark-driver-ab.jsa"
+    written = dumping_path(archive, dead.pid)  # its caller and JVM gone, the log complete
+    written.write_bytes(b"archive")
+    written.with_name(written.name + ".log").write_text(
+        "[info][cds,dynamic] Archiving ...\n[info][cds,dynamic] Written dynamic archive 0x8 - 0x9\n"
+    )
+    half = dumping_path(folder / "spark-driver-cd.jsa", dead.pid)  # died while dumping
+    half.write_bytes(b"hal")
+    half.with_name(half.name + ".log").write_text("[info][cds,dynamic] Archiving ...\n")
+    writing = dumping_path(folder / "spark-driver-ef.jsa", dead.pid)  # its JVM still runs
+    writing.write_bytes(b"wri")
+    writing.with_name(writing.name + ".jvm").write_text(str(os.getpid()))
+
+    assert install_finished_dumps(folder) == {written: archive}
+    assert archive.read_bytes() == b"archive"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [archive.name, writing.name, writing.name + ".jvm"]
+    )
+    # a second archive of the same name, dumped by another driver, is dropped
+    again = dumping_path(archive, dead.pid + 1)
+    again.write_bytes(b"other")
+    again.with_name(again.name + ".log").write_text("Written dynamic archive\n")
+    assert install_finished_dumps(folder) == {}
+    assert archive.read_bytes() == b"archive" and not again.exists()
