@@ -188,11 +188,8 @@ def finish_session(spark: SparkSession, *, wait: bool = True) -> Path | None:
             _sidecar(dumping, JVM_SUFFIX).write_text(str(process.pid))
             _close_input(process)
         return None
-    process = _stop(spark)
-    if process is not None:
-        _close_input(process)
-        if process.wait(timeout=300) != 0:
-            _remove_dump(dumping)
+    if stop_and_wait(spark) != 0:
+        _remove_dump(dumping)
     installed = install_finished_dumps(dumping.parent)
     return installed.get(dumping)
 

@@ -74,7 +74,7 @@ def test_local_frame_keeps_its_rows_out_of_the_plan_with_their_size(spark: Spark
     with count_spark_jobs(spark, "a local frame") as jobs:
         frame = local_frame(spark, rows, "key string, n long")
     assert jobs() == 0
-    relation = spark.createDataFrame(rows, "key string, n long")  # pickled, for the size
+    relation = spark.createDataFrame(rows, "key string, n long")  # pickled: size unknown
 
     plan = frame._jdf.queryExecution().analyzed()
     assert "LocalRelation" not in str(plan.toString())
