@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import re
 import socket
 import struct
 import threading
@@ -114,6 +115,10 @@ class FaultProxy:
     kinds
         The faults to inject, picked with equal chance (default: all of
         :data:`FAULT_KINDS`).
+    max_range_bytes
+        Fault only ranged reads of at most this many bytes (``Range: bytes=a-b``) and
+        forward every other request: a client's handling of failed small partial reads
+        (a column chunk) alone, without its SDK's backoff on the requests around them.
 
     Examples
     --------
@@ -128,6 +133,7 @@ class FaultProxy:
         rate: float,
         seed: int = 0,
         kinds: Sequence[str] = FAULT_KINDS,
+        max_range_bytes: int | None = None,
     ) -> None:
         if not 0 <= rate < 1:
             raise ValueError(f"fault rate must be in [0, 1), not {rate}")
@@ -138,6 +144,7 @@ class FaultProxy:
         self._upstream = (parsed.hostname or "127.0.0.1", parsed.port or 80)
         self.rate = rate
         self._kinds = tuple(kinds)
+        self._max_range_bytes = max_range_bytes
         self._rng = random.Random(seed)
         self._counts = FaultCounts()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -221,6 +228,8 @@ class FaultProxy:
         client = counts.by_client.setdefault(_client_of(head.get("User-Agent") or ""), [0, 0])
         counts.requests += 1
         client[0] += 1
+        if self._max_range_bytes is not None and not _small_range(head, self._max_range_bytes):
+            return None
         if self._rng.random() >= self.rate:
             return None
         kind = self._kinds[self._rng.randrange(len(self._kinds))]
@@ -369,6 +378,12 @@ async def _relay_chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWri
         if writer is not None:
             writer.write(data)
             await writer.drain()
+
+
+def _small_range(head: _Head, max_bytes: int) -> bool:
+    """Whether ``head`` reads at most ``max_bytes`` of an object (``Range: bytes=a-b``)."""
+    match = re.fullmatch(r"bytes=(\d+)-(\d+)", head.get("Range") or "")
+    return match is not None and int(match[2]) - int(match[1]) + 1 <= max_bytes
 
 
 def _client_of(user_agent: str) -> str:

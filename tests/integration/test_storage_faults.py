@@ -136,14 +136,20 @@ def test_pyarrow_column_reads_survive_faults_with_retry_arrow_read(platform: Pla
     bucket, key = platform.settings.buckets.artifacts, f"{PREFIX}quarantine.parquet"
     frame = pa.table({"reason": ["D6"] * 100, "blob": [bytes(range(256)) * 40] * 100})
     sink = pa.BufferOutputStream()
-    pq.write_table(frame, sink, compression="none")  # a 1 MB file with a tiny column
+    pq.write_table(frame, sink, compression="none")  # the tiny column: a small ranged GET
     platform.aws.s3().put_object(Bucket=bucket, Key=key, Body=sink.getvalue().to_pybytes())
 
     def read_reasons() -> pa.Table:
         return pq.read_table([f"{bucket}/{key}"], columns=["reason"], filesystem=filesystem)
 
+    # Only the column chunk's small ranged GET fails: the SDK retries the failed reads it
+    # can (the whole-file footer read), with backoffs of seconds that prove nothing here.
     with FaultProxy(
-        str(platform.aws.endpoints.s3), rate=0.3, seed=5, kinds=("slowdown", "internal")
+        str(platform.aws.endpoints.s3),
+        rate=0.5,
+        seed=5,
+        kinds=("slowdown", "internal"),
+        max_range_bytes=1024,
     ) as proxy:
         filesystem = s3_filesystem(_through(platform, proxy))
         failed = []
@@ -155,9 +161,10 @@ def test_pyarrow_column_reads_survive_faults_with_retry_arrow_read(platform: Pla
                 break
         # Pauses a tenth of the default: the proxy is on loopback and answers at once
         # (the backoff's schedule itself: tests/unit/test_retry_arrow.py).
+        proxy.reset()  # count the retried reads' faults alone
         read = [retry_arrow_read(read_reasons, first_pause_s=0.1) for _ in range(6)]
         counts = proxy.counts()
     assert failed and "Failed to flush response stream" in failed[0], failed
     assert all(t.column("reason").to_pylist() == ["D6"] * 100 for t in read)
-    assert counts.faults_of("arrow") > 5, counts.by_client
+    assert counts.faults_of("arrow") >= 3, counts.by_client  # several reads were retried
     _delete_prefix(platform.aws.s3(), bucket)
