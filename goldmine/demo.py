@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from goldmine.cost import measure_storage
-from goldmine.plan import StatusBoard
+from goldmine.plan import StatusBoard, count_spark_jobs
 from goldmine.query import run_standard_queries
 from goldmine.read_delta import delta_rows
 from goldmine.report import StepTime
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from goldmine.platform import Platform
+    from goldmine.sales import BatchManifest
 
 BUILDS = ("lake", "lakehouse", "mesh")
 #: The questions the demo answers on every build (the mesh publishes their tables).
@@ -40,11 +41,17 @@ Say = Callable[[str], None]
 
 @dataclass
 class BuildReport:
-    """One build of the demo: time (and per step), rows per layer, quarantine, storage, answers."""
+    """One build of the demo: time, Spark jobs, rows, quarantine, storage, answers.
+
+    ``result`` is what the build's own API returned: the lake's ingest and build, the
+    lakehouse's summary, the mesh's publications by product.
+    """
 
     build: str
     seconds: float = 0.0
     steps: tuple[StepTime, ...] = ()
+    spark_jobs: int = 0  # every job the build ran (its job group: builds at once apart)
+    result: Any = None
     rows: dict[str, int] = field(default_factory=dict)
     quarantined: int | None = None
     storage_bytes: int = 0
@@ -88,14 +95,10 @@ def run_demo(
     log: Say | None = None,
     at_once: bool = True,
 ) -> DemoReport:
-    """Land ``days`` of source, build the three builds, answer the demo questions.
+    """Land ``days`` of source, then :func:`build_demo` it: three builds, questions answered.
 
-    The three builds run at once (``at_once``), each on a thread and a Spark session
-    of its own in the one Spark application (ADR 0033); ``at_once=False`` runs them
-    one after the other (each build's time alone). ``say`` receives the status: one
-    line per running build, ``log`` each finished stage. Given a
-    :class:`goldmine.spark.SessionOnDemand`, Spark starts once the source has landed
-    (the ``goldmine demo`` command: its JIT follows the landing's size, ADR 0038).
+    Given a :class:`goldmine.spark.SessionOnDemand`, Spark starts once the source has
+    landed (the ``goldmine demo`` command: its JIT follows the landing's size, ADR 0038).
     """
     say = say or (lambda _message: None)
     log = log or say
@@ -106,6 +109,32 @@ def run_demo(
     manifests = generate_sales(sink, config, keep_details=False)
     landed = time.monotonic() - started
     log(f"landed {len(manifests)} batches in {landed:.1f} s")
+    return build_demo(
+        platform, spark, manifests, landing_seconds=landed, say=say, log=log, at_once=at_once
+    )
+
+
+def build_demo(
+    platform: Platform,
+    spark: SparkSession | SessionOnDemand,
+    manifests: list[BatchManifest],
+    *,
+    landing_seconds: float = 0.0,
+    say: Say | None = None,
+    log: Say | None = None,
+    at_once: bool = True,
+) -> DemoReport:
+    """Build the landed batches ``manifests`` three ways and answer the demo questions.
+
+    The three builds run at once (``at_once``), each on a thread and a Spark session
+    of its own in the one Spark application (ADR 0033); ``at_once=False`` runs them
+    one after the other (each build's time alone). Each build's Spark jobs are counted
+    by job group, so builds at once are counted apart. ``say`` receives the status: one
+    line per running build, ``log`` each finished stage. The test suite builds its
+    shared week with this function: the demo's builds are the ones the tests read.
+    """
+    say = say or (lambda _message: None)
+    log = log or say
     dates = sorted(m.ingest_date for m in manifests)
     session = session_of(spark)
 
@@ -119,12 +148,13 @@ def run_demo(
     def timed(build: str) -> BuildReport:
         began = time.monotonic()
         try:
-            with own_session(session) as own:
+            with own_session(session) as own, count_spark_jobs(own, f"demo-{build}") as jobs:
                 report = builds[build](own, board.teller(build))
+                report.spark_jobs = jobs()
         finally:  # a failed build leaves the status too: the others go on
             board.done(build)
         report.seconds = time.monotonic() - began
-        log(f"{build}: built in {report.seconds:.1f} s")
+        log(f"{build}: built in {report.seconds:.1f} s ({report.spark_jobs} Spark jobs)")
         return report
 
     began = time.monotonic()
@@ -148,7 +178,7 @@ def run_demo(
     return DemoReport(
         batches=len(manifests),
         order_lines=sum(m.order_lines for m in manifests),
-        landing_seconds=landed,
+        landing_seconds=landing_seconds,
         builds=reports,
         at_once=at_once,
         builds_seconds=builds_seconds,
@@ -160,7 +190,7 @@ def _build_lake(platform: Platform, spark: SparkSession, dates: list[Any], say: 
 
     say("lake: copying the landed batches into the raw zone")
     began = time.monotonic()
-    ingest(platform, dates)
+    ingested_batches = ingest(platform, dates)
     ingested = StepTime("ingest", time.monotonic() - began)
     say("lake: building the curated and analytics zones")
     result = build(
@@ -177,6 +207,7 @@ def _build_lake(platform: Platform, spark: SparkSession, dates: list[Any], say: 
         steps=(ingested, *steps),
         rows={zone.zone: sum(zone.rows.values()) for zone in status.zones},
         quarantined=sum(status.quarantine.values()),
+        result=(ingested_batches, result),
     )
 
 
@@ -197,6 +228,7 @@ def _build_lakehouse(platform: Platform, spark: SparkSession, say: Say) -> Build
         steps=steps,
         rows=rows,
         quarantined=delta_rows(quarantine.uri(settings), options),
+        result=built,
     )
 
 
@@ -207,6 +239,7 @@ def _publish_mesh(platform: Platform, spark: SparkSession, say: Say) -> BuildRep
     quarantined = 0
     options = platform.aws.storage_options()
     steps = []
+    published = {}
     landing = mesh.Landing(platform.aws.s3(), platform.settings)  # settled once for the run
     for product_id in mesh.PUBLISH_ORDER:
         began = time.monotonic()
@@ -220,10 +253,13 @@ def _publish_mesh(platform: Platform, spark: SparkSession, say: Say) -> BuildRep
         steps.append(StepTime(product_id, time.monotonic() - began))
         if not result.published:
             raise mesh.PublishRefusedError(result.check)
+        published[product_id] = result
         domain = product_id.split(".", 1)[0]
         rows[domain] = rows.get(domain, 0) + delta_rows(result.location, options)
         quarantined += result.quarantined_records + result.quarantined_items
-    return BuildReport("mesh", steps=tuple(steps), rows=rows, quarantined=quarantined)
+    return BuildReport(
+        "mesh", steps=tuple(steps), rows=rows, quarantined=quarantined, result=published
+    )
 
 
 def _same(left: pd.DataFrame, right: pd.DataFrame | None) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from goldmine.settings import Settings, load_settings
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from goldmine.demo import DemoReport
     from goldmine.plan import PlanRun
     from goldmine.platform import Platform
 
@@ -147,41 +147,18 @@ class BuildCost:
     step_jobs: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass
-class Measured:
-    """What a build's fixture reports to :func:`_measured`: the plans the build ran."""
-
-    plans: list[PlanRun] = field(default_factory=list)
-    spark_jobs: int = 0  # every job of the build, set as its count ends
-
-    def step_jobs(self) -> dict[str, int]:
-        """Return the Spark jobs of each step of the plans, by step name."""
-        jobs: dict[str, int] = {}
-        for plan in self.plans:
-            for step in plan.steps:
-                jobs[step.name] = jobs.get(step.name, 0) + step.spark_jobs
-        return jobs
-
-
 #: Each build of the shared week, measured as its fixture ran (read by the budget test).
 BUILD_COSTS: dict[str, BuildCost] = {}
 
 
-@contextmanager
-def _measured(build: str, spark: SparkSession) -> Iterator[Measured]:
-    """Count the Spark jobs of one build of the shared week, in total and per step.
-
-    The fixture adds the plans the build ran to what it is given (``Measured.plans``),
-    for the Spark jobs of each step. The jobs are counted by job group, so builds that
-    run at once on one application are counted apart; the Delta commits are counted by
-    :func:`_commits_by_build`.
-    """
-    from goldmine.plan import count_spark_jobs
-
-    measured = Measured()
-    with count_spark_jobs(spark, f"test-week-{build}") as jobs:
-        yield measured
-    measured.spark_jobs = jobs()
+def _step_jobs(plans: list[PlanRun | None]) -> dict[str, int]:
+    """Return the Spark jobs of each step of ``plans``, by step name (summed over plans)."""
+    jobs: dict[str, int] = {}
+    for plan in plans:
+        assert plan is not None, "a build of the week ran without its plan"
+        for step in plan.steps:
+            jobs[step.name] = jobs.get(step.name, 0) + step.spark_jobs
+    return jobs
 
 
 def _commits_by_build(settings: Settings, commits: Counter[str]) -> dict[str, dict[str, int]]:
@@ -199,88 +176,53 @@ def _commits_by_build(settings: Settings, commits: Counter[str]) -> dict[str, di
     return split
 
 
-def _build_lake(
-    platform: Platform, landed_week: list, spark: SparkSession
-) -> tuple[LakeBuilt, Measured]:
-    """Ingest and build the shared week into the lake (raw -> curated -> analytics)."""
-    from lake import build, ingest
-
-    days = sorted(m.ingest_date for m in landed_week)
-    with _measured("lake", spark) as measured:
-        ingested = ingest(platform, days)
-        built = build(platform, spark, date_from=days[0], date_to=days[-1])
-        if built.steps is not None:
-            measured.plans.append(built.steps)
-    return LakeBuilt(ingested, built), measured
-
-
-def _build_lakehouse(platform: Platform, spark: SparkSession) -> tuple[Any, Measured]:
-    """Build the shared week into the lakehouse (bronze -> silver -> gold)."""
-    from lakehouse import build_lakehouse
-
-    with _measured("lakehouse", spark) as measured:
-        built = build_lakehouse(spark, platform)
-        assert built.steps is not None
-        measured.plans.append(built.steps)
-    return built, measured
-
-
-def _publish_mesh(platform: Platform, spark: SparkSession) -> tuple[dict[str, Any], Measured]:
-    """Publish every data product of the mesh from the shared week, in dependency order."""
-    import mesh
-
-    results = {}
-    with _measured("mesh", spark) as measured:
-        landing = mesh.Landing(platform.aws.s3(), platform.settings)  # as mesh publish does
-        for product_id in mesh.PUBLISH_ORDER:
-            result = mesh.publish_product(
-                platform, spark, product_id, run_id=f"test-{product_id}", landing=landing
-            )
-            assert result.published, result.check.summary()
-            results[product_id] = result
-            assert result.steps is not None
-            measured.plans.append(result.steps)
-    return results, measured
-
-
 @dataclass(frozen=True)
 class WeekBuilt:
-    """The three builds of the shared week: what each returned."""
+    """The three builds of the shared week: the demo's report and its status lines."""
 
-    lake: LakeBuilt
-    lakehouse: Any
-    mesh: dict[str, Any]
+    report: DemoReport
+    status: list[str]  # each status the demo showed (one line per running build)
+
+    @property
+    def lake(self) -> LakeBuilt:
+        return LakeBuilt(*self.report.builds["lake"].result)
+
+    @property
+    def lakehouse(self) -> Any:
+        return self.report.builds["lakehouse"].result
+
+    @property
+    def mesh(self) -> dict[str, Any]:
+        return dict(self.report.builds["mesh"].result)
 
 
 @pytest.fixture(scope="session")
 def week_built(platform: Platform, spark: SparkSession, landed_week: list) -> WeekBuilt:
-    """Build the shared week three ways at once, as ``goldmine demo`` does (ADR 0033).
+    """Build the shared week three ways at once: the demo's builds (``build_demo``).
 
     Each build runs on a thread and a Spark session of its own, on the one
-    application: the driver's planning and Python are single-threaded per build, so
-    the three take a fifth less than one after the other (the budget test alone:
-    58-62 s against 72-78 s). What each build cost, counted apart (Spark jobs by job
-    group, Delta commits by bucket), goes to :data:`BUILD_COSTS`.
+    application (ADR 0033), as ``make run`` does; the demo test reads this run's
+    report, so the suite builds the week once. What each build cost (Spark jobs by
+    job group, Delta commits by bucket) goes to :data:`BUILD_COSTS`.
     """
-    import functools
-
+    from goldmine.demo import build_demo
     from goldmine.plan import count_delta_commits
-    from goldmine.spark import run_in_own_sessions
 
     s3, buckets = platform.aws.s3(), platform.settings.buckets.all().values()
     before = count_delta_commits(s3, buckets)
-    built = run_in_own_sessions(
-        spark,
-        {
-            "lake": functools.partial(_build_lake, platform, landed_week),
-            "lakehouse": functools.partial(_build_lakehouse, platform),
-            "mesh": functools.partial(_publish_mesh, platform),
-        },
-    )
+    status: list[str] = []
+    report = build_demo(platform, spark, landed_week, say=status.append)
     commits = _commits_by_build(platform.settings, count_delta_commits(s3, buckets) - before)
-    for name, (_, measured) in built.items():
-        BUILD_COSTS[name] = BuildCost(measured.spark_jobs, commits[name], measured.step_jobs())
-    return WeekBuilt(built["lake"][0], built["lakehouse"][0], built["mesh"][0])
+    week = WeekBuilt(report, status)
+    plans = {
+        "lake": [week.lake.result.steps],
+        "lakehouse": [week.lakehouse.steps],
+        "mesh": [week.mesh[p].steps for p in week.mesh],
+    }
+    for name, plan_runs in plans.items():
+        jobs = report.builds[name].spark_jobs
+        BUILD_COSTS[name] = BuildCost(jobs, commits[name], _step_jobs(plan_runs))
+    return week
 
 
 @pytest.fixture(scope="session")

@@ -47,7 +47,7 @@ def demo(
 
     The three builds run at once by default, each on a Spark session of its own in one
     Spark application (ADR 0033); the status shows the current step of each. Prints a
-    side-by-side summary: time, rows per layer, quarantined records and
+    side-by-side summary: time, Spark jobs, rows per layer, quarantined records and
     storage per build, and the answers to three standard analyst questions (which
     must be the same on every build; exit 1 if they are not), then writes the
     comparison report (goldmine report) with this run's step timings and prints its path.
@@ -129,6 +129,7 @@ def _print_builds(report: DemoReport, builds: tuple[str, ...]) -> None:
     reports = [report.builds[b] for b in builds]
     label = "build time (at once)" if report.at_once else "build time"
     table.add_row(label, *(f"{r.seconds:.1f} s" for r in reports))
+    table.add_row("Spark jobs", *(f"{r.spark_jobs:,}" for r in reports))
     table.add_row("storage", *(f"{r.storage_bytes / 1e6:.2f} MB" for r in reports))
     table.add_row(
         "quarantined (records + items)",

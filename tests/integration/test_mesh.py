@@ -63,7 +63,7 @@ def test_every_product_is_published_and_registered(
     glue = platform.aws.client("glue")
     for product_id, result in published.items():
         pub = mesh.publication(entries[product_id], 1)
-        assert pub["run_id"] == f"test-{product_id}"
+        assert pub["run_id"] == result.run_id
         assert pub["delta_version"] == result.delta_version
         contract = mesh.load_product_contract(product_id)
         for name in mesh.table_names(contract):
@@ -95,7 +95,7 @@ def test_every_publication_records_its_great_expectations_report(
         assert (suite["success"], suite["failed_expectations"]) == (True, 0), product_id
         assert suite["records"] == pub["rows"]
         bucket = platform.settings.buckets.mesh[contract.domain]
-        runs = f"s3://{bucket}/_registry/{contract.name}/v1/runs/test-{product_id}/"
+        runs = f"s3://{bucket}/_registry/{contract.name}/v1/runs/{result.run_id}/"
         assert suite["result"] == f"{runs}great_expectations.json"
         saved = _read_json(platform, suite["result"])
         assert saved["success"] is True
