@@ -23,6 +23,11 @@ from goldmine.local._state import free_port, pid_alive, port_open, spawn, termin
 from goldmine.settings import Settings
 
 _STARTUP_TIMEOUT_S = 120.0
+#: The master's and workers' JVM options: coordinators that do little work, like a short
+#: app's driver they run C1 alone, with the serial collector of a small heap (ADR 0038;
+#: the cluster starts in 3.8 s with 6 CPU-s instead of 5.7-6.0 s with 11). Options set
+#: in ``SPARK_DAEMON_JAVA_OPTS`` come after these, so they win.
+DAEMON_JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 
 
 class ClusterError(RuntimeError):
@@ -173,6 +178,9 @@ def _env(settings: Settings, spec: ClusterSpec) -> dict[str, str]:
         "SPARK_HOME": str(home),
         "SPARK_LOCAL_IP": "127.0.0.1",
         "SPARK_DAEMON_MEMORY": spec.daemon_memory,
+        "SPARK_DAEMON_JAVA_OPTS": " ".join(
+            [*DAEMON_JAVA_OPTIONS, os.environ.get("SPARK_DAEMON_JAVA_OPTS", "")]
+        ).strip(),
         "SPARK_LOG_DIR": str(settings.data_dir / "logs"),
         "SPARK_WORKER_DIR": str(settings.data_dir / "spark" / "work"),
         "SPARK_LOCAL_DIRS": str(settings.data_dir / "spark" / "tmp"),

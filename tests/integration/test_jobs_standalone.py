@@ -31,6 +31,7 @@ import re
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -116,9 +117,16 @@ def test_every_job_has_a_case():
 
 
 def test_cluster_has_two_alive_workers(cluster):
+    from goldmine.jobs._cluster import DAEMON_JAVA_OPTIONS
+
     workers = master_json(cluster)["workers"]
     assert [w["state"] for w in workers] == ["ALIVE", "ALIVE"]
     assert {w["cores"] for w in workers} == {1}
+    # the master and the workers are JVMs that run the daemons' options (ADR 0038)
+    for name, pid in cluster.pids.items():
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+        assert "java" in Path(arguments[0]).name, (name, arguments[:3])
+        assert set(DAEMON_JAVA_OPTIONS) <= set(arguments), (name, arguments)
 
 
 @pytest.mark.parametrize(("name", "case"), _available())
