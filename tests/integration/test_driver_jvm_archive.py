@@ -5,7 +5,6 @@ and the next maps it (ADR 0031).
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -96,12 +95,14 @@ def test_a_dump_left_to_the_exiting_jvm_is_installed_by_the_next_session(
     tests/unit/test_driver_jvm.py)."""
     import time
 
+    from goldmine.local._state import pid_alive
+
     archive, session = _private_archive(settings, tmp_path)
 
     first, ended = session("leave")
     assert first["dumping"].startswith(f"{archive}.") and ended["installed"] == ""
     deadline = time.monotonic() + 120
-    while _running(ended["jvm"]):
+    while pid_alive(ended["jvm"]):  # gone, or a zombie no one reaped yet
         assert time.monotonic() < deadline, "the JVM is still dumping after 120 s"
         time.sleep(0.5)
     assert not archive.exists()  # written under its dumping name, not installed yet
@@ -140,11 +141,3 @@ def _private_archive(settings: Settings, tmp_path: Path) -> tuple[Path, Any]:
         return seen, ended
 
     return archive, session
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
