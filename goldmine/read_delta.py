@@ -7,9 +7,15 @@ the two, ADR 0023) is not seen until a Spark reader or the next commit finishes 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from goldmine.aws import AwsClients
+
+log = logging.getLogger(__name__)
 
 
 def open_delta(uri: str, storage_options: Mapping[str, str]) -> Any:
@@ -79,3 +85,66 @@ def count_values(uri: str, column: str, storage_options: Mapping[str, str]) -> d
         for item in counts
         if item["values"].as_py() is not None
     }
+
+
+@dataclass(frozen=True)
+class DeltaLogReader:
+    """Reads of Delta tables with delta-rs that a build may act on (ADR 0041).
+
+    Under the DynamoDB LogStore (ADR 0023) a commit is claimed in DynamoDB first and
+    written to ``_delta_log/N.json`` next. delta-rs lists the log and does not see a
+    commit a writer claimed and died before writing (Spark's LogStore writes it on its
+    next listing). So each read first asks DynamoDB for the table's newest claim: when
+    it is not complete the read answers ``None`` and the caller reads with Spark, which
+    finishes the commit. Only the newest claim can be incomplete: a commit finishes the
+    one before it first. ``dynamodb`` ``None``: no claims to ask (a table outside the
+    LogStore).
+    """
+
+    storage_options: Mapping[str, str]
+    dynamodb: Any = None
+    claims_table: str = ""
+
+    def settled(self, uri: str) -> bool:
+        """Whether no commit of the table at ``uri`` is claimed and still unwritten."""
+        if self.dynamodb is None:
+            return True
+        newest = self.dynamodb.query(
+            TableName=self.claims_table,
+            KeyConditionExpression="tablePath = :t",
+            ExpressionAttributeValues={":t": {"S": uri}},
+            ScanIndexForward=False,  # file names are zero-padded versions: newest first
+            Limit=1,
+            ConsistentRead=True,
+        )["Items"]
+        return not newest or newest[0].get("complete", {}).get("S") == "true"
+
+    def values(self, uri: str, column: str) -> set[Any] | None:
+        """Return the distinct values of ``column`` in the table at ``uri``.
+
+        A partition column's values come from the log alone (the live files'
+        partition values), another column's from reading that column. Empty when
+        there is no table; ``None`` when a commit is claimed and unwritten (read with
+        Spark instead).
+        """
+        from deltalake.exceptions import DeltaError
+
+        if not self.settled(uri):
+            return None
+        try:
+            table = open_delta(uri, self.storage_options)
+            if table is None:
+                return set()
+            if column in table.metadata().partition_columns:
+                return {part[column] for part in table.partitions()}
+            values = table.to_pyarrow_table(columns=[column]).column(column).unique()
+        except DeltaError as error:  # a log delta-rs cannot read: Spark is the authority
+            log.warning("reading %s with Spark: delta-rs failed: %s", uri, str(error)[:200])
+            return None
+        return set(values.to_pylist())
+
+
+def delta_log_reader(aws: AwsClients) -> DeltaLogReader:
+    """Return the :class:`DeltaLogReader` of ``aws``'s environment (its claims table)."""
+    settings = aws.settings
+    return DeltaLogReader(aws.storage_options(), aws.client("dynamodb"), settings.delta_log_table)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from goldmine.observe import observe_run
 from goldmine.plan import Plan, PlanRun, Step, run_plan
-from goldmine.read_delta import open_delta
+from goldmine.read_delta import delta_log_reader, open_delta
 from goldmine.rules import LandedFile
 from goldmine.spark import SessionOnDemand, local_frame, session_of, sized_execution
 from goldmine.validation import warm_up as warm_up_validation
@@ -342,7 +342,7 @@ def build_lakehouse(
             built = run_plan(
                 LAKEHOUSE_PLAN.without(*idle), progress=announce, spark=session,
                 platform=platform, settings=settings, say=say, ledger=found.outputs["read_ledger"],
-                landed=work.landed, todo=work.todo,
+                landed=work.landed, todo=work.todo, delta_log=delta_log_reader(platform.aws),
                 **{f"{layer}_batches": work.batches(layer) for layer in LAYERS},
             )  # fmt: skip
     done = PlanRun("lakehouse", found.steps + built.steps, {**found.outputs, **built.outputs})

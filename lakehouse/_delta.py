@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from delta.tables import DeltaTable
     from pyspark.sql import Column, DataFrame, SparkSession
 
+    from goldmine.read_delta import DeltaLogReader
+
 _TXN_APP_ID = "spark.databricks.delta.write.txnAppId"
 _TXN_VERSION = "spark.databricks.delta.write.txnVersion"
 _MATERIALIZE_SOURCE = "spark.databricks.delta.merge.materializeSource"
@@ -190,8 +192,15 @@ def evolve_schema(spark: SparkSession, uri: str, frame: DataFrame, log: Any) -> 
     return names
 
 
-def batches_present(spark: SparkSession, uri: str) -> set[str]:
-    """Return the ``batch_id`` values the table at ``uri`` holds (none: no table)."""
+def batches_present(spark: SparkSession, uri: str, log: DeltaLogReader | None = None) -> set[str]:
+    """Return the ``batch_id`` values the table at ``uri`` holds (none: no table).
+
+    With ``log``, read from the table's log with delta-rs (no Spark job, ADR 0041),
+    unless a commit is claimed and unwritten: then with Spark, which finishes it.
+    """
+    found = log.values(uri, "batch_id") if log is not None else None
+    if found is not None:
+        return found
     if not is_table(spark, uri):
         return set()
     rows = spark.read.format("delta").load(uri).select("batch_id").distinct().collect()
@@ -207,13 +216,14 @@ def append_new_batches(
     partition_by: tuple[str, ...] = (),
     batches: list[str] | None = None,
     present: set[str] | None = None,
+    log: DeltaLogReader | None = None,
     **where: Column,
 ) -> dict[str, int] | None:
     """Append the rows of ``frame`` whose ``batch_id`` the table does not hold yet.
 
     ``batches`` (the batch ids ``frame`` may hold) lets a replay of batches that are
     all present return without writing anything. ``present``: the table's batches
-    when the caller read them (:func:`batches_present`).
+    when the caller read them (:func:`batches_present`, through ``log`` if given).
 
     An append commits all of its batches or none, so "batch already present" is an
     exact replay check; the write also carries ``txnAppId`` so that replaying the
@@ -223,7 +233,7 @@ def append_new_batches(
     """
     from pyspark.sql import functions as F
 
-    present = batches_present(spark, uri) if present is None else present
+    present = batches_present(spark, uri, log) if present is None else present
     if batches is not None and set(batches) <= present:
         return None
     if present:

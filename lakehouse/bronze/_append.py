@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
     from pyspark.sql import DataFrame, SparkSession
 
+    from goldmine.read_delta import DeltaLogReader
+
 
 @dataclass(frozen=True)
 class AppendResult:
@@ -48,6 +50,7 @@ def append_bronze(
     files: list[LandedFile],
     *,
     driver_read_max_bytes: int = DRIVER_READ_MAX_BYTES,
+    log: DeltaLogReader | None = None,
 ) -> list[AppendResult]:
     """Append every physical line of ``files`` to the bronze table of its feed.
 
@@ -64,32 +67,37 @@ def append_bronze(
     Idempotent per batch: batches a table already holds are not appended again
     (an append commits all its batches or none), and each write carries
     ``txnAppId``/``txnVersion`` so that replaying the same append commits nothing.
-    The stores list is appended again only when its content (ETag) changed.
+    The stores list is appended again only when its content (ETag) changed. With
+    ``log``, what the tables hold (batches, the stores' ETags) is read from their logs
+    with delta-rs instead of by Spark jobs (ADR 0041).
     """
     heads = run_concurrently(
         {f.uri: functools.partial(_head, s3, f.uri) for f in files}, workers=DRIVER_READS
     )
     etags = {uri: head["ETag"].strip('"') for uri, head in heads.items()}
     sizes = {uri: int(head["ContentLength"]) for uri, head in heads.items()}
-    stores_uri = uris["stores"]
-    if is_table(spark, stores_uri):
-        seen = {
-            r[0]
-            for r in spark.read.format("delta")
-            .load(stores_uri)
-            .select("source_etag")
-            .distinct()
-            .collect()
-        }
-        files = [f for f in files if f.feed != "stores" or etags[f.uri] not in seen]
+    seen = _stores_etags(spark, uris["stores"], log)
+    files = [f for f in files if f.feed != "stores" or etags[f.uri] not in seen]
     # One table per feed: the appends are independent and run side by side (ADR 0028).
     appends: dict[str, Callable[[], AppendResult]] = {}
     for feed in sorted({f.feed for f in files}):
         mine = [f for f in files if f.feed == feed]
         appends[feed] = functools.partial(
-            _append_feed, spark, s3, uris[feed], feed, mine, etags, sizes, driver_read_max_bytes
-        )
+            _append_feed, spark, s3, uris[feed], feed, mine, etags, sizes, driver_read_max_bytes,
+            log,
+        )  # fmt: skip
     return list(run_concurrently(appends).values())
+
+
+def _stores_etags(spark: SparkSession, uri: str, log: DeltaLogReader | None) -> set[str]:
+    """Return the ETags of the stores lists the table at ``uri`` holds (none: no table)."""
+    found = log.values(uri, "source_etag") if log is not None else None
+    if found is not None:
+        return found
+    if not is_table(spark, uri):
+        return set()
+    rows = spark.read.format("delta").load(uri).select("source_etag").distinct().collect()
+    return {r[0] for r in rows}
 
 
 def _head(s3: Any, uri: str) -> dict[str, Any]:
@@ -107,12 +115,13 @@ def _append_feed(
     etags: dict[str, str],
     sizes: dict[str, int],
     driver_read_max_bytes: int,
+    log: DeltaLogReader | None,
 ) -> AppendResult:
     """Append one feed's ``files`` to its table at ``uri`` (nothing when all were there)."""
     batches = sorted({f.batch_id for f in files})
     app_id = bronze_app_id(feed, batches, sorted(etags[f.uri] for f in files))
     landed = _landed_lines(spark, s3, files, etags, sizes, driver_read_max_bytes)
-    present = batches_present(spark, uri)
+    present = batches_present(spark, uri, log)
     appended = append_new_batches(
         spark, uri, landed, app_id=app_id, partition_by=("batch_id",), batches=batches,
         present=present,

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from goldmine.platform import Platform
+    from goldmine.read_delta import DeltaLogReader
 
 FEEDS: tuple[str, ...] = ("stores", "fx_rates", "products", "customers", "orders")
 
@@ -31,21 +32,26 @@ class BronzeResult:
 
 
 def build_bronze(
-    spark: SparkSession, platform: Platform, landed: list[LandedFile], bronze_batches: list[str]
+    spark: SparkSession,
+    platform: Platform,
+    landed: list[LandedFile],
+    bronze_batches: list[str],
+    delta_log: DeltaLogReader | None = None,
 ) -> BronzeResult:
     """Append the landed lines of ``bronze_batches`` (and the stores list) to bronze.
 
     When no bronze table held any of the batches before, the lines appended are
     exactly bronze's lines of them (the stores list, when it was appended again,
     carries the first batch; otherwise an earlier batch): silver then takes them from
-    here instead of reading bronze back.
+    here instead of reading bronze back. ``delta_log`` reads what the tables hold
+    without Spark (ADR 0041).
     """
     settings = platform.settings
     todo = bronze_batches
     files = [f for f in landed if f.feed != "stores" and f.batch_id in todo]
     files += [replace(f, batch_id=todo[0]) for f in landed if f.feed == "stores"]
     uris = {feed: table(f"bronze.{feed}").uri(settings) for feed in FEEDS}
-    results = append_bronze(spark, platform.aws.s3(), uris, files)
+    results = append_bronze(spark, platform.aws.s3(), uris, files, log=delta_log)
     frames = [r.landed for r in results if r.landed is not None]
     whole = bool(frames) and all(r.fresh for r in results)
     return BronzeResult(

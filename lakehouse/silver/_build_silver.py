@@ -38,6 +38,7 @@ from lakehouse.silver._merge_scd2 import merge_scd2
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from goldmine.read_delta import DeltaLogReader
     from lakehouse.bronze import BronzeResult
 
 log = logging.getLogger(__name__)
@@ -269,11 +270,16 @@ def touched(clean_feeds: Feeds) -> dict[str, list]:
 
 
 def merge_orders(
-    spark: SparkSession, settings: Settings, silver_batches: list[str], clean_feeds: Feeds
+    spark: SparkSession,
+    settings: Settings,
+    silver_batches: list[str],
+    clean_feeds: Feeds,
+    delta_log: DeltaLogReader | None = None,
 ) -> None:
     """Append the batches' order versions; MERGE the current version of each order.
 
-    Two tables, at once, each on a Spark session of its own (ADR 0035).
+    Two tables, at once, each on a Spark session of its own (ADR 0035). ``delta_log``
+    reads which batches the versions hold without Spark (ADR 0041).
     """
     accepted = clean_feeds.accepted
     versions = accepted.select("order_id", "updated_at", "batch_id", "source_file", "line_number")
@@ -281,6 +287,7 @@ def merge_orders(
         "order_versions": functools.partial(
             append_new_batches, uri=_uri(settings, "order_versions"), frame=versions,
             app_id=set_id("silver", "order_versions", silver_batches), batches=silver_batches,
+            log=delta_log,
         ),
         "orders": functools.partial(
             merge_newest, uri=_uri(settings, "orders"), source=resolve_current_orders(accepted),
@@ -342,7 +349,11 @@ def merge_lines(
 
 
 def append_quarantine(
-    spark: SparkSession, settings: Settings, silver_batches: list[str], price_items: Priced
+    spark: SparkSession,
+    settings: Settings,
+    silver_batches: list[str],
+    price_items: Priced,
+    delta_log: DeltaLogReader | None = None,
 ) -> int:
     """Append the batches' rejects to the quarantine table; return the item rejects.
 
@@ -360,7 +371,7 @@ def append_quarantine(
     appended = append_new_batches(
         spark, _uri(settings, "quarantine"), rejects,
         app_id=set_id("silver", "quarantine", silver_batches), partition_by=("batch_id",),
-        batches=silver_batches, items=items,
+        batches=silver_batches, log=delta_log, items=items,
     )  # fmt: skip
     return appended["items"] if appended else rejects.filter(items).count()
 

@@ -17,8 +17,10 @@ from typing import Any
 
 import pytest
 
+from goldmine.read_delta import delta_log_reader, open_delta
 from goldmine.rules import list_landed_files
 from goldmine.spark import LOG_STORE_CLASS
+from lakehouse._delta import batches_present
 from lakehouse.bronze import append_bronze
 
 pytestmark = pytest.mark.integration
@@ -85,30 +87,72 @@ def test_every_commit_is_claimed_in_dynamodb_at_the_local_endpoint(platform, spa
     assert spark.read.format("delta").load(uri).count() == 20
 
 
+def _kill_writer_of(platform, uri: str, bucket: str, prefix: str, version: int) -> bytes:
+    """Leave ``version`` of the table as a writer that died after its claim leaves it.
+
+    The claim (incomplete) and the temp file are there, ``N.json`` (and the checksum
+    written after it) are not. Returns the
+    commit's content.
+    """
+    s3 = platform.aws.s3()
+    key = f"{prefix}/_delta_log/{version:020d}.json"
+    body: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    temp = f".tmp/{version:020d}.json.dead"
+    s3.put_object(Bucket=bucket, Key=f"{prefix}/_delta_log/{temp}", Body=body)
+    s3.delete_object(Bucket=bucket, Key=key)
+    s3.delete_object(Bucket=bucket, Key=key.replace(".json", ".crc"))  # written after N.json
+    platform.aws.client("dynamodb").put_item(
+        TableName=platform.settings.delta_log_table,
+        Item={
+            "tablePath": {"S": uri},
+            "fileName": {"S": f"{version:020d}.json"},
+            "tempPath": {"S": temp},
+            "complete": {"S": "false"},
+        },
+    )
+    return body
+
+
 def test_a_claimed_commit_whose_writer_died_is_finished_by_the_next_reader(platform, spark, table):
     uri, bucket, prefix = table("recover")
     for n in range(2):
         spark.range(n * 10, n * 10 + 10).write.format("delta").mode("append").save(uri)
-    s3, ddb = platform.aws.s3(), platform.aws.client("dynamodb")
+    s3 = platform.aws.s3()
     key = f"{prefix}/_delta_log/{1:020d}.json"
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    # The writer of version 1 claimed it and wrote its temp file, then died before N.json.
-    s3.put_object(Bucket=bucket, Key=f"{prefix}/_delta_log/.tmp/{1:020d}.json.dead", Body=body)
-    s3.delete_object(Bucket=bucket, Key=key)
-    ddb.put_item(
-        TableName=platform.settings.delta_log_table,
-        Item={
-            "tablePath": {"S": uri},
-            "fileName": {"S": f"{1:020d}.json"},
-            "tempPath": {"S": f".tmp/{1:020d}.json.dead"},
-            "complete": {"S": "false"},
-        },
-    )
+    body = _kill_writer_of(platform, uri, bucket, prefix, 1)
     assert spark.read.format("delta").load(uri).count() == 20
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body
     assert _claims(platform, uri)[f"{1:020d}.json"]["complete"]["S"] == "true"
     spark.range(20, 25).write.format("delta").mode("append").save(uri)
     assert spark.read.format("delta").load(uri).count() == 25
+
+
+def test_delta_rs_reads_are_trusted_only_once_no_commit_is_half_written(platform, spark, table):
+    """A build reads which batches a table holds with delta-rs (ADR 0041), not past a claim.
+
+    delta-rs lists ``N.json`` files: it cannot see a commit whose writer died between
+    its claim and its ``N.json``, and a bronze append that trusted it would append that
+    commit's batch again. The reader answers ``None`` then, and ``batches_present``
+    asks Spark, whose LogStore finishes the commit.
+    """
+    from pyspark.sql import functions as F
+
+    uri, bucket, prefix = table("presence")
+    log = delta_log_reader(platform.aws)
+    assert log.values(uri, "batch_id") == set()  # no table yet
+    for batch in ("a", "b"):
+        rows = spark.range(3).withColumn("batch_id", F.lit(batch))
+        rows.write.format("delta").mode("append").partitionBy("batch_id").save(uri)
+    assert log.values(uri, "batch_id") == {"a", "b"}  # from the log's partition values
+    assert log.values(uri, "id") == {0, 1, 2}  # a data column: read
+
+    _kill_writer_of(platform, uri, bucket, prefix, 1)
+    assert open_delta(uri, platform.aws.storage_options()).version() == 0  # delta-rs: "a" only
+    assert not log.settled(uri)
+    assert log.values(uri, "batch_id") is None
+    assert batches_present(spark, uri, log) == {"a", "b"}  # Spark's read finished version 1
+    assert log.settled(uri)
+    assert log.values(uri, "batch_id") == {"a", "b"}
 
 
 def test_a_table_deleted_without_its_claims_fails_the_next_commit_with_the_reason(
