@@ -192,19 +192,26 @@ def evolve_schema(spark: SparkSession, uri: str, frame: DataFrame, log: Any) -> 
     return names
 
 
-def batches_present(spark: SparkSession, uri: str, log: DeltaLogReader | None = None) -> set[str]:
-    """Return the ``batch_id`` values the table at ``uri`` holds (none: no table).
+def values_present(
+    spark: SparkSession, uri: str, column: str, log: DeltaLogReader | None = None
+) -> set[Any]:
+    """Return the distinct values of ``column`` the table at ``uri`` holds (none: no table).
 
     With ``log``, read from the table's log with delta-rs (no Spark job, ADR 0041),
     unless a commit is claimed and unwritten: then with Spark, which finishes it.
     """
-    found = log.values(uri, "batch_id") if log is not None else None
+    found = log.values(uri, column) if log is not None else None
     if found is not None:
         return found
     if not is_table(spark, uri):
         return set()
-    rows = spark.read.format("delta").load(uri).select("batch_id").distinct().collect()
+    rows = spark.read.format("delta").load(uri).select(column).distinct().collect()
     return {r[0] for r in rows}
+
+
+def batches_present(spark: SparkSession, uri: str, log: DeltaLogReader | None = None) -> set[str]:
+    """Return the ``batch_id`` values the table at ``uri`` holds (:func:`values_present`)."""
+    return values_present(spark, uri, "batch_id", log)
 
 
 def append_new_batches(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from goldmine.rules import DRIVER_READ_MAX_BYTES, DRIVER_READS, LandedFile, read_landed
 from goldmine.spark import run_concurrently
-from lakehouse._delta import append_new_batches, batches_present, is_table
+from lakehouse._delta import append_new_batches, batches_present, values_present
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -76,7 +76,7 @@ def append_bronze(
     )
     etags = {uri: head["ETag"].strip('"') for uri, head in heads.items()}
     sizes = {uri: int(head["ContentLength"]) for uri, head in heads.items()}
-    seen = _stores_etags(spark, uris["stores"], log)
+    seen = values_present(spark, uris["stores"], "source_etag", log)
     files = [f for f in files if f.feed != "stores" or etags[f.uri] not in seen]
     # One table per feed: the appends are independent and run side by side (ADR 0028).
     appends: dict[str, Callable[[], AppendResult]] = {}
@@ -87,17 +87,6 @@ def append_bronze(
             log,
         )  # fmt: skip
     return list(run_concurrently(appends).values())
-
-
-def _stores_etags(spark: SparkSession, uri: str, log: DeltaLogReader | None) -> set[str]:
-    """Return the ETags of the stores lists the table at ``uri`` holds (none: no table)."""
-    found = log.values(uri, "source_etag") if log is not None else None
-    if found is not None:
-        return found
-    if not is_table(spark, uri):
-        return set()
-    rows = spark.read.format("delta").load(uri).select("source_etag").distinct().collect()
-    return {r[0] for r in rows}
 
 
 def _head(s3: Any, uri: str) -> dict[str, Any]:
