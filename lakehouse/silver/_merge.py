@@ -131,16 +131,24 @@ def _row_changes(
     """Return the rows that change ``target``: new or changed (``_delete`` false), gone (true).
 
     Only rows that change: a matched row makes Delta rewrite its whole file even when
-    no clause fires, so equal rows must not reach the MERGE.
+    no clause fires, so equal rows must not reach the MERGE. ``row_keys`` include
+    ``group_keys`` (a row's group is part of its key), so every target row a row of
+    ``rows`` can match is in scope: the target is read once, for the groups of
+    ``scope`` (a lazy local checkpoint: one Delta scan planned, its rows computed by the
+    first job and read by both joins).
     """
     from pyspark.sql import functions as F
 
-    in_scope = target.join(scope.select(*group_keys).distinct(), list(group_keys))
+    if not set(group_keys) <= set(row_keys):
+        raise ValueError(f"row keys {row_keys} must include the group keys {group_keys}")
+    in_scope = target.join(scope.select(*group_keys).distinct(), list(group_keys)).localCheckpoint(
+        eager=False
+    )
     new = rows.select(*[F.col(k).alias(f"_n_{k}") for k in row_keys])
     old = in_scope.select(*row_keys)
     match = [old[k].eqNullSafe(new[f"_n_{k}"]) for k in row_keys]
     gone = old.join(new, match, "left_anti")
-    old_rows = target.select(
+    old_rows = in_scope.select(
         *[F.col(c).alias(f"_t_{c}") for c in rows.columns], F.lit(True).alias("_t_present")
     )
     same_key = [rows[k].eqNullSafe(old_rows[f"_t_{k}"]) for k in row_keys]

@@ -212,7 +212,7 @@ def merge_scd2(
     first build creates the table with its rows (all inserts); later builds MERGE.
     Returns the rows staged (:func:`lakehouse._delta.apply_changes`).
     """
-    target = _target(spark, uri)
+    target = _target(spark, uri, records, order_customers)
     staged = stage_scd2(target, records, order_customers)
     set_all: dict[str, str | Column] = {c: f"s.`{c}`" for c in COLUMNS}
 
@@ -233,8 +233,17 @@ def merge_scd2(
     return apply_changes(spark, uri, staged, merge, app_id=app_id, inserts="_action = 'insert'")
 
 
-def _target(spark: SparkSession, uri: str) -> DataFrame:
-    """Return the customers table at ``uri``, or an empty one of its columns when none exists."""
+def _target(
+    spark: SparkSession, uri: str, records: DataFrame, order_customers: DataFrame
+) -> DataFrame:
+    """Return the rows of the customers table at ``uri`` the batches' customers need.
+
+    :func:`stage_scd2` reads the target four ways (current versions, real ones, inferred
+    ones, every known id), each only for the customers of ``records`` or of
+    ``order_customers``: those rows are all it needs. They are a lazy local checkpoint:
+    the table's scan is planned once (not four Delta scans) and its rows computed by
+    the first job that needs them. No table yet: an empty frame of its columns.
+    """
     from pyspark.sql.types import (
         BooleanType,
         LongType,
@@ -250,4 +259,6 @@ def _target(spark: SparkSession, uri: str) -> DataFrame:
                  "is_inferred": BooleanType(), "line_number": LongType()}  # fmt: skip
         schema = StructType([StructField(c, types.get(c, StringType())) for c in COLUMNS])
         return empty_frame(spark, schema)
-    return spark.read.format("delta").load(uri)
+    ids = records.select("customer_id").union(order_customers.select("customer_id")).distinct()
+    target = spark.read.format("delta").load(uri)
+    return target.join(ids, "customer_id", "left_semi").localCheckpoint(eager=False)
