@@ -91,8 +91,7 @@ def _kill_writer_of(platform, uri: str, bucket: str, prefix: str, version: int) 
     """Leave ``version`` of the table as a writer that died after its claim leaves it.
 
     The claim (incomplete) and the temp file are there, ``N.json`` (and the checksum
-    written after it) are not. Returns the
-    commit's content.
+    written after it) are not. Returns the commit's content.
     """
     s3 = platform.aws.s3()
     key = f"{prefix}/_delta_log/{version:020d}.json"
