@@ -34,6 +34,8 @@ def test_local_conf_points_s3_at_the_local_store_with_cached_jars(tmp_path: Path
     assert "spark.jars.packages" not in conf
     assert conf["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
     assert conf["spark.sql.session.timeZone"] == "UTC"
+    # kept frames are cached without the columnar cache's compression (ADR 0042)
+    assert conf["spark.sql.inMemoryColumnarStorage.compressed"] == "false"
     # S3A retries (ADR 0025): the SDK's attempts are the platform's one figure
     assert conf["spark.hadoop.fs.s3a.attempts.maximum"] == str(S3_MAX_ATTEMPTS) == "10"
     assert conf["spark.hadoop.fs.s3a.retry.throttle.limit"] == "20"
@@ -44,6 +46,7 @@ def test_aws_conf_uses_emrfs_and_no_local_jars():
     settings = load_settings(environment="aws")
     conf = spark_conf(AwsClients(settings))
     assert "spark.jars" not in conf
+    assert conf["spark.sql.inMemoryColumnarStorage.compressed"] == "false"  # ADR 0042
     assert not any(key.startswith("spark.hadoop.fs.s3") for key in conf)
     assert conf["spark.sql.catalog.spark_catalog"] == (
         "org.apache.spark.sql.delta.catalog.DeltaCatalog"
