@@ -155,14 +155,18 @@ class BuildContext:
         duplicates, lines read) derives from the parse; each parsed the JSON again (as
         in the lake, ``lake._build_steps.clean_feeds``). The parse is kept first among
         :attr:`kept`, so the frames kept after it read its copy; the publisher releases
-        it with them.
+        it with them. It is kept partitioned by the duplicate-version key (as the
+        lakehouse's, ``lakehouse.silver.clean_feeds``): each product's removal of
+        duplicates (D1) is then a sort within those partitions, not a shuffle of every
+        parsed line per product.
         """
         from pyspark import StorageLevel
 
         from goldmine.rules import clean_orders, parse_orders
         from mesh._feed_state import read_state
 
-        parsed = parse_orders(lines).persist(StorageLevel.DISK_ONLY)
+        parsed = parse_orders(lines).repartition("order_id", "updated_at")
+        parsed = parsed.persist(StorageLevel.DISK_ONLY)
         self.kept.append(parsed)
         if self.state is None:
             return clean_orders(lines, parsed=parsed)
