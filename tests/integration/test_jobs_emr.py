@@ -74,6 +74,7 @@ SPARK_CONF = {
     "spark.databricks.delta.schema.autoMerge.enabled": "false",
     "spark.databricks.delta.snapshotPartitions": "2",
     "spark.databricks.delta.allFilesInCrc.enabled": "false",
+    "spark.sql.inMemoryColumnarStorage.compressed": "false",  # ADR 0042
     # every Delta commit claimed in DynamoDB (ADR 0023); AWS's endpoint and credentials
     "spark.delta.logStore.s3.impl": "io.goldmine.delta.DynamoDBLogStore",
     "spark.delta.logStore.s3a.impl": "io.goldmine.delta.DynamoDBLogStore",
