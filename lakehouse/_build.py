@@ -280,7 +280,7 @@ PENDING_PLAN = Plan("lakehouse", (Step("read_ledger", read_ledger), Step("pendin
 LAKEHOUSE_PLAN = Plan(
     "lakehouse",
     (
-        Step("bronze", build_bronze),
+        Step("bronze", build_bronze, persist=BronzeResult.kept),
         *SILVER_PLAN.steps,
         *GOLD_PLAN.steps,
         Step("record_finished", record_finished, always=True),

@@ -51,6 +51,7 @@ def append_bronze(
     *,
     driver_read_max_bytes: int = DRIVER_READ_MAX_BYTES,
     log: DeltaLogReader | None = None,
+    keep: bool = False,
 ) -> list[AppendResult]:
     """Append every physical line of ``files`` to the bronze table of its feed.
 
@@ -69,7 +70,10 @@ def append_bronze(
     ``txnAppId``/``txnVersion`` so that replaying the same append commits nothing.
     The stores list is appended again only when its content (ETag) changed. With
     ``log``, what the tables hold (batches, the stores' ETags) is read from their logs
-    with delta-rs instead of by Spark jobs (ADR 0041).
+    with delta-rs instead of by Spark jobs (ADR 0041). With ``keep``, a feed whose
+    table held none of the batches has its lines kept on local disk by the append's
+    own job (``AppendResult.landed`` is then cached, the caller's to release): a later
+    reader of the same lines (silver) does not read and number the landed files again.
     """
     heads = run_concurrently(
         {f.uri: functools.partial(_head, s3, f.uri) for f in files}, workers=DRIVER_READS
@@ -84,7 +88,7 @@ def append_bronze(
         mine = [f for f in files if f.feed == feed]
         appends[feed] = functools.partial(
             _append_feed, spark, s3, uris[feed], feed, mine, etags, sizes, driver_read_max_bytes,
-            log,
+            log, keep,
         )  # fmt: skip
     return list(run_concurrently(appends).values())
 
@@ -105,18 +109,27 @@ def _append_feed(
     sizes: dict[str, int],
     driver_read_max_bytes: int,
     log: DeltaLogReader | None,
+    keep: bool,
 ) -> AppendResult:
     """Append one feed's ``files`` to its table at ``uri`` (nothing when all were there)."""
+    from pyspark import StorageLevel
+
     batches = sorted({f.batch_id for f in files})
     app_id = bronze_app_id(feed, batches, sorted(etags[f.uri] for f in files))
     landed = _landed_lines(spark, s3, files, etags, sizes, driver_read_max_bytes)
     present = batches_present(spark, uri, log)
-    appended = append_new_batches(
-        spark, uri, landed, app_id=app_id, partition_by=("batch_id",), batches=batches,
-        present=present,
-    )  # fmt: skip
-    rows = appended["rows"] if appended else 0
     fresh = not present.intersection(batches)
+    if keep and fresh:  # the append writes every line: its job keeps them too
+        landed = landed.persist(StorageLevel.DISK_ONLY)
+    try:
+        appended = append_new_batches(
+            spark, uri, landed, app_id=app_id, partition_by=("batch_id",), batches=batches,
+            present=present,
+        )  # fmt: skip
+    except BaseException:
+        landed.unpersist()
+        raise
+    rows = appended["rows"] if appended else 0
     return AppendResult(f"bronze.{feed}", app_id, rows, landed, fresh)
 
 

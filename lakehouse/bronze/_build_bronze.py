@@ -24,11 +24,17 @@ class BronzeResult:
     """What bronze appended: rows per table, and the batches' landed lines.
 
     ``landed`` is set when bronze now holds exactly those lines for the batches (no
-    table held any of them before).
+    table held any of them before); its parts were then kept on local disk by the
+    appends' jobs (``kept``, released by the plan).
     """
 
     rows: dict[str, int]
     landed: DataFrame | None
+    parts: tuple[DataFrame, ...] = ()
+
+    def kept(self) -> list[DataFrame]:
+        """Return the landed lines the appends kept (each feed's)."""
+        return list(self.parts)
 
 
 def build_bronze(
@@ -51,10 +57,11 @@ def build_bronze(
     files = [f for f in landed if f.feed != "stores" and f.batch_id in todo]
     files += [replace(f, batch_id=todo[0]) for f in landed if f.feed == "stores"]
     uris = {feed: table(f"bronze.{feed}").uri(settings) for feed in FEEDS}
-    results = append_bronze(spark, platform.aws.s3(), uris, files, log=delta_log)
+    results = append_bronze(spark, platform.aws.s3(), uris, files, log=delta_log, keep=True)
     frames = [r.landed for r in results if r.landed is not None]
     whole = bool(frames) and all(r.fresh for r in results)
     return BronzeResult(
         {r.table: r.rows for r in results},
         reduce(lambda a, b: a.unionByName(b), frames) if whole else None,
+        tuple(f for f in frames if f.is_cached),
     )

@@ -158,16 +158,22 @@ def bronze_lines(
 
     When the bronze step of the same build appended exactly those lines (``bronze``
     of ``bronze_batches`` equal to these batches, no table holding any before), they
-    are taken from it; otherwise they are read from bronze (:func:`read_bronze`).
-    Either way bronze is read once (its tables planned and their files listed once).
+    are taken from it, where its appends kept them; otherwise they are read from
+    bronze (:func:`read_bronze`) and kept here. Either way bronze is read once (its
+    tables planned and their files listed once) and the landed files are not read
+    again.
     """
     from pyspark import StorageLevel
 
     if bronze is not None and bronze.landed is not None and bronze_batches == silver_batches:
-        lines = bronze.landed
-    else:
-        lines = read_bronze(spark, settings, silver_batches)
+        return bronze.landed.select(*_LANDED_COLUMNS)
+    lines = read_bronze(spark, settings, silver_batches)
     return lines.select(*_LANDED_COLUMNS).persist(StorageLevel.DISK_ONLY)
+
+
+def _kept_here(lines: DataFrame) -> list[DataFrame]:
+    """Return the lines :func:`bronze_lines` kept itself (bronze keeps those it read)."""
+    return [lines] if lines.is_cached else []
 
 
 def clean_feeds(
@@ -405,7 +411,7 @@ def report_validation(
 SILVER_PLAN = Plan(
     "silver",
     (
-        Step("bronze_lines", bronze_lines, persist=True),
+        Step("bronze_lines", bronze_lines, persist=_kept_here),
         Step("clean_feeds", clean_feeds, persist=Feeds.kept),
         Step("reconcile", reconcile),
         Step("merge_dimensions", merge_dimensions),
