@@ -72,7 +72,8 @@ def append_bronze(
     ``log``, what the tables hold (batches, the stores' ETags) is read from their logs
     with delta-rs instead of by Spark jobs (ADR 0041). With ``keep``, a feed whose
     table held none of the batches has its lines kept on local disk by the append's
-    own job (``AppendResult.landed`` is then cached, the caller's to release): a later
+    own job (``AppendResult.landed`` is then cached, the caller's to release; when an
+    append fails, every line kept is released before the error is raised): a later
     reader of the same lines (silver) does not read and number the landed files again.
     """
     heads = run_concurrently(
@@ -84,13 +85,19 @@ def append_bronze(
     files = [f for f in files if f.feed != "stores" or etags[f.uri] not in seen]
     # One table per feed: the appends are independent and run side by side (ADR 0028).
     appends: dict[str, Callable[[], AppendResult]] = {}
+    kept: list[DataFrame] | None = [] if keep else None  # filled by the appends' threads
     for feed in sorted({f.feed for f in files}):
         mine = [f for f in files if f.feed == feed]
         appends[feed] = functools.partial(
             _append_feed, spark, s3, uris[feed], feed, mine, etags, sizes, driver_read_max_bytes,
-            log, keep,
+            log, kept,
         )  # fmt: skip
-    return list(run_concurrently(appends).values())
+    try:
+        return list(run_concurrently(appends).values())
+    except BaseException:  # raised once every append ended: nothing returns their lines
+        for frame in kept or ():
+            frame.unpersist()
+        raise
 
 
 def _head(s3: Any, uri: str) -> dict[str, Any]:
@@ -109,9 +116,13 @@ def _append_feed(
     sizes: dict[str, int],
     driver_read_max_bytes: int,
     log: DeltaLogReader | None,
-    keep: bool,
+    kept: list[DataFrame] | None,
 ) -> AppendResult:
-    """Append one feed's ``files`` to its table at ``uri`` (nothing when all were there)."""
+    """Append one feed's ``files`` to its table at ``uri`` (nothing when all were there).
+
+    With ``kept``, the lines of a table that held none of the batches are persisted
+    (the append writes every one: its job keeps them too) and added to ``kept``.
+    """
     from pyspark import StorageLevel
 
     batches = sorted({f.batch_id for f in files})
@@ -119,16 +130,13 @@ def _append_feed(
     landed = _landed_lines(spark, s3, files, etags, sizes, driver_read_max_bytes)
     present = batches_present(spark, uri, log)
     fresh = not present.intersection(batches)
-    if keep and fresh:  # the append writes every line: its job keeps them too
+    if kept is not None and fresh:
         landed = landed.persist(StorageLevel.DISK_ONLY)
-    try:
-        appended = append_new_batches(
-            spark, uri, landed, app_id=app_id, partition_by=("batch_id",), batches=batches,
-            present=present,
-        )  # fmt: skip
-    except BaseException:
-        landed.unpersist()
-        raise
+        kept.append(landed)
+    appended = append_new_batches(
+        spark, uri, landed, app_id=app_id, partition_by=("batch_id",), batches=batches,
+        present=present,
+    )  # fmt: skip
     rows = appended["rows"] if appended else 0
     return AppendResult(f"bronze.{feed}", app_id, rows, landed, fresh)
 

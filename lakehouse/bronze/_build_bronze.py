@@ -63,5 +63,5 @@ def build_bronze(
     return BronzeResult(
         {r.table: r.rows for r in results},
         reduce(lambda a, b: a.unionByName(b), frames) if whole else None,
-        tuple(f for f in frames if f.is_cached),
+        tuple(r.landed for r in results if r.fresh and r.landed is not None),  # kept
     )

@@ -247,3 +247,35 @@ def test_four_drivers_appending_four_batches_at_once_all_land_once(
     assert sorted(b for v in range(1, 5) for b in commits[v]) == batches[1:]
     assert all(len(commits[v]) == 1 for v in range(1, 5))
     assert all(c["complete"]["S"] == "true" for c in _claims(platform, uri).values())
+
+
+def test_lines_kept_by_bronze_appends_are_released_when_one_append_fails(
+    platform, spark, landed_week, table
+):
+    """``append_bronze(keep=True)``: a feed's append fails (its table holds no
+    ``batch_id``); the other feed's lines, kept on disk by its append, are released
+    before the error is raised (its commit stays)."""
+    s3 = platform.aws.s3()
+    batch = landed_week[0].batch_id
+    files = [
+        f
+        for f in list_landed_files(s3, platform.settings.buckets.landing, batch_id=batch)
+        if f.feed in ("orders", "customers")
+    ]
+    orders, _, _ = table("bronze-orders")
+    broken, _, _ = table("not-bronze")
+    spark.range(1).write.format("delta").save(broken)  # no batch_id column
+
+    def disk_only_rdds() -> set[int]:
+        rdds = spark.sparkContext._jsc.getPersistentRDDs()
+        return {
+            int(i) for i, rdd in rdds.items()
+            if rdd.getStorageLevel().useDisk() and not rdd.getStorageLevel().useMemory()
+        }  # fmt: skip
+
+    before = disk_only_rdds()
+    uris = {"orders": orders, "customers": broken, "stores": f"{orders}-no-stores"}
+    with pytest.raises(Exception, match="batch_id"):
+        append_bronze(spark, s3, uris, files, keep=True)
+    assert batches_present(spark, orders) == {batch}  # the orders' append committed
+    assert disk_only_rdds() == before  # and its kept lines were released
