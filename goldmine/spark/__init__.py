@@ -20,9 +20,11 @@ from goldmine.spark._own_session import own_session, run_in_own_sessions
 from goldmine.spark._route_buckets import route_buckets
 from goldmine.spark._run_concurrently import CONCURRENT_CALLS, run_concurrently
 from goldmine.spark._session import (
+    HOT_CLASSES,
     LOG_STORE_CLASS,
     SparkSetupError,
     build_session,
+    import_hot_classes,
     local_jars,
     log_store_conf,
     s3a_retry_conf,
@@ -44,6 +46,7 @@ __all__ = [
     "BYTES_PER_PARTITION",
     "CONCURRENT_CALLS",
     "DUMP_OPTION",
+    "HOT_CLASSES",
     "INTERPRETED_MAX_BYTES",
     "LEAN_JIT",
     "LOG_STORE_CLASS",
@@ -60,6 +63,7 @@ __all__ = [
     "empty_frame",
     "execution_conf",
     "finish_session",
+    "import_hot_classes",
     "install_finished_dumps",
     "jit_options",
     "local_frame",

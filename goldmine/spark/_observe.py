@@ -25,7 +25,11 @@ def observed_metrics(observation: Any, wait_s: float = OBSERVATION_WAIT_S) -> di
         time.sleep(0.05)
     if not observation_made(observation):
         return None
-    return dict(observation.get) or None
+    # ``Observation.get`` iterates the Java map with py4j, whose iterator ends on a Java
+    # exception that PySpark's handler converts (ten ``isInstanceOf`` round trips, each
+    # naming a class through every JAR); an array of the entries ends by its length.
+    entries = observation._jo.getAsJava().entrySet().toArray()
+    return {entry.getKey(): entry.getValue() for entry in entries} or None
 
 
 def observation_made(observation: Any) -> bool:

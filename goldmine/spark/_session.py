@@ -275,9 +275,35 @@ def build_session(
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    import_hot_classes(session)
     if dump_class_archive:  # only then can the driver be dumping (a conf read otherwise)
         watch_archive_dump(session)
     return session
+
+
+#: The JVM classes PySpark names without their package on every call (``_jvm.functions``
+#: for each ``pyspark.sql.functions`` call, ``_jvm.PythonUtils`` for each column list).
+HOT_CLASSES = (
+    "org.apache.spark.sql.functions",
+    "org.apache.spark.sql.SparkSession",
+    "org.apache.spark.api.python.PythonUtils",
+    "org.apache.spark.api.python.SerDeUtil",
+    "org.apache.spark.sql.api.python.PythonSQLUtils",
+)
+
+
+def import_hot_classes(session: SparkSession) -> None:
+    """Import :data:`HOT_CLASSES` by name into the session's py4j JVM view (ADR 0043).
+
+    py4j resolves a short name (``functions``) by trying ``java.lang`` and each package
+    PySpark star-imports in turn; each miss is a class lookup that walks every JAR of
+    the driver's class path (~250). A week's build names ``functions`` ~2,000 times: six
+    misses each. A single import is tried first and found among the loaded classes.
+    """
+    from py4j.java_gateway import java_import
+
+    for name in HOT_CLASSES:
+        java_import(session.sparkContext._jvm, name)
 
 
 def local_jars(settings: Settings) -> list[os.PathLike[str]]:

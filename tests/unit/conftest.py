@@ -47,7 +47,7 @@ def spark() -> Iterator[SparkSession]:
 def _bare_session() -> SparkSession:
     from pyspark.sql import SparkSession
 
-    from goldmine.spark import LEAN_JIT
+    from goldmine.spark import LEAN_JIT, import_hot_classes
 
     builder = SparkSession.builder.master("local[2]").appName("goldmine-unit-tests")
     builder = builder.config("spark.driver.extraJavaOptions", " ".join(LEAN_JIT))
@@ -55,4 +55,5 @@ def _bare_session() -> SparkSession:
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    import_hot_classes(session)  # as build_session does (ADR 0043)
     return session
