@@ -143,6 +143,32 @@ class DeltaLogReader:
             return None
         return set(values.to_pylist())
 
+    def small_table(self, uri: str, max_bytes: int) -> tuple[Any, str] | None:
+        """Return the table at ``uri`` as Arrow and its schema (Spark's JSON) when small.
+
+        ``None`` when its live files hold more than ``max_bytes``, when there is no
+        table, when a commit is claimed and unwritten, or when delta-rs cannot read it:
+        the caller reads it with Spark then.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        from deltalake.exceptions import DeltaError
+
+        if not self.settled(uri):
+            return None
+        try:
+            table = open_delta(uri, self.storage_options)
+            if table is None:
+                return None
+            sizes = pa.table(table.get_add_actions(flatten=True)).column("size_bytes")
+            if (pc.sum(sizes).as_py() or 0) > max_bytes:
+                return None
+            schema = table.schema().to_json()
+            return table.to_pyarrow_table(), schema
+        except DeltaError as error:
+            log.warning("reading %s with Spark: delta-rs failed: %s", uri, str(error)[:200])
+            return None
+
 
 def delta_log_reader(aws: AwsClients) -> DeltaLogReader:
     """Return the :class:`DeltaLogReader` of ``aws``'s environment (its claims table)."""

@@ -20,7 +20,7 @@ from goldmine.rules import (
 )
 from goldmine.settings import Settings
 from goldmine.spark import local_frame, run_in_own_sessions
-from lakehouse._delta import is_table
+from lakehouse._delta import is_table, read_small
 from lakehouse._tables import table
 from lakehouse.silver._build_silver import read_bronze, set_id, touched_by
 from lakehouse.silver._merge import merge_replace_rows
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from pyspark.sql import DataFrame, SparkSession
+
+    from goldmine.read_delta import DeltaLogReader
 
 
 @dataclass(frozen=True)
@@ -101,15 +103,20 @@ def touched_lines(spark: SparkSession, settings: Settings, touched_keys: Touched
 
 
 def gold_frames(
-    spark: SparkSession, settings: Settings, keys: TouchedKeys, lines: DataFrame
+    spark: SparkSession,
+    settings: Settings,
+    keys: TouchedKeys,
+    lines: DataFrame,
+    delta_log: DeltaLogReader | None = None,
 ) -> dict[str, DataFrame]:
     """Recompute the gold rows of ``keys`` from silver with the shared gold rules.
 
-    ``lines``: the silver order lines of ``keys`` (:func:`touched_lines`).
+    ``lines``: the silver order lines of ``keys`` (:func:`touched_lines`). The products
+    and customers, when small, are read in the driver (``delta_log``, ADR 0044).
     """
 
     def load(name: str) -> DataFrame:
-        return spark.read.format("delta").load(table(f"silver.{name}").uri(settings))
+        return read_small(spark, table(f"silver.{name}").uri(settings), delta_log)
 
     products = load("products")
     customers = load("customers")
@@ -133,6 +140,7 @@ def merge_gold(
     gold_batches: list[str],
     touched_keys: TouchedKeys,
     touched_lines: DataFrame,
+    delta_log: DeltaLogReader | None = None,
 ) -> dict[str, int]:
     """MERGE the recomputed rows of the touched keys; return rows changed per table.
 
@@ -145,7 +153,7 @@ def merge_gold(
     """
     keys = touched_keys
     merges: dict[str, Callable[[SparkSession], int]] = {}
-    for name, frame in gold_frames(spark, settings, keys, touched_lines).items():
+    for name, frame in gold_frames(spark, settings, keys, touched_lines, delta_log).items():
         info = table(f"gold.{name}")
         group, attr = _GROUPS[name]
         values = getattr(keys, attr)

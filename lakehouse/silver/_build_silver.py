@@ -30,7 +30,7 @@ from goldmine.rules import (
 from goldmine.settings import Settings
 from goldmine.spark import empty_frame, run_in_own_sessions
 from goldmine.validation import CheckedFrame, ValidationReport, record_splits, report_splits
-from lakehouse._delta import append_new_batches, is_table
+from lakehouse._delta import append_new_batches, is_table, read_small
 from lakehouse._tables import table
 from lakehouse.silver._merge import merge_newest, merge_replace_rows
 from lakehouse.silver._merge_scd2 import merge_scd2
@@ -304,16 +304,22 @@ def merge_orders(
     run_in_own_sessions(spark, writes)
 
 
-def price_items(spark: SparkSession, settings: Settings, clean_feeds: Feeds) -> Priced:
+def price_items(
+    spark: SparkSession,
+    settings: Settings,
+    clean_feeds: Feeds,
+    delta_log: DeltaLogReader | None = None,
+) -> Priced:
     """Validate and price the accepted orders' items; return lines, quarantine, checks.
 
-    The quarantine holds every feed's rejects and the item rejects.
+    The quarantine holds every feed's rejects and the item rejects. The products and
+    rates, when small, are read in the driver (``delta_log``, ADR 0044).
     """
     from pyspark.sql import functions as F
 
     feeds = clean_feeds
-    all_products = spark.read.format("delta").load(_uri(settings, "products"))
-    all_fx = spark.read.format("delta").load(_uri(settings, "fx_rates"))
+    all_products = read_small(spark, _uri(settings, "products"), delta_log)
+    all_fx = read_small(spark, _uri(settings, "fx_rates"), delta_log)
     assert feeds.orders.items is not None  # clean_orders always returns the items
     kept: list[DataFrame] = []
 

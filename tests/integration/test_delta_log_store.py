@@ -154,6 +154,39 @@ def test_delta_rs_reads_are_trusted_only_once_no_commit_is_half_written(platform
     assert log.values(uri, "batch_id") == {"a", "b"}
 
 
+def test_a_small_table_is_read_in_the_driver_as_spark_reads_it_and_a_large_one_by_spark(
+    platform, spark, table
+):
+    """``read_small`` (ADR 0044): the rows and types Spark reads, without a Delta scan."""
+    from decimal import Decimal
+
+    from lakehouse._delta import read_small
+
+    uri, bucket, prefix = table("small")
+    log = delta_log_reader(platform.aws)
+    rows = spark.sql(
+        "SELECT CAST(id AS STRING) AS product_id, CAST(id * 1.25 AS DECIMAL(10,2)) AS price, "
+        "TIMESTAMP'2026-01-02 03:04:05' + make_interval(0, 0, 0, id) AS valid_from, "
+        "IF(id = 2, NULL, DATE'2026-01-01') AS since FROM range(4)"
+    )
+    rows.write.format("delta").save(uri)
+    by_spark = spark.read.format("delta").load(uri)
+
+    small = read_small(spark, uri, log)
+    assert small.schema == by_spark.schema
+    assert sorted(small.collect()) == sorted(by_spark.collect())
+    assert sorted(small.collect())[1]["price"] == Decimal("1.25")
+    assert small.inputFiles() == []  # the driver's rows, not the table's files
+
+    large = read_small(spark, uri, log, max_bytes=0)  # over the size: Spark reads it
+    assert large.inputFiles() and all(f.endswith(".parquet") for f in large.inputFiles())
+    assert read_small(spark, uri, None).schema == by_spark.schema  # no reader: Spark
+
+    rows.write.format("delta").mode("append").save(uri)
+    _kill_writer_of(platform, uri, bucket, prefix, 1)  # a claimed, unwritten commit
+    assert log.small_table(uri, 2**20) is None  # delta-rs cannot see it: Spark reads
+
+
 def test_a_table_deleted_without_its_claims_fails_the_next_commit_with_the_reason(
     platform, spark, table
 ):

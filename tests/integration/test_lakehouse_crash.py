@@ -49,6 +49,10 @@ def _crash_versions(spark: SparkSession, platform: Platform) -> dict[str, int]:
     settings = platform.settings.model_copy(
         update={"buckets": platform.settings.buckets.model_copy(update={"lakehouse": CRASH_BUCKET})}
     )
+    # Delta caches each table's log per JVM, and a table this session saw without commits
+    # (a first commit claimed by the killed run, not yet written) stays absent to
+    # ``isDeltaTable`` after another process (the rerun) commits to it: read afresh.
+    spark.sparkContext._jvm.org.apache.spark.sql.delta.DeltaLog.clearCache()
     found = {}
     for name, info in TABLES.items():
         uri = info.uri(settings)
