@@ -13,9 +13,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
     from goldmine.aws import AwsClients
 
 log = logging.getLogger(__name__)
+
+#: A table whose live files hold at most this many bytes is read in the driver by
+#: :func:`small_frame` (dimensions, a small build's products: ADR 0044).
+SMALL_TABLE_BYTES = 2**20
 
 
 def open_delta(uri: str, storage_options: Mapping[str, str]) -> Any:
@@ -143,23 +149,28 @@ class DeltaLogReader:
             return None
         return set(values.to_pylist())
 
-    def small_table(self, uri: str, max_bytes: int) -> tuple[Any, str] | None:
+    def small_table(
+        self, uri: str, max_bytes: int, version: int | None = None
+    ) -> tuple[Any, str] | None:
         """Return the table at ``uri`` as Arrow and its schema (Spark's JSON) when small.
 
-        ``None`` when its live files hold more than ``max_bytes``, when there is no
-        table, when a commit is claimed and unwritten, or when delta-rs cannot read it:
-        the caller reads it with Spark then.
+        ``version``: that version (a registered one: written, no claim to ask), else
+        the newest. ``None`` when its live files hold more than ``max_bytes``, when
+        there is no table, when a commit is claimed and unwritten (newest only), or
+        when delta-rs cannot read it: the caller reads it with Spark then.
         """
         import pyarrow as pa
         import pyarrow.compute as pc
         from deltalake.exceptions import DeltaError
 
-        if not self.settled(uri):
+        if version is None and not self.settled(uri):
             return None
         try:
             table = open_delta(uri, self.storage_options)
             if table is None:
                 return None
+            if version is not None:
+                table.load_as_version(version)
             sizes = pa.table(table.get_add_actions(flatten=True)).column("size_bytes")
             if (pc.sum(sizes).as_py() or 0) > max_bytes:
                 return None
@@ -174,3 +185,34 @@ def delta_log_reader(aws: AwsClients) -> DeltaLogReader:
     """Return the :class:`DeltaLogReader` of ``aws``'s environment (its claims table)."""
     settings = aws.settings
     return DeltaLogReader(aws.storage_options(), aws.client("dynamodb"), settings.delta_log_table)
+
+
+def small_frame(
+    spark: SparkSession,
+    uri: str,
+    log: DeltaLogReader | None,
+    max_bytes: int = SMALL_TABLE_BYTES,
+    version: int | None = None,
+) -> DataFrame | None:
+    """Return the Delta table at ``uri`` as a local frame when it is small (ADR 0044).
+
+    With ``log``, a table whose live files hold at most ``max_bytes`` is read with
+    delta-rs and handed to Spark as a local frame with the table's own schema: no Delta
+    scan to plan (its snapshot, a "Filtering files" job) in every query that reads it.
+    ``None`` (no ``log``, a larger table, a claimed and unwritten commit, a read
+    delta-rs cannot do): the caller reads it with Spark.
+    """
+    import json
+
+    from pyspark.sql.types import StructType
+
+    from goldmine.spark import local_frame
+
+    found = log.small_table(uri, max_bytes, version) if log is not None else None
+    if found is None:
+        return None
+    arrow, schema = found
+    struct = StructType.fromJson(json.loads(schema))
+    arrow = arrow.select(struct.names)
+    rows = list(zip(*(column.to_pylist() for column in arrow.columns), strict=True))
+    return local_frame(spark, rows, struct)

@@ -19,9 +19,6 @@ _TXN_APP_ID = "spark.databricks.delta.write.txnAppId"
 _TXN_VERSION = "spark.databricks.delta.write.txnVersion"
 _MATERIALIZE_SOURCE = "spark.databricks.delta.merge.materializeSource"
 _observations = itertools.count()
-#: A table whose live files hold at most this many bytes is read in the driver by
-#: :func:`read_small` (dimensions: products, rates, customers of a small build).
-SMALL_TABLE_BYTES = 2**20
 
 
 def is_table(spark: SparkSession, uri: str) -> bool:
@@ -212,33 +209,12 @@ def values_present(
     return {r[0] for r in rows}
 
 
-def read_small(
-    spark: SparkSession,
-    uri: str,
-    log: DeltaLogReader | None = None,
-    max_bytes: int = SMALL_TABLE_BYTES,
-) -> DataFrame:
-    """Return the Delta table at ``uri`` as a frame: read in the driver when it is small.
+def read_small(spark: SparkSession, uri: str, log: DeltaLogReader | None = None) -> DataFrame:
+    """Return the Delta table at ``uri``: a local frame when small (ADR 0044), else Spark's read."""
+    from goldmine.read_delta import small_frame
 
-    With ``log``, a table whose live files hold at most ``max_bytes`` is read with
-    delta-rs and handed to Spark as a local frame (ADR 0044): no Delta scan to plan (its
-    snapshot, the "Filtering files" job) in every query that joins it. Otherwise, or
-    when delta-rs cannot answer (a claimed, unwritten commit), Spark reads it.
-    """
-    import json
-
-    from pyspark.sql.types import StructType
-
-    from goldmine.spark import local_frame
-
-    found = log.small_table(uri, max_bytes) if log is not None else None
-    if found is None:
-        return spark.read.format("delta").load(uri)
-    arrow, schema = found
-    struct = StructType.fromJson(json.loads(schema))
-    arrow = arrow.select(struct.names)
-    rows = list(zip(*(column.to_pylist() for column in arrow.columns), strict=True))
-    return local_frame(spark, rows, struct)
+    small = small_frame(spark, uri, log)
+    return small if small is not None else spark.read.format("delta").load(uri)
 
 
 def batches_present(spark: SparkSession, uri: str, log: DeltaLogReader | None = None) -> set[str]:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from goldmine.catalog import register_table
 from goldmine.plan import Plan, Step
+from goldmine.read_delta import delta_log_reader, small_frame
 from goldmine.spark import run_concurrently
 from goldmine.tags import tag_glue_database, tag_glue_table
 from mesh import _check_data, _reconcile_sources, _registry, _report_quality
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from goldmine.platform import Platform
+    from goldmine.read_delta import DeltaLogReader
     from goldmine.rules import LandedFile
     from goldmine.settings import Settings
 
@@ -128,11 +130,18 @@ class Written:
     state: dict[str, Any] | None = None
 
 
-def read_publication(spark: SparkSession, pub: dict[str, Any]) -> DataFrame:
-    """Return the Delta table of a publication at its registered version."""
-    return (
-        spark.read.format("delta").option("versionAsOf", pub["delta_version"]).load(pub["location"])
-    )
+def read_publication(
+    spark: SparkSession, pub: dict[str, Any], log: DeltaLogReader | None = None
+) -> DataFrame:
+    """Return the Delta table of a publication at its registered version.
+
+    With ``log``, a small one is read in the driver (a local frame, ADR 0044).
+    """
+    version = int(pub["delta_version"])
+    small = small_frame(spark, pub["location"], log, version=version)
+    if small is not None:
+        return small
+    return spark.read.format("delta").option("versionAsOf", version).load(pub["location"])
 
 
 def apply_pii(df: DataFrame, contract: Contract) -> DataFrame:
@@ -175,8 +184,9 @@ def open_context(
     the record-level rejects of the kept ones are carried into the quarantine.
     """
     context = BuildContext(spark, platform, landed=inputs.landed, s3=s3, state=inputs.state)
-    for product, pub in inputs.upstream.items():
-        context.inputs[product] = read_publication(spark, pub)
+    log = delta_log_reader(platform.aws) if inputs.upstream else None
+    for product, pub in inputs.upstream.items():  # small ones read in the driver (ADR 0044)
+        context.inputs[product] = read_publication(spark, pub, log)
     if inputs.state is not None:
         context.carried_quarantine.append(carried_rejects(spark, inputs.state))
     context.read_feeds()

@@ -160,6 +160,7 @@ def test_a_small_table_is_read_in_the_driver_as_spark_reads_it_and_a_large_one_b
     """``read_small`` (ADR 0044): the rows and types Spark reads, without a Delta scan."""
     from decimal import Decimal
 
+    from goldmine.read_delta import small_frame
     from lakehouse._delta import read_small
 
     uri, bucket, prefix = table("small")
@@ -171,20 +172,26 @@ def test_a_small_table_is_read_in_the_driver_as_spark_reads_it_and_a_large_one_b
     )
     rows.write.format("delta").save(uri)
     by_spark = spark.read.format("delta").load(uri)
+    expected = sorted(by_spark.collect())
 
     small = read_small(spark, uri, log)
     assert small.schema == by_spark.schema
-    assert sorted(small.collect()) == sorted(by_spark.collect())
+    assert sorted(small.collect()) == expected
     assert sorted(small.collect())[1]["price"] == Decimal("1.25")
     assert small.inputFiles() == []  # the driver's rows, not the table's files
 
-    large = read_small(spark, uri, log, max_bytes=0)  # over the size: Spark reads it
+    assert small_frame(spark, uri, log, max_bytes=0) is None  # over the size: Spark
+    large = read_small(spark, uri, None)  # no reader: Spark reads it
     assert large.inputFiles() and all(f.endswith(".parquet") for f in large.inputFiles())
-    assert read_small(spark, uri, None).schema == by_spark.schema  # no reader: Spark
+    assert large.schema == by_spark.schema
 
     rows.write.format("delta").mode("append").save(uri)
+    assert read_small(spark, uri, log).count() == 8
+    at_zero = small_frame(spark, uri, log, version=0)  # a registered version (the mesh's)
+    assert at_zero is not None and sorted(at_zero.collect()) == expected
     _kill_writer_of(platform, uri, bucket, prefix, 1)  # a claimed, unwritten commit
     assert log.small_table(uri, 2**20) is None  # delta-rs cannot see it: Spark reads
+    assert log.small_table(uri, 2**20, version=0) is not None  # version 0 is written
 
 
 def test_a_table_deleted_without_its_claims_fails_the_next_commit_with_the_reason(
