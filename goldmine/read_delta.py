@@ -24,13 +24,13 @@ log = logging.getLogger(__name__)
 SMALL_TABLE_BYTES = 2**20
 
 
-def open_delta(uri: str, storage_options: Mapping[str, str]) -> Any:
-    """Return the ``deltalake.DeltaTable`` at ``uri``, ``None`` when there is none."""
+def open_delta(uri: str, storage_options: Mapping[str, str], version: int | None = None) -> Any:
+    """Return the ``deltalake.DeltaTable`` at ``uri`` (newest, or ``version``), ``None``: none."""
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
     try:
-        return DeltaTable(uri, storage_options=dict(storage_options))
+        return DeltaTable(uri, version=version, storage_options=dict(storage_options))
     except TableNotFoundError:
         return None
 
@@ -166,11 +166,9 @@ class DeltaLogReader:
         if version is None and not self.settled(uri):
             return None
         try:
-            table = open_delta(uri, self.storage_options)
+            table = open_delta(uri, self.storage_options, version)
             if table is None:
                 return None
-            if version is not None:
-                table.load_as_version(version)
             sizes = pa.table(table.get_add_actions(flatten=True)).column("size_bytes")
             if (pc.sum(sizes).as_py() or 0) > max_bytes:
                 return None
