@@ -240,11 +240,13 @@ def _in_child(
         started = time.perf_counter()
         done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - started
+        ended_at = time.time()  # its output closed: the child and its JVM have exited
         run = Run(scenario, build, round(seconds, 1), ok=done.returncode == 0)
         if not run.ok:
             run.error = (done.stderr or done.stdout).strip().splitlines()[-1:][0][:300]
         if result.exists():
             run.steps = json.loads(result.read_text())
+            run.steps["end_s"] = round(ended_at - run.steps.pop("done_at"), 2)
         logs = sorted(log_dir.iterdir())
         if logs:
             _count_events(logs[0], run)
@@ -283,6 +285,7 @@ def _count_events(path: Path, run: Run) -> None:
 def _child(build: str, result: Path | None) -> int:
     """Run one build against the services of ``GOLDMINE_DATA_DIR`` (started by the parent)."""
     started = time.perf_counter()
+    from goldmine.cli._process_end import end_process
     from goldmine.platform import connect
     from goldmine.settings import load_settings
     from goldmine.spark import build_session, small_landing
@@ -336,9 +339,10 @@ def _child(build: str, result: Path | None) -> int:
                 seconds, jobs = summed.get(s.name, (0.0, 0))
                 summed[s.name] = (seconds + s.seconds, jobs + s.spark_jobs)
         steps["plan"] = [[name, round(s, 2), j] for name, (s, j) in summed.items()]
+    steps["done_at"] = time.time()  # the parent times the process's end from here
     if result is not None:
         result.write_text(json.dumps(steps))
-    spark.stop()
+    end_process()  # as the ``goldmine`` command ends (ADR 0045); the parent waits for the JVM
     return 0
 
 
@@ -372,7 +376,8 @@ def _print_table(scenario: str, best: dict[str, Run]) -> None:
                 if key in run.steps
             )  # fmt: skip
             steps = ", ".join(f"{n} {s:.1f} s/{j}" for n, s, j in run.steps["plan"])
-            print(f"  {build} before the plan: {before}; steps (s/Spark jobs): {steps}")
+            print(f"  {build} before the plan: {before}; steps (s/Spark jobs): {steps}; "
+                  f"then the process's end (the JVM's too) {run.steps['end_s']:.2f} s")  # fmt: skip
     print(flush=True)
 
 

@@ -25,6 +25,7 @@ from goldmine.cli import (
     sales,
     secrets,
 )
+from goldmine.cli._process_end import end_process
 
 app = typer.Typer(
     help=(
@@ -85,5 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+def run() -> None:
+    """Run the ``goldmine`` command (:func:`main`), then end the process at once (ADR 0045)."""
+    code = main()
+    end_process()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -139,8 +139,11 @@ def dumped_archive(spark: SparkSession) -> Path | None:
     Only a dump :func:`driver_java_options` asked for (``dump``) is named: one the
     settings' extra options ask for is the caller's to install.
     """
-    options = spark.sparkContext.getConf().get("spark.driver.extraJavaOptions") or ""
-    for option in options.split():
+    return _dumping_path(spark.sparkContext.getConf().get("spark.driver.extraJavaOptions"))
+
+
+def _dumping_path(java_options: str | None) -> Path | None:
+    for option in (java_options or "").split():
         path = option.removeprefix(DUMP_OPTION)
         if option.startswith(DUMP_OPTION) and path.endswith(DUMPING_SUFFIX):
             return Path(path)
@@ -183,15 +186,44 @@ def finish_session(spark: SparkSession, *, wait: bool = True) -> Path | None:
         spark.stop()
         return None
     if not wait:
-        process = _stop(spark)
-        if process is not None:  # written before its input closes: it is alive until then
-            _sidecar(dumping, JVM_SUFFIX).write_text(str(process.pid))
-            _close_input(process)
+        end_session()
         return None
     if stop_and_wait(spark) != 0:
         _remove_dump(dumping)
     installed = install_finished_dumps(dumping.parent)
     return installed.get(dumping)
+
+
+def end_session() -> None:
+    """End this process's Spark session as the process ends; wait for nothing (ADR 0045).
+
+    The JVM stops Spark itself and exits while Python does: py4j's gateway server is
+    shut (HotSpot's exit waits up to 300 ms for threads in native code, and the
+    server's thread sits in ``accept``), then the JVM's input closes, on which it exits;
+    its shutdown hook stops the SparkContext (the event log, the scratch directories).
+    PySpark's ``SparkSession.stop`` instead waits for its accumulator server's 0.5 s
+    poll, and a JVM left to the end of the process begins its exit only after Python's.
+    A driver dumping the class-data archive writes it in the background (its process
+    id beside the file, for :func:`install_finished_dumps`). Without a session of this
+    process's own (none started, ended already, or a driver that ``spark-submit``
+    started and that outlives the script) it does nothing.
+    """
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    process: subprocess.Popen[bytes] | None = getattr(gateway, "proc", None)
+    if gateway is None or process is None:
+        return
+    context = SparkContext._active_spark_context
+    options = context.getConf().get("spark.driver.extraJavaOptions") if context else None
+    dumping = _dumping_path(options)
+    if dumping is not None:  # written before its input closes: it is alive until then
+        _sidecar(dumping, JVM_SUFFIX).write_text(str(process.pid))
+    gateway.shutdown()
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+    SparkContext._active_spark_context = None
+    _close_input(process)
 
 
 def install_finished_dumps(folder: Path) -> dict[Path, Path]:
