@@ -1,3 +1,4 @@
+import os
 import re
 from importlib.metadata import version
 from pathlib import Path
@@ -30,7 +31,12 @@ def test_local_conf_points_s3_at_the_local_store_with_cached_jars(tmp_path: Path
     assert conf["spark.hadoop.fs.s3.impl"] == "org.apache.hadoop.fs.s3a.S3AFileSystem"
     assert conf["spark.hadoop.fs.s3a.endpoint"] == "http://127.0.0.1:9000"
     assert conf["spark.hadoop.fs.s3a.path.style.access"] == "true"
-    assert sorted(Path(p).name for p in conf["spark.jars"].split(",")) == sorted(names)
+    driver = conf["spark.driver.extraClassPath"].split(os.pathsep)
+    assert sorted(Path(p).name for p in driver) == sorted(names)
+    # the local executor is the driver's JVM: nothing to ship (ADR 0045); a cluster's are not
+    assert "spark.jars" not in conf
+    cluster = spark_conf(aws, master="spark://127.0.0.1:7077")["spark.jars"].split(",")
+    assert sorted(Path(p).name for p in cluster) == sorted(names)
     assert "spark.jars.packages" not in conf
     assert conf["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
     assert conf["spark.sql.session.timeZone"] == "UTC"
