@@ -136,16 +136,14 @@ def build_command(
             bar.update(task, completed=done, total=total, description=step)
 
         spark = SessionOnDemand(start)  # a build with nothing to do starts no Spark
-        try:
-            result = build(
-                platform,
-                spark,
-                date_from=_parse_date(date_from),
-                date_to=_parse_date(date_to),
-                progress=progress,
-            )
-        finally:
-            spark.stop()
+        # Not stopped here: the session ends with the process, unwaited (ADR 0045).
+        result = build(
+            platform,
+            spark,
+            date_from=_parse_date(date_from),
+            date_to=_parse_date(date_to),
+            progress=progress,
+        )
     _print_build(result, spark_started=spark.started)
 
 

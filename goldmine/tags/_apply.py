@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,9 +11,16 @@ from botocore.exceptions import ClientError
 from goldmine.settings import Settings
 from goldmine.tags._policy import bucket_domains, tags_for
 
+#: The account of each STS client asked so far: tagging a build's tables asked once per
+#: table (a request each), and a client's account does not change.
+_ACCOUNTS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
 
 def _account_id(sts_client: Any) -> str:
-    return str(sts_client.get_caller_identity()["Account"])
+    account = _ACCOUNTS.get(sts_client)
+    if account is None:
+        account = _ACCOUNTS[sts_client] = str(sts_client.get_caller_identity()["Account"])
+    return account
 
 
 def _region(client: Any) -> str:

@@ -32,6 +32,7 @@ from goldmine.tags import (
     TagViolation,
     bucket_domains,
     check_tags,
+    glue_table_arn,
     tag_athena_workgroup,
     tag_bucket,
     tag_emr_cluster,
@@ -200,6 +201,27 @@ def test_tag_glue_database_and_table(settings: Settings) -> None:
     assert db_arn == "arn:aws:glue:us-east-1:123456789012:database/goldmine_local_mesh_sales"
     assert table_arn == "arn:aws:glue:us-east-1:123456789012:table/goldmine_local_mesh_sales/orders"
     assert glue.get_tags(ResourceArn=table_arn)["Tags"] == tags
+
+
+@mock_aws
+def test_a_client_asks_sts_for_its_account_once(settings: Settings) -> None:
+    glue = boto3.client("glue", region_name=REGION)
+    sts = boto3.client("sts", region_name=REGION)
+    asked: list[str] = []
+    sts.meta.events.register("before-call.sts.GetCallerIdentity", lambda **_: asked.append("x"))
+    glue.create_database(DatabaseInput={"Name": "db"})
+    for name in ("a", "b", "c"):
+        glue.create_table(DatabaseName="db", TableInput={"Name": name})
+        tag_glue_table(glue, sts, "db", name, {"owner": "me"})
+    tag_glue_database(glue, sts, "db", {"owner": "me"})
+    assert len(asked) == 1  # a build tags each of its tables: one request, not one each
+    other = boto3.client("sts", region_name=REGION)  # another client asks for itself
+    other.meta.events.register("before-call.sts.GetCallerIdentity", lambda **_: asked.append("y"))
+    tag_glue_table(glue, other, "db", "a", {"owner": "me"})
+    assert asked == ["x", "y"]
+    assert glue.get_tags(ResourceArn=glue_table_arn(REGION, "123456789012", "db", "c"))["Tags"] == {
+        "owner": "me"
+    }
 
 
 @mock_aws
