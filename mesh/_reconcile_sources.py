@@ -13,12 +13,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from goldmine.rules import QUARANTINE_COLUMNS, BatchCounts, ReconciliationError, count_records
 from goldmine.rules import check_reconciliation as rules_check_reconciliation
-from goldmine.spark import empty_frame
+from goldmine.spark import empty_frame, union_by_name
 from mesh._check_data import Check
 
 if TYPE_CHECKING:
@@ -190,7 +189,7 @@ def quarantine_frame(context: BuildContext) -> DataFrame:
         for part in parts
     ]
     empty = empty_frame(context.spark, ", ".join(f"{c} {t}" for c, t in QUARANTINE_TYPES.items()))
-    return reduce(lambda a, b: a.unionByName(b), typed, empty)
+    return union_by_name(typed, first=empty)
 
 
 def add_counts(*parts: Sequence[BatchCounts]) -> list[BatchCounts]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from goldmine.rules._model import Feed, FeedResult
 from goldmine.sales import CSV_COLUMNS
-from goldmine.spark import empty_frame
+from goldmine.spark import empty_frame, union_by_name
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -106,8 +106,6 @@ def _clean_csv(landed: DataFrame, feed: Feed) -> FeedResult:
     ``unparseable`` (nothing is dropped silently; the batch goes on). Unknown
     extra columns are ignored (D14). Values that do not cast to their type are null.
     """
-    from functools import reduce
-
     from pyspark.sql import functions as F
 
     spark = landed.sparkSession
@@ -142,9 +140,9 @@ def _clean_csv(landed: DataFrame, feed: Feed) -> FeedResult:
     empty_accepted = empty_frame(
         spark, f"{schema}, batch_id string, ingest_date date, source_file string, line_number long"
     )
-    accepted = reduce(lambda a, b: a.unionByName(b), accepted_parts, empty_accepted)
+    accepted = union_by_name(accepted_parts, first=empty_accepted)
     empty_rejected = data.limit(0)
-    rejected = reduce(lambda a, b: a.unionByName(b), rejected_parts, empty_rejected)
+    rejected = union_by_name(rejected_parts, first=empty_rejected)
     quarantine = rejected.select(
         F.lit(feed).alias("feed"),
         "batch_id",

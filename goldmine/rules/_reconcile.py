@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from goldmine.rules._model import BatchCounts, FeedResult, ObservedCounts, ReconciliationError
-from goldmine.spark import observed_metrics
+from goldmine.spark import observed_metrics, union_by_name
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -64,8 +64,6 @@ def count_records(results: Sequence[FeedResult]) -> list[BatchCounts]:
     list of BatchCounts
         Sorted by ``(feed, batch_id)``.
     """
-    from functools import reduce
-
     from pyspark.sql import functions as F
 
     # Every figure is a row per record (``n`` = 1; the lines read come counted per
@@ -82,7 +80,7 @@ def count_records(results: Sequence[FeedResult]) -> list[BatchCounts]:
         )
 
     def collect(parts: list[DataFrame]) -> None:
-        union = reduce(lambda a, b: a.unionByName(b), parts)
+        union = union_by_name(parts)
         counted = union.groupBy("feed", "kind", "batch_id").agg(
             F.sum("n").alias("n"), F.count_distinct("key").alias("keys")
         )

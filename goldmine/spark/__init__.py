@@ -42,6 +42,7 @@ from goldmine.spark._size_execution import (
     sized_execution,
     small_landing,
 )
+from goldmine.spark._union import union_by_name
 
 __all__ = [
     "BYTES_PER_PARTITION",
@@ -86,4 +87,5 @@ __all__ = [
     "small_landing",
     "spark_conf",
     "stop_and_wait",
+    "union_by_name",
 ]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import reduce
 from typing import TYPE_CHECKING
 
 from goldmine.rules import LandedFile
+from goldmine.spark import union_by_name
 from lakehouse._tables import table
 from lakehouse.bronze._append import append_bronze
 
@@ -62,6 +62,6 @@ def build_bronze(
     whole = bool(frames) and all(r.fresh for r in results)
     return BronzeResult(
         {r.table: r.rows for r in results},
-        reduce(lambda a, b: a.unionByName(b), frames) if whole else None,
+        union_by_name(frames) if whole else None,
         tuple(r.landed for r in results if r.fresh and r.landed is not None),  # kept
     )
