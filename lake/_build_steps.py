@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from goldmine.spark import empty_frame, local_frame, run_concurrently
+from goldmine.spark import empty_frame, local_frame, run_concurrently, union_by_name
 from lake._tables import LakeTable, partition_values, read_staged, stage
 from lake.raw import INGEST_DATE_PART
 
@@ -325,9 +325,13 @@ def stage_curated(
     from pyspark.sql import functions as F
 
     orders, dims = clean_feeds.orders, curate_dimensions
-    quarantine = orders.quarantine.unionByName(price_lines.quarantine)
-    for result in clean_feeds.dims.values():
-        quarantine = quarantine.unionByName(result.quarantine)
+    quarantine = union_by_name(
+        [
+            orders.quarantine,
+            price_lines.quarantine,
+            *(r.quarantine for r in clean_feeds.dims.values()),
+        ]
+    )
     snapshot = F.lit(run.snapshot_date)
     # The ingest date of a quarantined or dropped record: its file's ``ingest_date=``.
     day = F.regexp_extract("source_file", INGEST_DATE_PART, 1)

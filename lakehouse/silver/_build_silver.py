@@ -28,7 +28,7 @@ from goldmine.rules import (
     validate_items,
 )
 from goldmine.settings import Settings
-from goldmine.spark import empty_frame, run_in_own_sessions
+from goldmine.spark import empty_frame, run_in_own_sessions, union_by_name
 from goldmine.validation import CheckedFrame, ValidationReport, record_splits, report_splits
 from lakehouse._delta import append_new_batches, is_table, read_small
 from lakehouse._tables import table
@@ -331,8 +331,7 @@ def price_items(
         valid, quarantine = validate_items(
             feeds.orders.items, all_products, all_fx, feeds.accepted, keep=keep
         )
-    for result in feeds.results:
-        quarantine = quarantine.unionByName(result.quarantine)
+    quarantine = union_by_name([quarantine, *(r.quarantine for r in feeds.results)])
     quarantine = quarantine.withColumn("line_number", F.col("line_number").cast("long"))
     return Priced(valid, quarantine, checked, kept[0] if kept else None)
 

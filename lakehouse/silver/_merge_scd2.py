@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from goldmine.rules import SCD2_COLUMNS
 from goldmine.rules._build_customer_scd2 import TRACKED
-from goldmine.spark import empty_frame
+from goldmine.spark import empty_frame, union_by_name
 from lakehouse._delta import apply_changes, is_table
 
 if TYPE_CHECKING:
@@ -40,15 +40,13 @@ def stage_scd2(target: DataFrame, records: DataFrame, order_customers: DataFrame
     """
     src = newer_records(target, latest_per_update(records))
     versions = version_chain(target, src)
-    staged = [
-        *version_changes(versions),
-        resolved_inferred(target, src),
-        new_inferred(target, src, order_customers),
-    ]
-    out = staged[0]
-    for frame in staged[1:]:
-        out = out.unionByName(frame)
-    return out
+    return union_by_name(
+        [
+            *version_changes(versions),
+            resolved_inferred(target, src),
+            new_inferred(target, src, order_customers),
+        ]
+    )
 
 
 def latest_per_update(records: DataFrame) -> DataFrame:
