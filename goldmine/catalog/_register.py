@@ -129,17 +129,61 @@ def _already_exists(error: ClientError) -> bool:
     return bool(error.response.get("Error", {}).get("Code") == "AlreadyExistsException")
 
 
-def register_table(glue: Any, s3: Any, spec: TableSpec) -> None:
-    """Create or update ``spec`` in Glue and store its descriptor next to the data."""
+def register_table(glue: Any, s3: Any, spec: TableSpec) -> bool:
+    """Create or update ``spec`` in Glue and store its descriptor next to the data.
+
+    A table Glue already holds as ``spec`` says, whose descriptor is stored as it would
+    be written, is left as it is: two reads instead of four requests that write (a
+    build of a new batch registers every table of its layers again). Returns whether
+    anything was written.
+    """
+    table_input = spec.to_table_input()
+    key = f"{CATALOG_PREFIX}{spec.database}/{spec.name}.json"
+    body = json.dumps(
+        {"database": spec.database, "table_input": table_input}, indent=2, sort_keys=True
+    ).encode()
+    if _held_as(glue, spec.database, table_input) and _stored(s3, spec.bucket, key, body):
+        return False
     ensure_database(glue, spec.database)
-    _upsert(glue, spec.database, spec.to_table_input())
-    descriptor = {"database": spec.database, "table_input": spec.to_table_input()}
-    s3.put_object(
-        Bucket=spec.bucket,
-        Key=f"{CATALOG_PREFIX}{spec.database}/{spec.name}.json",
-        Body=json.dumps(descriptor, indent=2, sort_keys=True).encode(),
-        ContentType="application/json",
-    )
+    _upsert(glue, spec.database, table_input)
+    s3.put_object(Bucket=spec.bucket, Key=key, Body=body, ContentType="application/json")
+    return True
+
+
+def _held_as(glue: Any, database: str, table_input: dict[str, Any]) -> bool:
+    """Whether Glue's table says everything ``table_input`` says (Glue adds fields)."""
+    try:
+        table = glue.get_table(DatabaseName=database, Name=table_input["Name"])["Table"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "EntityNotFoundException":
+            return False
+        raise
+    return _says(table, table_input)
+
+
+def _says(held: Any, wanted: Any) -> bool:
+    if isinstance(wanted, dict):
+        return isinstance(held, dict) and all(
+            k in held and _says(held[k], v) for k, v in wanted.items()
+        )
+    if isinstance(wanted, list):
+        return (
+            isinstance(held, list)
+            and len(held) == len(wanted)
+            and all(_says(h, w) for h, w in zip(held, wanted, strict=True))
+        )
+    return bool(held == wanted)
+
+
+def _stored(s3: Any, bucket: str, key: str, body: bytes) -> bool:
+    """Whether the object at ``key`` holds exactly ``body``."""
+    try:
+        stored: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return False
+        raise
+    return stored == body
 
 
 def sync_catalog(glue: Any, s3: Any, buckets: Iterable[str]) -> list[str]:

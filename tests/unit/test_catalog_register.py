@@ -51,3 +51,49 @@ def test_other_errors_are_raised(code: str) -> None:
         ensure_database(_Glue(code), "mesh_catalog")
     with pytest.raises(ClientError, match=code):
         _upsert(_Glue(code), "mesh_catalog", {"Name": "products"})
+
+
+def test_a_table_registered_as_it_is_is_left_alone_and_a_change_is_written() -> None:
+    """A batch's build registers every table again: an unchanged one costs two reads."""
+    import dataclasses
+
+    import boto3
+    from moto import mock_aws
+
+    from goldmine.catalog import TableSpec, register_table
+
+    with mock_aws():
+        glue = boto3.client("glue", region_name="us-east-1")
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="lakehouse")
+        writes: list[str] = []
+        for client in (glue, s3):
+            client.meta.events.register(
+                "before-call.*.*",
+                lambda model, **_: (
+                    writes.append(model.name)
+                    if not model.name.startswith(("Get", "List", "Head"))
+                    else None
+                ),
+            )
+        spec = TableSpec(
+            database="lakehouse_gold", name="daily_sales", location="s3://lakehouse/gold/ds/",
+            columns=(("order_date", "date", ""), ("revenue_usd", "decimal(18,2)", "")),
+            table_format="delta", parameters={"grain": "one row per day and store"},
+        )  # fmt: skip
+        assert register_table(glue, s3, spec) is True
+        assert writes == ["CreateDatabase", "CreateTable", "PutObject"]
+        writes.clear()
+        assert register_table(glue, s3, spec) is False  # Glue and the descriptor hold it
+        assert writes == []
+        wider = dataclasses.replace(spec, columns=(*spec.columns, ("n", "bigint", "")))
+        assert register_table(glue, s3, wider) is True
+        assert "UpdateTable" in writes and "PutObject" in writes
+        held = glue.get_table(DatabaseName="lakehouse_gold", Name="daily_sales")["Table"]
+        assert [c["Name"] for c in held["StorageDescriptor"]["Columns"]] == [
+            "order_date", "revenue_usd", "n"
+        ]  # fmt: skip
+        writes.clear()
+        s3.delete_object(Bucket="lakehouse", Key="_catalog/lakehouse_gold/daily_sales.json")
+        assert register_table(glue, s3, wider) is True  # a lost descriptor is written again
+        assert writes[-1] == "PutObject"
