@@ -210,19 +210,15 @@ def end_session() -> None:
     """
     from pyspark import SparkContext
 
-    gateway = SparkContext._gateway
-    process: subprocess.Popen[bytes] | None = getattr(gateway, "proc", None)
-    if gateway is None or process is None:
-        return
     context = SparkContext._active_spark_context
     options = context.getConf().get("spark.driver.extraJavaOptions") if context else None
+    process = _close_gateway()
+    if process is None:
+        return
+    SparkContext._active_spark_context = None
     dumping = _dumping_path(options)
     if dumping is not None:  # written before its input closes: it is alive until then
         _sidecar(dumping, JVM_SUFFIX).write_text(str(process.pid))
-    gateway.shutdown()
-    SparkContext._gateway = None
-    SparkContext._jvm = None
-    SparkContext._active_spark_context = None
     _close_input(process)
 
 
@@ -325,13 +321,19 @@ def stop_and_wait(spark: SparkSession, timeout_s: float = 300.0) -> int:
 
 def _stop(spark: SparkSession) -> subprocess.Popen[bytes] | None:
     """Stop ``spark`` and its gateway; return the JVM's process (``None``: not ours)."""
+    spark.stop()
+    return _close_gateway()
+
+
+def _close_gateway() -> subprocess.Popen[bytes] | None:
+    """Shut py4j's gateway to this process's JVM; return the JVM's process (``None``: none
+    started by this process, e.g. a driver ``spark-submit`` started)."""
     from pyspark import SparkContext
 
     gateway = SparkContext._gateway
-    spark.stop()
-    if gateway is None or getattr(gateway, "proc", None) is None:
+    process: subprocess.Popen[bytes] | None = getattr(gateway, "proc", None)
+    if gateway is None or process is None:
         return None
-    process: subprocess.Popen[bytes] = gateway.proc
     gateway.shutdown()
     SparkContext._gateway = None
     SparkContext._jvm = None

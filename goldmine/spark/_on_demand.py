@@ -45,11 +45,6 @@ class SessionOnDemand:
         """Whether a call started the session."""
         return self._session is not None
 
-    def stop(self) -> None:
-        """Stop the session if one was started."""
-        if self._session is not None:
-            self._session.stop()
-
 
 def session_of(spark: SparkSession | SessionOnDemand) -> SparkSession:
     """Return ``spark`` itself, or the session a :class:`SessionOnDemand` starts."""
