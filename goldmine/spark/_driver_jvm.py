@@ -326,8 +326,10 @@ def _stop(spark: SparkSession) -> subprocess.Popen[bytes] | None:
 
 
 def _close_gateway() -> subprocess.Popen[bytes] | None:
-    """Shut py4j's gateway to this process's JVM; return the JVM's process (``None``: none
-    started by this process, e.g. a driver ``spark-submit`` started)."""
+    """Shut py4j's gateway to this process's JVM; return the JVM's process.
+
+    ``None``: no JVM this process started (none, or a driver ``spark-submit`` started).
+    """
     from pyspark import SparkContext
 
     gateway = SparkContext._gateway
