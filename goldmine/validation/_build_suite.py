@@ -27,8 +27,9 @@ def build_suite(rules: RuleSet) -> ExpectationSuite:
     great_expectations.core.ExpectationSuite
         Named ``rules.name``, not yet added to any context.
     """
-    import great_expectations as gx
+    from goldmine.validation._import_gx import import_great_expectations
 
+    gx = import_great_expectations()
     # Expectations go in at construction: ``add_expectation`` needs an active context.
     expectations = [e for rule in rules.rules for e in _expectations(rule)]
     return gx.ExpectationSuite(name=rules.name, expectations=expectations)

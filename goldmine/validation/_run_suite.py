@@ -275,7 +275,9 @@ def _validate(
 
 def _gx_result(checked: Any, rules: RuleSet) -> dict[str, Any]:
     """Validate ``checked`` with the suite of ``rules`` in a new ephemeral context."""
-    import great_expectations as gx
+    from goldmine.validation._import_gx import import_great_expectations
+
+    gx = import_great_expectations()  # before any of its modules: scipy.stats deferred
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     spark = hasattr(checked, "sparkSession")

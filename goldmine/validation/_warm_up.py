@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 import threading
+
+from goldmine.validation._import_gx import import_great_expectations
 
 _LOCK = threading.Lock()
 _started: list[threading.Thread] = []
@@ -13,19 +14,18 @@ _started: list[threading.Thread] = []
 def warm_up() -> None:
     """Start importing great-expectations on a daemon thread, once per process.
 
-    Importing it takes 3-5 s on a small machine (it loads scipy, pandas and
-    pyspark.ml) and used to happen at a build's first report. Begun when the build
-    starts, it overlaps the build's first steps, whose driver mostly waits for the
-    JVM. The report's own import then finds the module loaded (or waits for it);
-    a failed background import is simply tried again there and raises as it would
-    have.
+    Importing it takes 1-3 s on a small machine (it loads pandas and pyspark.ml;
+    ``scipy.stats`` is deferred: :func:`import_great_expectations`) and used to happen
+    at a build's first report. Begun when the build starts, it overlaps the build's
+    first steps, whose driver mostly waits for the JVM. The report's own import then
+    finds the module loaded (or waits for it); a failed background import is simply
+    tried again there and raises as it would have.
     """
     with _LOCK:
         if "great_expectations" in sys.modules or _started:
             return
         thread = threading.Thread(
-            target=importlib.import_module,
-            args=("great_expectations",),
+            target=import_great_expectations,
             name="goldmine-import-great-expectations",
             daemon=True,
         )

@@ -430,3 +430,25 @@ def test_warm_up_imports_great_expectations_once_in_the_background() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_great_expectations_imports_without_running_scipy_stats_until_it_is_used() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from goldmine.validation._import_gx import import_great_expectations\n"
+        "gx = import_great_expectations()\n"
+        "assert gx is sys.modules['great_expectations']\n"
+        # bound where great-expectations asked for it, its code not run
+        "assert 'scipy.stats._stats_py' not in sys.modules, 'scipy.stats ran at import'\n"
+        "from great_expectations.expectations.core import "
+        "expect_column_kl_divergence_to_be_less_than as kl\n"
+        "assert kl.stats is sys.modules['scipy.stats']\n"
+        # the first use runs it, and it works as the eager module would
+        "assert abs(kl.stats.entropy([0.5, 0.5]) - 0.6931471805599453) < 1e-12\n"
+        "assert 'scipy.stats._stats_py' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
