@@ -414,11 +414,17 @@ def test_a_partial_observation_is_counted_again(
     }  # fmt: skip
 
 
-def test_warm_up_imports_great_expectations_once_in_the_background() -> None:
+def _in_fresh_interpreter(script: str) -> None:
+    """Run ``script`` in a new Python process (nothing imported yet); fail with its stderr."""
     import subprocess
     import sys
 
-    script = (
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_warm_up_imports_great_expectations_once_in_the_background() -> None:
+    _in_fresh_interpreter(
         "import sys, threading\n"
         "from goldmine.validation import warm_up\n"
         "assert 'great_expectations' not in sys.modules\n"
@@ -428,15 +434,10 @@ def test_warm_up_imports_great_expectations_once_in_the_background() -> None:
         "workers[0].join()\n"
         "assert 'great_expectations' in sys.modules\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
 
 
 def test_great_expectations_imports_without_running_scipy_stats_until_it_is_used() -> None:
-    import subprocess
-    import sys
-
-    script = (
+    _in_fresh_interpreter(
         "import sys\n"
         "from goldmine.validation._import_gx import import_great_expectations\n"
         "gx = import_great_expectations()\n"
@@ -450,5 +451,3 @@ def test_great_expectations_imports_without_running_scipy_stats_until_it_is_used
         "assert abs(kl.stats.entropy([0.5, 0.5]) - 0.6931471805599453) < 1e-12\n"
         "assert 'scipy.stats._stats_py' in sys.modules\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
