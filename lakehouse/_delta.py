@@ -83,16 +83,18 @@ def write_rows(
     frame: DataFrame,
     uri: str,
     *,
-    app_id: str,
+    app_id: str | None = None,
     partition_by: tuple[str, ...] = (),
     **where: Column,
 ) -> dict[str, int]:
     """Append ``frame`` to the Delta table at ``uri`` (created if missing); return counts.
 
-    The write carries ``txnAppId``/``txnVersion`` (``app_id``, 1), so replaying the
-    same write commits nothing. ``rows`` (every row) and each ``name=condition`` of
-    ``where`` are observed by the write's own job; when the observation does not
-    come (a write Delta skipped by its txn id), they are counted from ``frame``.
+    With ``app_id``, the write carries ``txnAppId``/``txnVersion`` (``app_id``, 1), so
+    replaying the same write commits nothing; Delta checks it against the table's whole
+    state (a Spark job, "Compute snapshot", for a table that exists). ``rows`` (every
+    row) and each ``name=condition`` of ``where`` are observed by the write's own job;
+    when the observation does not come (a write Delta skipped by its txn id), they are
+    counted from ``frame``.
     """
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
@@ -100,13 +102,9 @@ def write_rows(
     observation = Observation(f"goldmine_written_{next(_observations)}")
     metrics = [F.count(F.lit(1)).alias("rows")]
     metrics += [F.count(F.when(condition, 1)).alias(name) for name, condition in where.items()]
-    writer = (
-        frame.observe(observation, *metrics)
-        .write.format("delta")
-        .mode("append")
-        .option("txnAppId", app_id)
-        .option("txnVersion", 1)
-    )
+    writer = frame.observe(observation, *metrics).write.format("delta").mode("append")
+    if app_id is not None:
+        writer = writer.option("txnAppId", app_id).option("txnVersion", 1)
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     writer.save(uri)
@@ -227,7 +225,6 @@ def append_new_batches(
     uri: str,
     frame: DataFrame,
     *,
-    app_id: str,
     partition_by: tuple[str, ...] = (),
     batches: list[str] | None = None,
     present: set[str] | None = None,
@@ -241,10 +238,11 @@ def append_new_batches(
     when the caller read them (:func:`batches_present`, through ``log`` if given).
 
     An append commits all of its batches or none, so "batch already present" is an
-    exact replay check; the write also carries ``txnAppId`` so that replaying the
-    same set of batches commits nothing. Returns the rows appended and the rows of
-    each ``where`` condition (:func:`write_rows`); ``None`` when nothing was appended
-    because every one of ``batches`` was there.
+    exact replay check, and the write carries no ``txnAppId``: Delta would check it
+    against the table's whole state, one more Spark job per append (ADR 0046).
+    Returns the rows appended and the rows of each ``where`` condition
+    (:func:`write_rows`); ``None`` when nothing was appended because every one of
+    ``batches`` was there.
     """
     from pyspark.sql import functions as F
 
@@ -253,6 +251,4 @@ def append_new_batches(
         return None
     if present:
         frame = frame.filter(~F.col("batch_id").isin(sorted(present)))
-    # The presence check above is exact, so this write commits (a skip by txnAppId
-    # would need the same batches present already).
-    return write_rows(frame, uri, app_id=app_id, partition_by=partition_by, **where)
+    return write_rows(frame, uri, app_id=None, partition_by=partition_by, **where)

@@ -1,10 +1,9 @@
-"""Append landed lines to the bronze tables, once per batch (Delta ``txnAppId``)."""
+"""Append landed lines to the bronze tables, once per batch (the batches present, ADR 0046)."""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,22 +24,11 @@ class AppendResult:
     """What one bronze append did: rows appended (0 when every batch was there)."""
 
     table: str
-    app_id: str
     rows: int
     #: The landed lines of the append's files (``read_landed`` columns, all batches).
     landed: DataFrame | None = None
     #: Whether the table held none of the batches before: it now holds ``landed`` whole.
     fresh: bool = False
-
-
-def bronze_app_id(feed: str, batches: list[str], etags: list[str]) -> str:
-    """Return the Delta ``txnAppId`` of one feed's append of a set of batches.
-
-    The id names the batches (and, for the stores list, which has no batch in its
-    key, the content tags), so replaying the same append commits nothing.
-    """
-    digest = hashlib.sha1(",".join(sorted(batches) + sorted(etags)).encode()).hexdigest()[:16]
-    return f"goldmine-lakehouse:bronze:{feed}:{digest}"
 
 
 def append_bronze(
@@ -66,8 +54,7 @@ def append_bronze(
     its own table; a failed one raises once the others ended, their commits kept).
 
     Idempotent per batch: batches a table already holds are not appended again
-    (an append commits all its batches or none), and each write carries
-    ``txnAppId``/``txnVersion`` so that replaying the same append commits nothing.
+    (an append commits all its batches or none: an exact replay check, ADR 0046).
     The stores list is appended again only when its content (ETag) changed. With
     ``log``, what the tables hold (batches, the stores' ETags) is read from their logs
     with delta-rs instead of by Spark jobs (ADR 0041). With ``keep``, a feed whose
@@ -126,7 +113,6 @@ def _append_feed(
     from pyspark import StorageLevel
 
     batches = sorted({f.batch_id for f in files})
-    app_id = bronze_app_id(feed, batches, sorted(etags[f.uri] for f in files))
     landed = _landed_lines(spark, s3, files, etags, sizes, driver_read_max_bytes)
     present = batches_present(spark, uri, log)
     fresh = not present.intersection(batches)
@@ -134,11 +120,10 @@ def _append_feed(
         landed = landed.persist(StorageLevel.DISK_ONLY)
         kept.append(landed)
     appended = append_new_batches(
-        spark, uri, landed, app_id=app_id, partition_by=("batch_id",), batches=batches,
-        present=present,
+        spark, uri, landed, partition_by=("batch_id",), batches=batches, present=present,
     )  # fmt: skip
     rows = appended["rows"] if appended else 0
-    return AppendResult(f"bronze.{feed}", app_id, rows, landed, fresh)
+    return AppendResult(f"bronze.{feed}", rows, landed, fresh)
 
 
 def _landed_lines(

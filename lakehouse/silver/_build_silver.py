@@ -292,8 +292,7 @@ def merge_orders(
     writes: dict[str, Callable[[SparkSession], object]] = {
         "order_versions": functools.partial(
             append_new_batches, uri=_uri(settings, "order_versions"), frame=versions,
-            app_id=set_id("silver", "order_versions", silver_batches), batches=silver_batches,
-            log=delta_log,
+            batches=silver_batches, log=delta_log,
         ),
         "orders": functools.partial(
             merge_newest, uri=_uri(settings, "orders"), source=resolve_current_orders(accepted),
@@ -380,8 +379,7 @@ def append_quarantine(
     rejects = price_items.quarantine.repartition("batch_id")
     items = F.col("line_no").isNotNull()
     appended = append_new_batches(
-        spark, _uri(settings, "quarantine"), rejects,
-        app_id=set_id("silver", "quarantine", silver_batches), partition_by=("batch_id",),
+        spark, _uri(settings, "quarantine"), rejects, partition_by=("batch_id",),
         batches=silver_batches, log=delta_log, items=items,
     )  # fmt: skip
     return appended["items"] if appended else rejects.filter(items).count()

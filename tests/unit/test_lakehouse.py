@@ -65,15 +65,6 @@ def test_unknown_table_names_the_known_ones() -> None:
         table("gold.nope")
 
 
-def test_bronze_transaction_id_depends_on_the_batch_set_only() -> None:
-    from lakehouse.bronze import bronze_app_id
-
-    a = bronze_app_id("orders", ["20250107", "20250106"], [])
-    assert a == bronze_app_id("orders", ["20250106", "20250107"], [])
-    assert a != bronze_app_id("orders", ["20250106"], [])
-    assert bronze_app_id("stores", ["x"], ["e1"]) != bronze_app_id("stores", ["x"], ["e2"])
-
-
 def test_job_arguments() -> None:
     from jobs.lakehouse_build import parse_args
     from jobs.lakehouse_silver import main  # noqa: F401  (importable entry point)
