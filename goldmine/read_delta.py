@@ -214,3 +214,20 @@ def small_frame(
     arrow = arrow.select(struct.names)
     rows = list(zip(*(column.to_pylist() for column in arrow.columns), strict=True))
     return local_frame(spark, rows, struct)
+
+
+def read_delta_table(
+    spark: SparkSession, uri: str, log: DeltaLogReader | None = None, version: int | None = None
+) -> DataFrame:
+    """Return the Delta table at ``uri`` (at ``version``; the newest when ``None``).
+
+    A small one, with ``log``, is a local frame (:func:`small_frame`, ADR 0044); any
+    other is Spark's read (``versionAsOf`` when a version is given).
+    """
+    small = small_frame(spark, uri, log, version=version)
+    if small is not None:
+        return small
+    reader = spark.read.format("delta")
+    if version is not None:
+        reader = reader.option("versionAsOf", version)
+    return reader.load(uri)

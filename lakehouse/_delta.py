@@ -207,14 +207,6 @@ def values_present(
     return {r[0] for r in rows}
 
 
-def read_small(spark: SparkSession, uri: str, log: DeltaLogReader | None = None) -> DataFrame:
-    """Return the Delta table at ``uri``: a local frame when small (ADR 0044), else Spark's read."""
-    from goldmine.read_delta import small_frame
-
-    small = small_frame(spark, uri, log)
-    return small if small is not None else spark.read.format("delta").load(uri)
-
-
 def batches_present(spark: SparkSession, uri: str, log: DeltaLogReader | None = None) -> set[str]:
     """Return the ``batch_id`` values the table at ``uri`` holds (:func:`values_present`)."""
     return values_present(spark, uri, "batch_id", log)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from goldmine.catalog import register_table
 from goldmine.plan import Plan, Step
-from goldmine.read_delta import delta_log_reader, small_frame
+from goldmine.read_delta import delta_log_reader, read_delta_table
 from goldmine.spark import run_concurrently
 from goldmine.tags import tag_glue_database, tag_glue_table
 from mesh import _check_data, _reconcile_sources, _registry, _report_quality
@@ -137,11 +137,7 @@ def read_publication(
 
     With ``log``, a small one is read in the driver (a local frame, ADR 0044).
     """
-    version = int(pub["delta_version"])
-    small = small_frame(spark, pub["location"], log, version=version)
-    if small is not None:
-        return small
-    return spark.read.format("delta").option("versionAsOf", version).load(pub["location"])
+    return read_delta_table(spark, pub["location"], log, version=int(pub["delta_version"]))
 
 
 def apply_pii(df: DataFrame, contract: Contract) -> DataFrame:

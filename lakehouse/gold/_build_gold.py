@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from goldmine.plan import Plan, Step, run_plan
+from goldmine.read_delta import read_delta_table
 from goldmine.rules import (
     clean_customers,
     clean_orders,
@@ -20,7 +21,7 @@ from goldmine.rules import (
 )
 from goldmine.settings import Settings
 from goldmine.spark import local_frame, run_in_own_sessions
-from lakehouse._delta import is_table, read_small
+from lakehouse._delta import is_table
 from lakehouse._tables import table
 from lakehouse.silver._build_silver import read_bronze, set_id, touched_by
 from lakehouse.silver._merge import merge_replace_rows
@@ -116,7 +117,7 @@ def gold_frames(
     """
 
     def load(name: str) -> DataFrame:
-        return read_small(spark, table(f"silver.{name}").uri(settings), delta_log)
+        return read_delta_table(spark, table(f"silver.{name}").uri(settings), delta_log)
 
     products = load("products")
     customers = load("customers")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from goldmine.plan import Plan, Step, run_plan
+from goldmine.read_delta import read_delta_table
 from goldmine.rules import (
     LANDED_SCHEMA,
     BatchCounts,
@@ -30,7 +31,7 @@ from goldmine.rules import (
 from goldmine.settings import Settings
 from goldmine.spark import empty_frame, run_in_own_sessions, union_by_name
 from goldmine.validation import CheckedFrame, ValidationReport, record_splits, report_splits
-from lakehouse._delta import append_new_batches, is_table, read_small
+from lakehouse._delta import append_new_batches, is_table
 from lakehouse._tables import table
 from lakehouse.silver._merge import merge_newest, merge_replace_rows
 from lakehouse.silver._merge_scd2 import merge_scd2
@@ -317,8 +318,8 @@ def price_items(
     from pyspark.sql import functions as F
 
     feeds = clean_feeds
-    all_products = read_small(spark, _uri(settings, "products"), delta_log)
-    all_fx = read_small(spark, _uri(settings, "fx_rates"), delta_log)
+    all_products = read_delta_table(spark, _uri(settings, "products"), delta_log)
+    all_fx = read_delta_table(spark, _uri(settings, "fx_rates"), delta_log)
     assert feeds.orders.items is not None  # clean_orders always returns the items
     kept: list[DataFrame] = []
 

@@ -157,11 +157,10 @@ def test_delta_rs_reads_are_trusted_only_once_no_commit_is_half_written(platform
 def test_a_small_table_is_read_in_the_driver_as_spark_reads_it_and_a_large_one_by_spark(
     platform, spark, table
 ):
-    """``read_small`` (ADR 0044): the rows and types Spark reads, without a Delta scan."""
+    """``read_delta_table`` (ADR 0044): the rows and types Spark reads, without a Delta scan."""
     from decimal import Decimal
 
-    from goldmine.read_delta import small_frame
-    from lakehouse._delta import read_small
+    from goldmine.read_delta import read_delta_table, small_frame
 
     uri, bucket, prefix = table("small")
     log = delta_log_reader(platform.aws)
@@ -174,19 +173,19 @@ def test_a_small_table_is_read_in_the_driver_as_spark_reads_it_and_a_large_one_b
     by_spark = spark.read.format("delta").load(uri)
     expected = sorted(by_spark.collect())
 
-    small = read_small(spark, uri, log)
+    small = read_delta_table(spark, uri, log)
     assert small.schema == by_spark.schema
     assert sorted(small.collect()) == expected
     assert sorted(small.collect())[1]["price"] == Decimal("1.25")
     assert small.inputFiles() == []  # the driver's rows, not the table's files
 
     assert small_frame(spark, uri, log, max_bytes=0) is None  # over the size: Spark
-    large = read_small(spark, uri, None)  # no reader: Spark reads it
+    large = read_delta_table(spark, uri, None)  # no reader: Spark reads it
     assert large.inputFiles() and all(f.endswith(".parquet") for f in large.inputFiles())
     assert large.schema == by_spark.schema
 
     rows.write.format("delta").mode("append").save(uri)
-    assert read_small(spark, uri, log).count() == 8
+    assert read_delta_table(spark, uri, log).count() == 8
     at_zero = small_frame(spark, uri, log, version=0)  # a registered version (the mesh's)
     assert at_zero is not None and sorted(at_zero.collect()) == expected
     _kill_writer_of(platform, uri, bucket, prefix, 1)  # a claimed, unwritten commit
