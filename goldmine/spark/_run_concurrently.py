@@ -34,9 +34,11 @@ def run_concurrently(
     worker: the calls run inline, one after the other, as a loop would.
 
     With ``after``, a call starts once the calls it names have ended (those among
-    ``calls``; a call that reads what others write names them): the calls ready to
-    start go first in the order of ``calls``, so calls given in an order that already
-    respects ``after`` run inline in that order.
+    ``calls``; a call that reads what others write names them). A free worker takes,
+    of the calls ready to start, the one with the longest chain of calls waiting on it,
+    then the first in the order of ``calls`` (critical path first: a call that others
+    wait for does not queue behind one nothing waits for). Inline, the calls run in the
+    order of ``calls``, each after those it names.
 
     Calls that may run at once must be independent: no call reads what another writes,
     and no call changes state the others read (Spark session configuration, such as Delta's
@@ -94,21 +96,51 @@ def run_concurrently(
     }
     pool = ThreadPoolExecutor(min(workers, len(calls)), thread_name_prefix="goldmine-concurrent")
     futures: dict[str, Future[T]] = {}
+    chain = _chains(needs)
+    by_priority = sorted(calls, key=lambda name: -chain[name])  # stable: then call order
     try:
         while True:
+            # One look at the futures for the whole round: a call that ends meanwhile
+            # is still waited for, so the calls waiting on it are started next round.
             ended = {name for name, f in futures.items() if f.done()}
             if any(futures[name].exception() is not None for name in ended):
                 break  # start no more calls
-            for name in order:  # the pool runs them ``workers`` at a time, in this order
-                if name not in futures and needs[name] <= ended:
+            running = [f for name, f in futures.items() if name not in ended]
+            free = workers - len(running)
+            # No more than the free workers: a call that gets ready later can still
+            # start before the ones that were ready first.
+            for name in by_priority:
+                if free and name not in futures and needs[name] <= ended:
                     futures[name] = pool.submit(targets[name])
-            running = [f for f in futures.values() if not f.done()]
+                    running.append(futures[name])
+                    free -= 1
             if not running:
                 break
             wait(running, return_when=FIRST_COMPLETED)
     finally:  # a failure (or an interrupt) starts no more calls; the running ones end
         pool.shutdown(wait=True, cancel_futures=True)
     return _results(calls, futures)
+
+
+def _chains(needs: Mapping[str, set[str]]) -> dict[str, int]:
+    """Return, per name, the most calls in a chain that waits on it (0: none waits).
+
+    ``needs`` has no cycle (:func:`_start_order` checked it).
+    """
+    waiting: dict[str, set[str]] = {name: set() for name in needs}
+    for name, wanted in needs.items():
+        for other in wanted:
+            waiting[other].add(name)
+    chain: dict[str, int] = {}
+
+    def length(name: str) -> int:
+        if name not in chain:
+            chain[name] = max((1 + length(w) for w in waiting[name]), default=0)
+        return chain[name]
+
+    for name in needs:
+        length(name)
+    return chain
 
 
 def _start_order(needs: Mapping[str, set[str]]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -13,6 +14,8 @@ from goldmine.plan import count_spark_jobs
 from goldmine.spark import run_concurrently
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pyspark.sql import SparkSession
 
 _LABEL = contextvars.ContextVar("label", default="none")
@@ -21,6 +24,25 @@ _LABEL = contextvars.ContextVar("label", default="none")
 def sleep_then(seconds: float, value: str) -> str:
     time.sleep(seconds)
     return value
+
+
+def recorded_calls(seconds: dict[str, float]) -> tuple[list[str], dict[str, Callable[[], str]]]:
+    """Return a record of events and one call per name that records it.
+
+    A call adds ``name+`` as it starts and ``name-`` as it ends, its ``seconds`` apart.
+    """
+    events: list[str] = []
+    lock = threading.Lock()
+
+    def step(name: str, seconds: float) -> str:
+        with lock:
+            events.append(f"{name}+")
+        time.sleep(seconds)
+        with lock:
+            events.append(f"{name}-")
+        return name
+
+    return events, {n: functools.partial(step, n, s) for n, s in seconds.items()}
 
 
 def test_results_come_in_the_order_of_the_calls_not_of_their_ends() -> None:
@@ -111,23 +133,26 @@ def test_workers_must_be_positive() -> None:
 
 def test_a_call_starts_after_those_it_names_and_others_run_beside() -> None:
     """``after``: ``c`` waits for ``a`` and ``b``; ``b`` runs beside ``a``."""
-    events: list[str] = []
-    lock = threading.Lock()
-
-    def step(name: str, seconds: float) -> str:
-        with lock:
-            events.append(f"{name}+")
-        time.sleep(seconds)
-        with lock:
-            events.append(f"{name}-")
-        return name
-
-    calls = {n: (lambda n=n, s=s: step(n, s)) for n, s in (("c", 0.0), ("a", 0.3), ("b", 0.1))}
-    got = run_concurrently(calls, workers=2, after={"c": ["a", "b", "not-a-call"]})  # type: ignore[arg-type]
+    events, calls = recorded_calls({"c": 0.0, "a": 0.3, "b": 0.1})
+    got = run_concurrently(calls, workers=2, after={"c": ["a", "b", "not-a-call"]})
     assert got == {"c": "c", "a": "a", "b": "b"}  # in the order of the calls
     assert sorted(events[:2]) == ["a+", "b+"]  # both at once; c not before both ended
     assert events.index("b+") < events.index("a-")
     assert events.index("c+") > max(events.index("a-"), events.index("b-"))
+
+
+def test_a_free_worker_takes_the_ready_call_others_wait_on_first() -> None:
+    """The mesh's shape: ``stores`` first in order, but ``orders`` and ``revenue`` wait
+    on ``products`` and ``rates``: those two start first, and ``orders`` once both ended
+    (a pool's queue would have started ``stores`` first and put ``orders`` behind it)."""
+    seconds = {"stores": 0.5, "products": 0.05, "rates": 0.1, "orders": 0.05, "revenue": 0.0}
+    events, calls = recorded_calls(seconds)
+    after = {"orders": ["products", "rates"], "revenue": ["orders"]}
+    got = run_concurrently(calls, workers=2, after=after)
+    assert list(got) == list(seconds)  # results in the order of the calls
+    assert sorted(events[:2]) == ["products+", "rates+"]
+    assert events.index("orders+") == events.index("rates-") + 1  # no queue before it
+    assert events.index("orders+") < events.index("stores-")
 
 
 def test_inline_calls_run_each_after_those_it_names_else_in_order() -> None:
