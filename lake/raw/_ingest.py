@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,8 @@ from lake._ledger import list_objects, read_ledger, write_ledger
 from lake.raw._feeds import FEEDS, STORES_LANDING_KEY, ingest_date_of
 
 INGEST_STEP = "ingest"
+#: Landed files copied into the raw zone at once (the S3 requests of a day's files).
+COPIES_AT_ONCE = 8
 
 
 @dataclass(frozen=True)
@@ -139,25 +142,35 @@ def ingest_day(
 def _copy_files(
     s3: Any, landing_bucket: str, raw_bucket: str, landed: list[tuple[str, str, str]]
 ) -> tuple[list[RawFile], list[str]]:
-    """Copy the ``(feed, landing_key, raw_key)`` files not in raw yet; return all and the copied."""
-    files, copied = [], []
-    for feed, landing_key, raw_key in landed:
-        body = s3.get_object(Bucket=landing_bucket, Key=landing_key)["Body"].read()
-        digest = hashlib.sha256(body).hexdigest()
-        existing = _raw_sha256(s3, raw_bucket, raw_key)
-        if existing is None:
-            s3.put_object(Bucket=raw_bucket, Key=raw_key, Body=body, Metadata={"sha256": digest})
-            copied.append(raw_key)
-        elif existing != digest:
-            raise RawConflictError(
-                f"s3://{raw_bucket}/{raw_key} already holds other bytes (sha256 {existing[:12]}"
-                f" != landed {digest[:12]}); raw objects are never modified: land the "
-                "correction as a new batch"
-            )
-        problem = check_encoding(body)
-        lines = body.count(b"\n") + (1 if body and not body.endswith(b"\n") else 0)
-        files.append(RawFile(feed, landing_key, raw_key, len(body), digest, lines, problem))
-    return files, copied
+    """Copy the ``(feed, landing_key, raw_key)`` files not in raw yet; return all and the copied.
+
+    The files are copied :data:`COPIES_AT_ONCE` at a time (each is a GET, a HEAD and
+    maybe a PUT: waits on the store); the results keep the order of ``landed``. A
+    conflict is raised once the copies under way ended.
+    """
+    with ThreadPoolExecutor(COPIES_AT_ONCE, thread_name_prefix="goldmine-ingest") as pool:
+        done = list(pool.map(lambda f: _copy_file(s3, landing_bucket, raw_bucket, *f), landed))
+    return [file for file, _ in done], [file.raw_key for file, copied in done if copied]
+
+
+def _copy_file(
+    s3: Any, landing_bucket: str, raw_bucket: str, feed: str, landing_key: str, raw_key: str
+) -> tuple[RawFile, bool]:
+    """Copy one landed file into raw unless it is there; return it and whether it was copied."""
+    body = s3.get_object(Bucket=landing_bucket, Key=landing_key)["Body"].read()
+    digest = hashlib.sha256(body).hexdigest()
+    existing = _raw_sha256(s3, raw_bucket, raw_key)
+    if existing is None:
+        s3.put_object(Bucket=raw_bucket, Key=raw_key, Body=body, Metadata={"sha256": digest})
+    elif existing != digest:
+        raise RawConflictError(
+            f"s3://{raw_bucket}/{raw_key} already holds other bytes (sha256 {existing[:12]}"
+            f" != landed {digest[:12]}); raw objects are never modified: land the "
+            "correction as a new batch"
+        )
+    problem = check_encoding(body)
+    lines = body.count(b"\n") + (1 if body and not body.endswith(b"\n") else 0)
+    return RawFile(feed, landing_key, raw_key, len(body), digest, lines, problem), existing is None
 
 
 def _stores_batch(ledgers: dict[str, dict[str, Any]], raw_key: str) -> str:
