@@ -42,6 +42,20 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the unit tests after every other test of the run (a stable sort).
+
+    One process has one JVM, and a JVM's class path and system properties are fixed
+    when it starts: the platform's session (S3A, Delta, the log store's credentials)
+    must start it. The unit tests reuse a running session, or start a bare one, which
+    a later platform session could not grow into (``pytest tests/unit
+    tests/integration`` failed with S3A or its credentials missing). Collected from
+    ``tests``, the integration tests come first already.
+    """
+    unit = REPO / "tests" / "unit"
+    items.sort(key=lambda item: item.path.is_relative_to(unit))
+
+
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return make_settings(tmp_path_factory.mktemp("goldmine-data"))
