@@ -21,7 +21,9 @@ def import_great_expectations() -> ModuleType:
     Each module of :data:`DEFERRED` not imported yet is first registered as a lazy
     module (the standard library's ``importlib.util.LazyLoader``): great-expectations'
     ``from scipy import stats`` binds it without running it, and its code runs at its
-    first attribute access, so an expectation that uses it works as before.
+    first attribute access, so an expectation that uses it works as before. (On Python
+    3.11 that first access is not safe from two threads at once, which the platform's
+    rule sets, using none of those expectations, never make.)
     """
     with _LOCK:
         if "great_expectations" not in sys.modules:
