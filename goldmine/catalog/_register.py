@@ -126,7 +126,11 @@ def _already_exists(error: ClientError) -> bool:
     client used by threads at once may build its exception classes twice (botocore
     creates them lazily, unlocked), and the class raised is then not the one caught.
     """
-    return bool(error.response.get("Error", {}).get("Code") == "AlreadyExistsException")
+    return _error_code(error) == "AlreadyExistsException"
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def register_table(glue: Any, s3: Any, spec: TableSpec) -> bool:
@@ -144,7 +148,6 @@ def register_table(glue: Any, s3: Any, spec: TableSpec) -> bool:
     ).encode()
     if _held_as(glue, spec.database, table_input) and _stored(s3, spec.bucket, key, body):
         return False
-    ensure_database(glue, spec.database)
     _upsert(glue, spec.database, table_input)
     s3.put_object(Bucket=spec.bucket, Key=key, Body=body, ContentType="application/json")
     return True
@@ -155,7 +158,7 @@ def _held_as(glue: Any, database: str, table_input: dict[str, Any]) -> bool:
     try:
         table = glue.get_table(DatabaseName=database, Name=table_input["Name"])["Table"]
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "EntityNotFoundException":
+        if _error_code(error) == "EntityNotFoundException":
             return False
         raise
     return _says(table, table_input)
@@ -227,10 +230,19 @@ def _restore_partitions(glue: Any, s3: Any, database: str, table_input: dict[str
     register_partitions(glue, database, table_input, stored_partitions(s3, location, keys))
 
 
-def _upsert(glue: Any, database: str, table_input: dict[str, Any]) -> None:
+def _upsert(glue: Any, database: str, table_input: dict[str, Any], *, tried: bool = False) -> None:
+    """Create the table, or update it when it exists; create its database when missing.
+
+    The database is created only when Glue says it is not there (``EntityNotFound``
+    on the table's creation), not asked for before each table.
+    """
     try:
         glue.create_table(DatabaseName=database, TableInput=table_input)
     except ClientError as error:
+        if _error_code(error) == "EntityNotFoundException" and not tried:
+            ensure_database(glue, database)
+            _upsert(glue, database, table_input, tried=True)
+            return
         if not _already_exists(error):
             raise
         glue.update_table(DatabaseName=database, TableInput=table_input)

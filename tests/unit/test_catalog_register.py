@@ -81,8 +81,12 @@ def test_a_table_registered_as_it_is_is_left_alone_and_a_change_is_written() -> 
             columns=(("order_date", "date", ""), ("revenue_usd", "decimal(18,2)", "")),
             table_format="delta", parameters={"grain": "one row per day and store"},
         )  # fmt: skip
-        assert register_table(glue, s3, spec) is True
-        assert writes == ["CreateDatabase", "CreateTable", "PutObject"]
+        assert register_table(glue, s3, spec) is True  # its database created when missing
+        assert writes == ["CreateTable", "CreateDatabase", "CreateTable", "PutObject"]
+        other = dataclasses.replace(spec, name="product_monthly")
+        writes.clear()
+        assert register_table(glue, s3, other) is True  # the database asked for no more
+        assert writes == ["CreateTable", "PutObject"]
         writes.clear()
         assert register_table(glue, s3, spec) is False  # Glue and the descriptor hold it
         assert writes == []
