@@ -183,7 +183,7 @@ def _stored(s3: Any, bucket: str, key: str, body: bytes) -> bool:
     try:
         stored: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+        if _error_code(error) in ("NoSuchKey", "404"):
             return False
         raise
     return stored == body
