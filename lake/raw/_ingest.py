@@ -146,7 +146,8 @@ def _copy_files(
 
     The files are copied :data:`COPIES_AT_ONCE` at a time (each is a GET, a HEAD and
     maybe a PUT: waits on the store); the results keep the order of ``landed``. A
-    conflict is raised once the copies under way ended.
+    conflict is raised once every other file was copied (each an object of its own;
+    the batch's ledger, written after, is not).
     """
     with ThreadPoolExecutor(COPIES_AT_ONCE, thread_name_prefix="goldmine-ingest") as pool:
         done = list(pool.map(lambda f: _copy_file(s3, landing_bucket, raw_bucket, *f), landed))
