@@ -52,6 +52,11 @@ LEAN_JIT = (
 QUICK_JIT = ("-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=240m")
 #: The JVM option that writes a dynamic class-data archive as the JVM exits.
 DUMP_OPTION = "-XX:ArchiveClassesAtExit="
+#: Options that start Java Flight Recorder. With a dynamic class-data archive mapped,
+#: JDK 17's JVM (17.0.15) crashes at the recording's first class-file hook on an
+#: archived class (SIGSEGV in ``KlassFactory::check_shared_class_file_load_hook``;
+#: tried with ``-XX:StartFlightRecording``): such a driver maps no archive.
+_RECORDING = ("-XX:StartFlightRecording", "-XX:+FlightRecorder")
 #: The folder of the class-data archives, under the settings' JAR cache.
 ARCHIVE_DIR = "jvm-archive"
 #: What a dumping driver writes, ``<archive>.<pid>.dumping``, until it is installed.
@@ -106,12 +111,13 @@ def driver_java_options(
     The archive is mapped when it exists; when it does not and ``dump`` is set, the
     driver dumps it as it exits (to :func:`dumping_path`; :func:`finish_session`
     installs it). Neither when the extra options dump an archive of their own
-    (``-XX:ArchiveClassesAtExit``). ``quick_jit``: see :func:`jit_options`.
+    (``-XX:ArchiveClassesAtExit``), or start a flight recording, which crashes a JVM
+    that maps one (``_RECORDING``). ``quick_jit``: see :func:`jit_options`.
     """
     options = jit_options(settings, quick_jit=quick_jit)
     extra = settings.spark_driver_java_options.split()
     archive = class_archive(settings.jar_dir, jars)
-    if any(o.startswith(DUMP_OPTION) for o in extra):
+    if any(o.startswith((DUMP_OPTION, *_RECORDING)) for o in extra):
         pass
     elif archive.is_file():
         # -Xshare:auto (the default) loads from the JARs if the JVM refuses the archive.

@@ -77,6 +77,24 @@ def test_the_archive_is_mapped_once_dumped_and_never_while_dumping(tmp_path: Pat
     assert driver_java_options(dumping, jars) == [*LEAN_JIT, f"{DUMP_OPTION}/tmp/x.jsa"]
 
 
+def test_a_driver_that_records_with_jfr_maps_no_archive(tmp_path: Path):
+    # JDK 17 crashed (SIGSEGV in the shared class-file hook) when a flight recording
+    # started in a driver that mapped the archive; without the archive it recorded.
+    jar_dir = _jar_dir(tmp_path)
+    jars = _jars(jar_dir)
+    archive = class_archive(jar_dir, jars)
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"archive")
+    for recording in ("-XX:StartFlightRecording=filename=/tmp/x.jfr", "-XX:+FlightRecorder"):
+        settings = load_settings(jar_dir=jar_dir, spark_driver_java_options=recording)
+        options = driver_java_options(settings, jars)
+        assert not any(o.startswith("-XX:SharedArchiveFile=") for o in options), recording
+        assert options == [*LEAN_JIT, recording]
+        assert driver_java_options(settings, jars, dump=True) == [*LEAN_JIT, recording]
+    plain = load_settings(jar_dir=jar_dir, spark_driver_java_options="-Xss4m")
+    assert f"-XX:SharedArchiveFile={archive}" in driver_java_options(plain, jars)
+
+
 def test_a_dumping_driver_writes_under_a_name_of_its_own_until_installed(tmp_path: Path):
     jar_dir = _jar_dir(tmp_path)
     jars = _jars(jar_dir)
