@@ -4,8 +4,10 @@ A plan lists its steps; each step is a function that takes what it needs (by
 parameter name: a plan input or an earlier step's output) and returns what it
 produced. :func:`run_plan` runs a plan: it times each step, counts the Spark jobs
 each step ran (one job group per step), owns the lifetime of what a step asks to be
-persisted (released in ``finally``) and reports progress. A benchmark drops a step
-with :meth:`Plan.without` instead of patching private names.
+persisted (released in ``finally``) and reports progress. Steps run in order, except
+those that name what they wait for (``Step(after=...)``): they start once it has
+ended, beside other steps (ADR 0047). A benchmark drops a step with
+:meth:`Plan.without` instead of patching private names.
 
 Example
 -------

@@ -60,6 +60,31 @@ def count_spark_jobs(spark: SparkSession, label: str) -> Iterator[Callable[[], i
         sc.setLocalProperty(_DESCRIPTION_KEY, before[1])  # type: ignore[arg-type]
 
 
+def open_count() -> list[str] | None:
+    """Return the job groups of this thread's innermost open block (``None``: none open)."""
+    stack: list[list[str]] = _OPEN.__dict__.setdefault("groups", [])
+    return stack[-1] if stack else None
+
+
+@contextmanager
+def counted_into(groups: list[str] | None) -> Iterator[None]:
+    """In the block, count this thread's blocks into ``groups``, another thread's block.
+
+    ``groups`` is what :func:`open_count` returned in the thread that started this
+    one: a block opened here adds its groups to it as it ends, as a block nested in
+    it would, so an outer count includes work run on other threads for it.
+    """
+    if groups is None:
+        yield
+        return
+    stack: list[list[str]] = _OPEN.__dict__.setdefault("groups", [])
+    stack.append(groups)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
 def _deliver_events(sc: Any) -> None:
     """Wait until the listener bus has delivered its queued events (at most 10 s).
 

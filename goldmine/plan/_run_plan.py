@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import astuple, dataclass
 from typing import TYPE_CHECKING, Any
 
-from goldmine.plan._count_jobs import count_spark_jobs
+from goldmine.plan._count_jobs import count_spark_jobs, counted_into, open_count
 from goldmine.plan._plan import Plan, Step
 
 if TYPE_CHECKING:
@@ -37,11 +39,14 @@ class PlanRun:
     name: str
     steps: tuple[StepRun, ...]
     outputs: Mapping[str, Any]
+    #: Wall seconds from the first step's start to the last one's end (``None``: the
+    #: sum of the steps', which ran one after the other).
+    wall: float | None = None
 
     @property
     def seconds(self) -> float:
-        """Wall seconds of all steps."""
-        return sum(s.seconds for s in self.steps)
+        """Wall seconds of all steps (less than their sum when some ran at once)."""
+        return sum(s.seconds for s in self.steps) if self.wall is None else self.wall
 
     @property
     def spark_jobs(self) -> int:
@@ -60,7 +65,17 @@ def run_plan(
     progress: PlanProgress | None = None,
     **inputs: Any,
 ) -> PlanRun:
-    """Run ``plan``'s steps in order, each with the values it names.
+    """Run ``plan``'s steps, each with the values it names, in order or at once.
+
+    A step starts when the steps it waits for have ended: by default every earlier
+    step, so the steps run in order; a step that names its ``after``
+    (:attr:`Step.after`) only those and the steps whose outputs it takes. Steps whose
+    waits are met run at the same time (``goldmine.spark.run_concurrently``, the
+    longest chain of waiting steps first): each such step on a copy of the plan's
+    ``spark`` made before the first step ran (``goldmine.spark.copy_session``), so the
+    session configuration a step sets (Delta's idempotent-DML ids) is its own; a step
+    that waits for every earlier one runs on ``spark`` itself. A failed step starts no
+    more steps; the running ones end first.
 
     Parameters
     ----------
@@ -87,22 +102,55 @@ def run_plan(
     plan.check(inputs)
     spark: SparkSession | None = inputs.get("spark")
     values: dict[str, Any] = dict(inputs)
-    runs: list[StepRun] = []
+    runs: dict[str, StepRun] = {}
+    started = time.perf_counter()
     with ExitStack() as release:
         ran = _StepRunner(plan, spark, values, release, progress)
         try:
-            for done, step in enumerate(plan.steps):
-                runs.append(ran(step, done))
+            if plan.at_once and _copyable(spark):
+                runs.update(_run_at_once(plan, ran))
+            else:
+                for step in plan.steps:
+                    runs[step.name] = ran(step)
         except BaseException:  # the steps that run also after a failure, then raise it
-            for done, step in enumerate(plan.steps):
-                if step.always and done > len(runs):
-                    ran(step, done)
+            for step in plan.steps:
+                if step.always and step.name not in ran.started:
+                    ran(step)
             raise
     outputs = {s.name: values[s.name] for s in plan.steps}
-    return PlanRun(plan.name, tuple(runs), outputs)
+    wall = time.perf_counter() - started if plan.at_once else None
+    return PlanRun(plan.name, tuple(runs[s.name] for s in plan.steps), outputs, wall)
 
 
-@dataclass(frozen=True)
+def _copyable(spark: Any) -> bool:
+    """Whether steps may run at once on copies of ``spark`` (none, or a started session)."""
+    if spark is None:
+        return True
+    from pyspark.sql import SparkSession
+
+    return isinstance(spark, SparkSession)
+
+
+def _run_at_once(plan: Plan, ran: _StepRunner) -> dict[str, StepRun]:
+    """Run every step once its waits are met, steps whose waits are met at once."""
+    from goldmine.spark import copy_session, run_concurrently
+
+    waits = plan.waits_for()
+    template = None if ran.spark is None else copy_session(ran.spark)
+    outer = open_count()  # an outer count in this thread includes every step's jobs
+
+    def run(step: Step) -> StepRun:
+        with counted_into(outer):
+            if template is None:
+                return ran(step)
+            alone = waits[step.name] == set(plan.step_names[: plan.step_names.index(step.name)])
+            return ran(step, ran.spark if alone else copy_session(template))
+
+    calls = {s.name: functools.partial(run, s) for s in plan.steps}
+    return run_concurrently(calls, after=waits)
+
+
+@dataclass
 class _StepRunner:
     """Runs one step of a plan: progress, its job group, its persisted frames, its log line."""
 
@@ -111,19 +159,35 @@ class _StepRunner:
     values: dict[str, Any]
     release: ExitStack
     progress: PlanProgress | None
+    #: The steps started so far, in the order they started.
+    started: list[str] = dataclasses.field(default_factory=list)
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
-    def __call__(self, step: Step, done: int) -> StepRun:
-        if self.progress is not None:
-            self.progress(step.name, done, len(self.plan.steps))
+    def __call__(self, step: Step, session: SparkSession | None = None) -> StepRun:
+        """Run ``step``; on ``session`` (a copy of the plan's, active on this thread) if given."""
+        with self.lock:
+            self.started.append(step.name)
+            if self.progress is not None:
+                self.progress(step.name, len(self.started) - 1, len(self.plan.steps))
         args = {name: self.values[name] for name in step.needs() if name in self.values}
+        spark = self.spark if session is None else session
+        if session is not None and "spark" in args:
+            args["spark"] = session
         start = time.perf_counter()
-        with _jobs_of(self.spark, f"{self.plan.name}.{step.name}") as jobs:
+        with ExitStack() as scope:
+            if session is not None:
+                from goldmine.spark import active_session
+
+                scope.enter_context(active_session(session))
+            jobs = scope.enter_context(_jobs_of(spark, f"{self.plan.name}.{step.name}"))
             output = step.run(**args)
             if step.persist:  # in the step's job group: persisting plans the frame,
                 # which may run jobs (Delta lists an input table's files for the scan)
                 kept = step.persist(output) if callable(step.persist) else _frames_in(output)
-                self.release.callback(_unpersist, _persist(kept))
-        run = StepRun(step.name, time.perf_counter() - start, jobs())
+                frames = _persist(kept)
+                with self.lock:
+                    self.release.callback(_unpersist, frames)
+            run = StepRun(step.name, time.perf_counter() - start, jobs())
         self.values[step.name] = output
         log.info("%s.%s: %.1f s, %d Spark jobs", self.plan.name, *astuple(run))
         return run

@@ -17,7 +17,12 @@ from goldmine.spark._driver_jvm import (
 from goldmine.spark._local_frames import empty_frame, local_frame
 from goldmine.spark._observe import OBSERVATION_WAIT_S, observation_made, observed_metrics
 from goldmine.spark._on_demand import SessionOnDemand, session_of
-from goldmine.spark._own_session import own_session, run_in_own_sessions
+from goldmine.spark._own_session import (
+    active_session,
+    copy_session,
+    own_session,
+    run_in_own_sessions,
+)
 from goldmine.spark._route_buckets import route_buckets
 from goldmine.spark._run_concurrently import CONCURRENT_CALLS, run_concurrently
 from goldmine.spark._session import (
@@ -57,8 +62,10 @@ __all__ = [
     "QUICK_JIT",
     "SessionOnDemand",
     "SparkSetupError",
+    "active_session",
     "build_session",
     "class_archive",
+    "copy_session",
     "driver_java_options",
     "dumped_archive",
     "dumping_path",

@@ -18,23 +18,28 @@ T = TypeVar("T")
 S = TypeVar("S", "SparkSession", SessionOnDemand)
 
 
-@contextlib.contextmanager
-def own_session(spark: SparkSession) -> Iterator[SparkSession]:
-    """Yield a copy of ``spark`` in its application, active on this thread for the block.
+def copy_session(spark: SparkSession) -> SparkSession:
+    """Return a copy of ``spark`` in its application (the JVM session's ``cloneSession``).
 
-    The copy (the JVM session's ``cloneSession``) starts with ``spark``'s SQL
-    configuration (the sizing ``sized_execution`` set on the build's session, say),
-    temporary views and functions, shares the SparkContext, its executors and the
-    cache, and from then on has a configuration of its own: work may set session
-    configuration (Delta's ``txnAppId`` of idempotent DML, the execution sizing) while
-    other work runs on another thread, and ``spark`` sees none of it (ADR 0033, ADR
-    0035). It is made the thread's active session, so code that asks the JVM for the
-    active session (Delta's, Spark's) finds it, not the parent; the thread's active
-    session is cleared afterwards.
+    The copy starts with ``spark``'s SQL configuration (the sizing ``sized_execution``
+    set on the build's session, say), temporary views and functions, shares the
+    SparkContext, its executors and the cache, and from then on has a configuration
+    of its own: work may set session configuration (Delta's ``txnAppId`` of
+    idempotent DML, the execution sizing) while other work runs on another thread,
+    and ``spark`` sees none of it (ADR 0033, ADR 0035).
     """
     from pyspark.sql import SparkSession
 
-    session = SparkSession(spark.sparkContext, spark._jsparkSession.cloneSession())
+    return SparkSession(spark.sparkContext, spark._jsparkSession.cloneSession())
+
+
+@contextlib.contextmanager
+def active_session(session: SparkSession) -> Iterator[SparkSession]:
+    """Make ``session`` this thread's active one for the block, then clear it.
+
+    Code that asks the JVM for the active session (Delta's, Spark's) then finds it,
+    not another session of the application.
+    """
     jvm = session._jvm
     assert jvm is not None
     jvm.SparkSession.setActiveSession(session._jsparkSession)
@@ -42,6 +47,18 @@ def own_session(spark: SparkSession) -> Iterator[SparkSession]:
         yield session
     finally:
         jvm.SparkSession.clearActiveSession()
+
+
+@contextlib.contextmanager
+def own_session(spark: SparkSession) -> Iterator[SparkSession]:
+    """Yield a copy of ``spark`` (:func:`copy_session`), active on this thread for the block.
+
+    It is made the thread's active session (:func:`active_session`), so code that
+    asks the JVM for the active session finds it, not the parent; the thread's active
+    session is cleared afterwards.
+    """
+    with active_session(copy_session(spark)) as session:
+        yield session
 
 
 def run_in_own_sessions(

@@ -209,6 +209,7 @@ def clean_feeds(
         known = (
             spark.read.format("delta").load(versions)
             .filter(~F.col("batch_id").isin(silver_batches))
+            .localCheckpoint(eager=False)
         )  # fmt: skip
     with record_splits() as checked:
         orders = clean_orders(landed, known_orders=known, parsed=parsed, batches=silver_batches)
@@ -418,13 +419,18 @@ SILVER_PLAN = Plan(
         Step("bronze_lines", bronze_lines, persist=_kept_here),
         Step("clean_feeds", clean_feeds, persist=Feeds.kept),
         Step("reconcile", reconcile),
-        Step("merge_dimensions", merge_dimensions),
-        Step("touched", touched),
-        Step("merge_orders", merge_orders),
-        Step("price_items", price_items, persist=Priced.kept),
-        Step("merge_lines", merge_lines),
-        Step("append_quarantine", append_quarantine),
-        Step("report_validation", report_validation),
+        # The reconciliation's job is the first to read the cleaned feeds (it observes
+        # the lines read and the duplicates): what reads them starts after it.
+        Step("merge_dimensions", merge_dimensions, after=("reconcile",)),
+        Step("touched", touched, after=("reconcile",)),
+        Step("merge_orders", merge_orders, after=("reconcile",)),
+        # Prices from the products and rates tables merge_dimensions wrote.
+        Step("price_items", price_items, persist=Priced.kept, after=("merge_dimensions",)),
+        # The current orders from the table merge_orders wrote.
+        Step("merge_lines", merge_lines, after=("merge_orders",)),
+        Step("append_quarantine", append_quarantine, after=()),
+        # What the item split observed, in the jobs of the lines and the quarantine.
+        Step("report_validation", report_validation, after=("merge_lines", "append_quarantine")),
     ),
 )
 

@@ -31,8 +31,9 @@ CEILINGS: dict[str, tuple[int, int]] = {
 #: build -> step -> Spark jobs of that step in one build of the test week, at most (the
 #: counts measured; every step of the build's plans has one). Each build's add up to its
 #: total: every job of a build runs inside a step. The mesh's are summed over its 8
-#: publishes (one plan each).
-STEP_CEILINGS: dict[str, dict[str, int]] = {
+#: publishes (one plan each). A tuple of steps that run at once and share what they read
+#: holds their jobs together.
+STEP_CEILINGS: dict[str, dict[str | tuple[str, ...], int]] = {
     "lake": {
         "read_landed": 0,  # small files read in the driver (goldmine.rules.read_landed)
         "clean_feeds": 1,  # the CSV headers, once
@@ -63,8 +64,9 @@ STEP_CEILINGS: dict[str, dict[str, int]] = {
         "touched": 1,
         "merge_orders": 2,  # order versions, orders
         "price_items": 0,  # products and rates read in the driver (ADR 0044)
-        "merge_lines": 7,
-        "append_quarantine": 1,
+        # At once (ADR 0047), both reading the priced items the plan keeps: the first
+        # to read them computes them, so the two steps' jobs are held together.
+        ("merge_lines", "append_quarantine"): 8,
         "report_validation": 2,  # per suite: the rejects collected (pandas), observed already
         "touched_keys": 2,
         "touched_lines": 1,
@@ -108,6 +110,9 @@ def test_each_step_of_a_build_stays_within_its_budget(
     cost, ceilings = BUILD_COSTS[build], STEP_CEILINGS[build]
     print(f"{build}: {sum(cost.step_jobs.values())} of {cost.spark_jobs} Spark jobs in steps")
     print(f"{build} steps: {cost.step_jobs}")
-    assert set(cost.step_jobs) == set(ceilings), "a step without a ceiling, or a ceiling too many"
-    over = {s: (n, ceilings[s]) for s, n in cost.step_jobs.items() if n > ceilings[s]}
+    held = {s: (s,) if isinstance(s, str) else s for s in ceilings}
+    named = [step for steps in held.values() for step in steps]
+    assert sorted(cost.step_jobs) == sorted(named), "a step without a ceiling, or one too many"
+    jobs = {s: sum(cost.step_jobs[step] for step in steps) for s, steps in held.items()}
+    over = {s: (n, ceilings[s]) for s, n in jobs.items() if n > ceilings[s]}
     assert not over, f"{build}: steps over budget (jobs, ceiling): {over}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from goldmine.plan import Plan, PlanError, Step, run_plan
@@ -93,3 +95,103 @@ def test_an_always_step_may_require_plan_inputs_only() -> None:
     plan = Plan("p", (Step("a", lambda: 1), Step("b", lambda a: a, always=True)))
     with pytest.raises(PlanError, match=r"step 'b' runs also after a failure.*not a"):
         run_plan(plan)
+
+
+def _gate_plan(log: list[str], gate: threading.Event) -> Plan:
+    """``slow`` waits for ``gate``, which ``quick`` (after ``first`` only) sets."""
+
+    def slow(first: int) -> int:
+        assert gate.wait(5), "quick did not run while slow waited: the steps ran in order"
+        log.append("slow")
+        return first + 1
+
+    def quick(first: int) -> int:
+        log.append("quick")
+        gate.set()
+        return first + 2
+
+    return Plan(
+        "p",
+        (
+            Step("first", lambda: 1),
+            Step("slow", slow, after=()),
+            Step("quick", quick, after=()),
+            Step("last", lambda slow, quick: slow + quick, after=()),
+        ),
+    )
+
+
+def test_steps_that_name_their_waits_run_at_once() -> None:
+    log: list[str] = []
+    run = run_plan(_gate_plan(log, threading.Event()))
+    assert log == ["quick", "slow"]  # slow could only end once quick had run beside it
+    assert run.outputs == {"first": 1, "slow": 2, "quick": 3, "last": 5}
+    assert [s.name for s in run.steps] == ["first", "slow", "quick", "last"]  # plan order
+    assert run.wall is not None and run.seconds == run.wall
+
+
+def test_a_step_without_after_waits_for_every_earlier_step() -> None:
+    order: list[str] = []
+    gate = threading.Event()
+
+    def slow() -> None:
+        gate.wait(0.2)  # would be set by a step that ran beside it: none does
+        order.append("slow")
+
+    plan = Plan(
+        "p",
+        (
+            Step("slow", slow, after=()),
+            Step("then", lambda: order.append("then") or gate.set()),
+        ),
+    )
+    run_plan(plan)
+    assert order == ["slow", "then"]
+
+
+def test_after_names_earlier_steps_only() -> None:
+    later = Plan("p", (Step("a", lambda: 1, after=("b",)), Step("b", lambda: 2)))
+    with pytest.raises(PlanError, match="step 'a' starts after b, which is no earlier step"):
+        run_plan(later)
+    always = Plan("p", (Step("a", lambda: 1), Step("b", lambda: 2, always=True, after=("a",))))
+    with pytest.raises(PlanError, match="step 'b' runs also after a failure"):
+        run_plan(always)
+
+
+def test_without_keeps_the_waits_of_a_dropped_step() -> None:
+    plan = Plan(
+        "p",
+        (
+            Step("a", lambda: 1),
+            Step("b", lambda: 2, after=("a",)),
+            Step("c", lambda: 3, after=("b",)),
+            Step("d", lambda: 4, after=()),
+        ),
+    )
+    dropped = plan.without("b")
+    assert dropped.waits_for() == {"a": set(), "c": {"a"}, "d": set()}
+
+
+def test_a_failure_at_once_starts_no_later_step_and_runs_the_always_steps() -> None:
+    started: list[str] = []
+
+    def fail() -> None:
+        started.append("fail")
+        raise RuntimeError("the table is gone")
+
+    def record(beside: str | None = None) -> None:
+        started.append(f"record after beside={beside}")
+
+    plan = Plan(
+        "p",
+        (
+            Step("fail", fail, after=()),
+            Step("beside", lambda: started.append("beside") or "done", after=()),
+            Step("later", lambda: started.append("later"), after=("fail",)),
+            Step("record", record, always=True),
+        ),
+    )
+    with pytest.raises(RuntimeError, match="the table is gone"):
+        run_plan(plan)
+    assert "later" not in started
+    assert started[-1].startswith("record after beside=")
