@@ -71,10 +71,11 @@ def run_plan(
     step, so the steps run in order; a step that names its ``after``
     (:attr:`Step.after`) only those and the steps whose outputs it takes. Steps whose
     waits are met run at the same time (``goldmine.spark.run_concurrently``, the
-    longest chain of waiting steps first): each such step on a copy of the plan's
-    ``spark`` made before the first step ran (``goldmine.spark.copy_session``), so the
-    session configuration a step sets (Delta's idempotent-DML ids) is its own; a step
-    that waits for every earlier one runs on ``spark`` itself. A failed step starts no
+    longest chain of waiting steps first). A step that names its waits runs on a copy
+    of the plan's ``spark`` made before the first step ran
+    (``goldmine.spark.copy_session``), so the session configuration it sets (Delta's
+    idempotent-DML ids) is its own and it sees none set by a step beside it; the other
+    steps run on ``spark`` itself, as they do in a plan run in order. A failed step starts no
     more steps; the running ones end first.
 
     Parameters
@@ -135,7 +136,6 @@ def _run_at_once(plan: Plan, ran: _StepRunner) -> dict[str, StepRun]:
     """Run every step once its waits are met, steps whose waits are met at once."""
     from goldmine.spark import copy_session, run_concurrently
 
-    waits = plan.waits_for()
     template = None if ran.spark is None else copy_session(ran.spark)
     outer = open_count()  # an outer count in this thread includes every step's jobs
 
@@ -143,11 +143,11 @@ def _run_at_once(plan: Plan, ran: _StepRunner) -> dict[str, StepRun]:
         with counted_into(outer):
             if template is None:
                 return ran(step)
-            alone = waits[step.name] == set(plan.step_names[: plan.step_names.index(step.name)])
-            return ran(step, ran.spark if alone else copy_session(template))
+            in_order = step.after is None or step.always  # as without any step at once
+            return ran(step, ran.spark if in_order else copy_session(template))
 
     calls = {s.name: functools.partial(run, s) for s in plan.steps}
-    return run_concurrently(calls, after=waits)
+    return run_concurrently(calls, after=plan.waits_for())
 
 
 @dataclass

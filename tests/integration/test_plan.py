@@ -84,3 +84,41 @@ def test_an_outer_count_includes_the_jobs_of_blocks_counted_inside_it(
     assert inner() >= 2
     assert after_inner >= inner() + 1
     assert outer() >= after_inner + 1
+
+
+def test_steps_at_once_run_on_copies_and_an_outer_count_includes_their_jobs(
+    spark: SparkSession,
+) -> None:
+    key = "goldmine.test.step"
+    seen: dict[str, Any] = {}
+
+    def first(spark: SparkSession) -> int:
+        return spark.range(4).count()
+
+    def setting(spark: SparkSession, first: int) -> int:
+        spark.conf.set(key, "set by a step at once")  # its own copy's configuration
+        active = spark._jvm.SparkSession.getActiveSession()  # type: ignore[union-attr]
+        seen["active"] = bool(active.isDefined() and active.get().equals(spark._jsparkSession))
+        return spark.range(first).count()
+
+    def beside(spark: SparkSession, first: int) -> int:
+        seen["beside"] = spark.conf.get(key, None)
+        return len(spark.range(first * 2).collect())
+
+    plan = Plan(
+        "p",
+        (
+            Step("first", first),
+            Step("setting", setting, after=()),
+            Step("beside", beside, after=()),
+            Step("last", lambda spark: spark.conf.get(key, None)),
+        ),
+    )
+    with count_spark_jobs(spark, "outer") as outer:
+        run = run_plan(plan, spark=spark)
+    jobs = {s.name: s.spark_jobs for s in run.steps}
+    assert run.outputs["setting"] == 4 and run.outputs["beside"] == 8
+    assert jobs["setting"] >= 1 and jobs["beside"] >= 1  # each counted in its own group
+    assert outer() == run.spark_jobs  # jobs of steps run on other threads included
+    assert seen == {"active": True, "beside": None}  # a copy, active on its thread
+    assert run.outputs["last"] is None and spark.conf.get(key, None) is None
