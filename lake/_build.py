@@ -368,9 +368,12 @@ LAKE_PLAN = Plan(
         Step("curate_customers", curate_customers, persist=True),
         Step("stage_curated", stage_curated),
         Step("stage_analytics", stage_analytics),
-        Step("report_validation", report_validation),
-        Step("publish_tables", publish_tables),
-        Step("count_quarantine", count_quarantine),
+        # Beside the analytics: what the splits observed while the curated tables were
+        # staged, and the staged quarantine (ADR 0047); publishing waits for the report,
+        # whose frames read files it replaces.
+        Step("report_validation", report_validation, after=("stage_curated",)),
+        Step("publish_tables", publish_tables, after=("report_validation",)),
+        Step("count_quarantine", count_quarantine, after=()),
         Step("delete_staging", delete_staging),
         Step("register_catalog", register_catalog),
         Step("write_ledgers", write_ledgers),
