@@ -75,8 +75,9 @@ def run_plan(
     of the plan's ``spark`` made before the first step ran
     (``goldmine.spark.copy_session``), so the session configuration it sets (Delta's
     idempotent-DML ids) is its own and it sees none set by a step beside it; the other
-    steps run on ``spark`` itself, as they do in a plan run in order. A failed step starts no
-    more steps; the running ones end first.
+    steps run on ``spark`` itself, as they do in a plan run in order. A failed step
+    starts no more steps; the running ones end first. With a ``spark`` that is not a
+    started session (one started on demand), the steps run in order.
 
     Parameters
     ----------
@@ -164,7 +165,7 @@ class _StepRunner:
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     def __call__(self, step: Step, session: SparkSession | None = None) -> StepRun:
-        """Run ``step``; on ``session`` (a copy of the plan's, active on this thread) if given."""
+        """Run ``step``; with ``session``, on it, active on this thread (the plan's or a copy)."""
         with self.lock:
             self.started.append(step.name)
             if self.progress is not None:
