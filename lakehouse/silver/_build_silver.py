@@ -206,6 +206,9 @@ def clean_feeds(
     known = None
     versions = _uri(settings, "order_versions")
     if is_table(spark, versions):
+        # A local checkpoint (lazy): the feeds the plan keeps then read no table this
+        # build writes; merge_orders' append would otherwise re-cache them (Spark
+        # re-caches the cached plans that read a table it writes; ADR 0047).
         known = (
             spark.read.format("delta").load(versions)
             .filter(~F.col("batch_id").isin(silver_batches))
