@@ -300,6 +300,21 @@ def _child(build: str, result: Path | None) -> int:
         platform.aws, app_name=f"speed-{build}", overrides=overrides, quick_jit=small
     )
     steps["spark_start_s"] = round(time.perf_counter() - started, 2)
+    steps.update(run_build(build, platform, spark))
+    steps["done_at"] = time.time()  # the parent times the process's end from here
+    if result is not None:
+        result.write_text(json.dumps(steps))
+    end_process()  # as the ``goldmine`` command ends (ADR 0045); the parent waits for the JVM
+    return 0
+
+
+def run_build(build: str, platform: Any, spark: Any) -> dict[str, Any]:
+    """Build what landed as the build's command does; return its figures (steps, batches).
+
+    The lake ingests first (every landed date; a rerun copies nothing); the mesh
+    publishes its products as ``mesh publish`` does, the ready ones at once.
+    """
+    steps: dict[str, Any] = {}
     if build == "lake":
         from lake import build as build_lake
         from lake import ingest
@@ -339,11 +354,7 @@ def _child(build: str, result: Path | None) -> int:
                 seconds, jobs = summed.get(s.name, (0.0, 0))
                 summed[s.name] = (seconds + s.seconds, jobs + s.spark_jobs)
         steps["plan"] = [[name, round(s, 2), j] for name, (s, j) in summed.items()]
-    steps["done_at"] = time.time()  # the parent times the process's end from here
-    if result is not None:
-        result.write_text(json.dumps(steps))
-    end_process()  # as the ``goldmine`` command ends (ADR 0045); the parent waits for the JVM
-    return 0
+    return steps
 
 
 def _reference(scenario: str, source: Path, days: list[Any]) -> Run:
