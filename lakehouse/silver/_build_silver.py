@@ -252,26 +252,44 @@ def _uri(settings: Settings, name: str) -> str:
     return table(f"silver.{name}").uri(settings)
 
 
+def merge_prices(
+    spark: SparkSession, settings: Settings, silver_batches: list[str], clean_feeds: Feeds
+) -> None:
+    """Apply fx rates and products (newest wins), at once: the tables pricing reads.
+
+    Two MERGEs, each on a Spark session of its own (its idempotent-DML settings are its
+    own: ADR 0035).
+    """
+    run_in_own_sessions(
+        spark, _newest_wins(settings, silver_batches, clean_feeds, ("fx_rates", "products"))
+    )
+
+
 def merge_dimensions(
     spark: SparkSession, settings: Settings, silver_batches: list[str], clean_feeds: Feeds
 ) -> None:
-    """Apply stores, fx rates, products (newest wins) and customers (SCD2), at once.
-
-    Four tables, four MERGEs, each on a Spark session of its own (its idempotent-DML
-    settings are its own: ADR 0035).
-    """
-    merges: dict[str, Callable[[SparkSession], object]] = {}
-    for name, (feed, keys, order_by) in NEWEST_WINS.items():
-        merges[name] = functools.partial(
-            merge_newest, uri=_uri(settings, name), source=getattr(clean_feeds, feed).accepted,
-            keys=keys, order_by=order_by, app_id=set_id("silver", name, silver_batches),
-        )  # fmt: skip
+    """Apply stores (newest wins) and customers (SCD2), at once, each on its own session."""
+    merges = _newest_wins(settings, silver_batches, clean_feeds, ("stores",))
     merges["customers"] = functools.partial(
         merge_scd2, uri=_uri(settings, "customers"), records=clean_feeds.customers.accepted,
         order_customers=clean_feeds.accepted.select("customer_id"),
         app_id=set_id("silver", "customers", silver_batches),
     )  # fmt: skip
     run_in_own_sessions(spark, merges)
+
+
+def _newest_wins(
+    settings: Settings, silver_batches: list[str], clean_feeds: Feeds, names: tuple[str, ...]
+) -> dict[str, Callable[[SparkSession], object]]:
+    """Return the MERGE of each of ``names`` (:data:`NEWEST_WINS`), to run on a session."""
+    merges: dict[str, Callable[[SparkSession], object]] = {}
+    for name in names:
+        feed, keys, order_by = NEWEST_WINS[name]
+        merges[name] = functools.partial(
+            merge_newest, uri=_uri(settings, name), source=getattr(clean_feeds, feed).accepted,
+            keys=keys, order_by=order_by, app_id=set_id("silver", name, silver_batches),
+        )  # fmt: skip
+    return merges
 
 
 def touched(clean_feeds: Feeds) -> dict[str, list]:
@@ -424,11 +442,13 @@ SILVER_PLAN = Plan(
         Step("reconcile", reconcile),
         # The reconciliation's job is the first to read the cleaned feeds (it observes
         # the lines read and the duplicates): what reads them starts after it.
+        Step("merge_prices", merge_prices, after=("reconcile",)),
         Step("merge_dimensions", merge_dimensions, after=("reconcile",)),
         Step("touched", touched, after=("reconcile",)),
         Step("merge_orders", merge_orders, after=("reconcile",)),
-        # Prices from the products and rates tables merge_dimensions wrote.
-        Step("price_items", price_items, persist=Priced.kept, after=("merge_dimensions",)),
+        # Prices from the products and rates tables merge_prices wrote (not waiting for
+        # the customers' SCD2 MERGE, the longest: gold, which reads it, waits for all).
+        Step("price_items", price_items, persist=Priced.kept, after=("merge_prices",)),
         # The current orders from the table merge_orders wrote.
         Step("merge_lines", merge_lines, after=("merge_orders",)),
         Step("append_quarantine", append_quarantine, after=()),

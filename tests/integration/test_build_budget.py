@@ -67,7 +67,8 @@ STEP_CEILINGS: dict[str, dict[str | tuple[str, ...], int]] = {
         "bronze_lines": 0,
         "clean_feeds": 1,
         "reconcile": 1,
-        "merge_dimensions": 4,  # stores, fx rates, products, customers (SCD2)
+        "merge_prices": 2,  # fx rates, products
+        "merge_dimensions": 2,  # stores, customers (SCD2)
         "touched": 1,
         "merge_orders": 2,  # order versions, orders
         "price_items": 0,  # products and rates read in the driver (ADR 0044)
