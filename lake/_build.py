@@ -377,10 +377,12 @@ LAKE_PLAN = Plan(
         Step("report_validation", report_validation, after=("stage_curated",)),
         Step("publish_tables", publish_tables, after=("report_validation",)),
         Step("count_quarantine", count_quarantine, after=()),
-        Step("delete_staging", delete_staging),
-        Step("register_catalog", register_catalog),
+        # Once published, at once: the staging deleted, the catalog registered, the rows
+        # counted from the published files' footers; the ledgers last (the run is done).
+        Step("delete_staging", delete_staging, after=("publish_tables",)),
+        Step("register_catalog", register_catalog, after=()),
+        Step("count_rows", count_rows, after=()),
         Step("write_ledgers", write_ledgers),
-        Step("count_rows", count_rows),
     ),
 )
 
