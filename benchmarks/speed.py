@@ -40,6 +40,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -144,18 +146,12 @@ def _scenario(
     scenario: str, builds: list[str], keep: bool, options: ChildOptions | None = None
 ) -> list[Run]:
     """Generate the scenario's source, build each architecture, time the reference."""
-    from goldmine.local import stop_services
-    from goldmine.platform import connect
     from goldmine.sales import DirectorySink, GeneratorConfig, generate_sales
-    from goldmine.settings import load_settings
 
     before, timed, scale, seed = SCENARIOS[scenario]
-    data_dir = Path(tempfile.mkdtemp(prefix=f"goldmine-speed-{scenario}-"))
-    source = data_dir / "source"
-    settings = load_settings(data_dir=data_dir, jar_dir=REPO / ".cache" / "jars")
-    platform = connect(settings)
     runs = []
-    try:
+    with fresh_platform(f"goldmine-speed-{scenario}-", keep=keep) as (data_dir, platform):
+        settings, source = platform.settings, data_dir / "source"
         config = GeneratorConfig(days=before + timed, scale=scale, seed=seed)
         manifests = generate_sales(DirectorySink(source), config, keep_details=False)
         days = sorted(m.ingest_date for m in manifests)
@@ -165,27 +161,44 @@ def _scenario(
               f"{len(last)} batches / {lines:,} order lines", flush=True)  # fmt: skip
         s3 = platform.aws.s3()
         if first:
-            _land(s3, settings.buckets.landing, source, first, with_stores=True)
+            land(s3, settings.buckets.landing, source, first, with_stores=True)
             # The state the timed batch lands on (not timed).
             for build in (b for b in builds if b in BUILDS):
                 untimed = replace(options or ChildOptions(), cprofile=None, event_logs=None)
-                _in_child(build, data_dir, scenario, untimed)
-        _land(s3, settings.buckets.landing, source, last, with_stores=not first)
+                in_child(build, data_dir, scenario, untimed)
+        land(s3, settings.buckets.landing, source, last, with_stores=not first)
         for build in (b for b in builds if b in BUILDS):
             commits = _delta_commits(s3, settings)
-            run = _in_child(build, data_dir, scenario, options)
+            run = in_child(build, data_dir, scenario, options)
             run.delta_commits = _delta_commits(s3, settings) - commits
             runs.append(run)
         if "reference" in builds:
             runs.append(_reference(scenario, source, days))
+    return runs
+
+
+@contextmanager
+def fresh_platform(prefix: str, *, keep: bool = False) -> Iterator[tuple[Path, Any]]:
+    """Yield a private data directory and the platform of its own local services.
+
+    The services are stopped after the block and the directory removed (kept with
+    ``keep``). Builds run in child processes find them through ``GOLDMINE_DATA_DIR``.
+    """
+    from goldmine.local import stop_services
+    from goldmine.platform import connect
+    from goldmine.settings import load_settings
+
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    settings = load_settings(data_dir=data_dir, jar_dir=REPO / ".cache" / "jars")
+    try:
+        yield data_dir, connect(settings)
     finally:
         stop_services(settings)
         if not keep:
             shutil.rmtree(data_dir, ignore_errors=True)
-    return runs
 
 
-def _land(s3: Any, bucket: str, source: Path, days: list[Any], *, with_stores: bool) -> None:
+def land(s3: Any, bucket: str, source: Path, days: list[Any], *, with_stores: bool) -> None:
     """Upload the generated files of ``days`` (and the stores list) to the landing bucket."""
     wanted = {f"ingest_date={d.isoformat()}" for d in days}
     for path in sorted(source.rglob("*")):
@@ -215,9 +228,7 @@ class ChildOptions:
     event_logs: Path | None = None
 
 
-def _in_child(
-    build: str, data_dir: Path, scenario: str, options: ChildOptions | None = None
-) -> Run:
+def in_child(build: str, data_dir: Path, scenario: str, options: ChildOptions | None = None) -> Run:
     """Run one build in a fresh Python process with a Spark event log; time the process."""
     options = options or ChildOptions()
     cprofile = options.cprofile

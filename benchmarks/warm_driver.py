@@ -24,13 +24,18 @@ Usage (from the repo root)::
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from benchmarks.speed import BUILDS, REPO, SCENARIOS, ChildOptions, _in_child, _land, run_build
+from benchmarks.speed import (
+    BUILDS,
+    SCENARIOS,
+    ChildOptions,
+    fresh_platform,
+    in_child,
+    land,
+    run_build,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,27 +60,21 @@ def _measure(
     build: str, batches: int
 ) -> tuple[tuple[str, int, float], list[tuple[str, int, float]]]:
     """Return ``(day, order lines, s)`` of the cold batch and of each batch in one process."""
-    from goldmine.local import stop_services
-    from goldmine.platform import connect
     from goldmine.sales import DirectorySink, GeneratorConfig, generate_sales
-    from goldmine.settings import load_settings
     from goldmine.spark import build_session, small_landing
 
     before, _, scale, seed = SCENARIOS["month"]
-    data_dir = Path(tempfile.mkdtemp(prefix="goldmine-warm-driver-"))
-    source = data_dir / "source"
-    settings = load_settings(data_dir=data_dir, jar_dir=REPO / ".cache" / "jars")
-    platform = connect(settings)
-    try:
+    with fresh_platform("goldmine-warm-driver-") as (data_dir, platform):
+        source = data_dir / "source"
         config = GeneratorConfig(days=before + 1 + batches, scale=scale, seed=seed)
         manifests = generate_sales(DirectorySink(source), config, keep_details=False)
         lines = {m.ingest_date: m.order_lines for m in manifests}
         days = sorted(lines)
-        s3, landing = platform.aws.s3(), settings.buckets.landing
-        _land(s3, landing, source, days[:before], with_stores=True)
-        _in_child(build, data_dir, "month", ChildOptions())  # the month (not timed)
-        _land(s3, landing, source, days[before : before + 1], with_stores=False)
-        cold_run = _in_child(build, data_dir, "month", ChildOptions())
+        s3, landing = platform.aws.s3(), platform.settings.buckets.landing
+        land(s3, landing, source, days[:before], with_stores=True)
+        in_child(build, data_dir, "month", ChildOptions())  # the month (not timed)
+        land(s3, landing, source, days[before : before + 1], with_stores=False)
+        cold_run = in_child(build, data_dir, "month", ChildOptions())
         if not cold_run.ok:
             raise SystemExit(f"{build} failed: {cold_run.error}")
         cold = (days[before].isoformat(), lines[days[before]], cold_run.seconds)
@@ -84,15 +83,12 @@ def _measure(
         )
         warm = []
         for day in days[before + 1 :]:
-            _land(s3, landing, source, [day], with_stores=False)
+            land(s3, landing, source, [day], with_stores=False)
             started = time.perf_counter()
             run_build(build, platform, spark)
             warm.append((day.isoformat(), lines[day], round(time.perf_counter() - started, 1)))
         spark.stop()
         return cold, warm
-    finally:
-        stop_services(settings)
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
